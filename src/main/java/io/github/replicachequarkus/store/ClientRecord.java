@@ -1,0 +1,61 @@
+package io.github.replicachequarkus.store;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import io.quarkus.hibernate.orm.panache.common.ProjectedFieldName;
+
+/**
+ * What the server knows of one Replicache client (a browser tab): its group, its space, the last of its mutations
+ * that was processed, and the space version at which that last changed.
+ */
+@Entity
+@Table(name = "client")
+public class ClientRecord extends PanacheEntityBase {
+
+    @Id
+    public String id;
+
+    @Column(name = "client_group_id")
+    public String clientGroupId;
+
+    @Column(name = "space_id")
+    public String spaceId;
+
+    @Column(name = "last_mutation_id")
+    public long lastMutationId;
+
+    @Column(name = "last_modified_version")
+    public long lastModifiedVersion;
+
+    /** What a pull reports of a client. */
+    public record MutationID(@ProjectedFieldName("id") String clientId, long lastMutationId) {
+    }
+
+    public static List<ClientRecord> findByIds(Collection<String> ids) {
+        return list("id in ?1", ids);
+    }
+
+    /** The clients of the group whose last mutation id changed after the version. */
+    public static List<MutationID> changedAfter(String spaceId, String clientGroupId, long version) {
+        return find("spaceId = ?1 and clientGroupId = ?2 and lastModifiedVersion > ?3", spaceId, clientGroupId, version)
+                .project(MutationID.class).list();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ClientRecord client && Objects.equals(id, client.id);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hashCode(id);
+    }
+}

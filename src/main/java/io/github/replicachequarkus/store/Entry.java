@@ -1,0 +1,80 @@
+package io.github.replicachequarkus.store;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
+import jakarta.persistence.Table;
+
+import org.hibernate.annotations.ColumnTransformer;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+
+/** One key of a space: its JSON value, the version that last changed it, and whether that change deleted it. */
+@Entity
+@Table(name = "entry")
+@IdClass(Entry.Key.class)
+public class Entry extends PanacheEntityBase {
+
+    @Id
+    @Column(name = "space_id")
+    public String spaceId;
+
+    @Id
+    public String key;
+
+    /** The value as JSON text, stored as it is; {@code null} for a tombstone. */
+    @ColumnTransformer(write = "?::json")
+    public String value;
+
+    public long version;
+
+    public boolean deleted;
+
+    /** What a pull sends of an entry. */
+    public record Change(String key, String value, boolean deleted) {
+    }
+
+    public static Entry findByKey(String spaceId, String key) {
+        return findById(new Key(spaceId, key));
+    }
+
+    /** Live entries whose key starts with the prefix, in key order. */
+    public static List<Entry> liveWithPrefix(String spaceId, String prefix) {
+        return list("spaceId = ?1 and key like ?2 escape '\\' and deleted = false order by key", spaceId,
+                escapeLike(prefix) + "%");
+    }
+
+    /** Every live entry of the space: what a client with no cookie is sent. */
+    public static Stream<Change> live(String spaceId) {
+        return find("spaceId = ?1 and deleted = false", spaceId).project(Change.class).stream();
+    }
+
+    /** Every entry changed (or deleted) after the version. */
+    public static Stream<Change> changedAfter(String spaceId, long version) {
+        return find("spaceId = ?1 and version > ?2", spaceId, version).project(Change.class).stream();
+    }
+
+    static String escapeLike(String text) {
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Entry entry && Objects.equals(spaceId, entry.spaceId) && Objects.equals(key, entry.key);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(spaceId, key);
+    }
+
+    /** The composite id: a key is unique within its space. */
+    public record Key(String spaceId, String key) implements Serializable {
+    }
+}

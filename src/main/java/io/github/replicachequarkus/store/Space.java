@@ -1,0 +1,48 @@
+package io.github.replicachequarkus.store;
+
+import java.util.Objects;
+
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.Table;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+
+/** A space (a document, a room): its data is versioned by one counter, bumped by every committed change. */
+@Entity
+@Table(name = "space")
+public class Space extends PanacheEntityBase {
+
+    @Id
+    public String id;
+
+    public long version;
+
+    public static boolean exists(String id) {
+        return count("id", id) > 0;
+    }
+
+    /** Creates the space at version 0 unless it exists; safe when several transactions race to create it. */
+    public static boolean create(String id) {
+        return getEntityManager()
+                .createNativeQuery("INSERT INTO space (id, version) VALUES (?1, 0) ON CONFLICT (id) DO NOTHING")
+                .setParameter(1, id)
+                .executeUpdate() > 0;
+    }
+
+    /** The space, locked for update until the transaction ends; {@code null} when it does not exist. */
+    public static Space lock(String id) {
+        return findById(id, LockModeType.PESSIMISTIC_WRITE);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Space space && Objects.equals(id, space.id);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hashCode(id);
+    }
+}

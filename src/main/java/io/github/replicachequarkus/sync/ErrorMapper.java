@@ -1,0 +1,111 @@
+package io.github.replicachequarkus.sync;
+
+import java.util.stream.Collectors;
+
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+
+import io.quarkus.logging.Log;
+
+/**
+ * Turns every failure into a status and an {@link ErrorBody}: bad input is a 4xx that says what was wrong, an
+ * unreachable database is a 503 the client retries, and only our own faults are 500s. No class name or stack trace
+ * ever goes out.
+ */
+public class ErrorMapper {
+
+    @ServerExceptionMapper
+    public Response invalidRequest(InvalidRequestException e) {
+        return error(e.status(), e.code(), e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response invalidJson(JsonProcessingException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof StreamConstraintsException limit) {
+                return String.valueOf(limit.getMessage()).contains("Document length")
+                        ? error(413, "PayloadTooLarge", "the body is larger than allowed")
+                        : error(400, "InvalidRequest", "the body is too deeply nested or has too long a value");
+            }
+        }
+        return error(400, "InvalidRequest", describe(e));
+    }
+
+    /** Quarkus maps this one itself (echoing Java details); ours takes precedence. */
+    @ServerExceptionMapper(priority = Priorities.USER - 100)
+    public Response mismatchedJson(MismatchedInputException e) {
+        return invalidJson(e);
+    }
+
+    @ServerExceptionMapper
+    public Response http(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return invalidJson(json);
+        }
+        int status = e.getResponse().getStatus();
+        String code = switch (status) {
+            case 400 -> "InvalidRequest";
+            case 404 -> "NotFound";
+            case 405 -> "MethodNotAllowed";
+            case 406 -> "NotAcceptable";
+            case 413 -> "PayloadTooLarge";
+            case 415 -> "UnsupportedMediaType";
+            default -> status >= 500 ? "InternalError" : "HttpError";
+        };
+        return error(status, code, Response.Status.fromStatusCode(status) == null ? "HTTP " + status
+                : Response.Status.fromStatusCode(status).getReasonPhrase());
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(RuntimeException e) {
+        if (Faults.isUnavailable(e)) {
+            Log.warnf("Database unavailable: %s", rootMessage(e));
+            return Response.fromResponse(error(503, "Unavailable", "the database is unavailable; try again"))
+                    .header("Retry-After", "1").build();
+        }
+        if (Faults.isRace(e)) {
+            Log.warnf("Transaction kept losing races: %s", rootMessage(e));
+            return Response.fromResponse(error(503, "Busy", "too much contention on this space; try again"))
+                    .header("Retry-After", "1").build();
+        }
+        Log.error("Request failed", e);
+        return error(500, "InternalError", "the server failed to handle the request");
+    }
+
+    static Response error(int status, String code, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(new ErrorBody(code, message)).build();
+    }
+
+    /** Where the JSON went wrong and how, in the client's terms (fields and JSON types, not Java types). */
+    static String describe(JsonProcessingException e) {
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            String path = mapping.getPath().stream()
+                    .map(ref -> ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]")
+                    .collect(Collectors.joining()).replaceFirst("^\\.", "");
+            return path + " has the wrong type or shape";
+        }
+        if (e instanceof MismatchedInputException) {
+            return "the body has the wrong shape (a JSON object is expected)";
+        }
+        String where = e.getLocation() == null ? ""
+                : " (line %d, column %d)".formatted(e.getLocation().getLineNr(), e.getLocation().getColumnNr());
+        return "the body is not valid JSON" + where;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage();
+    }
+}

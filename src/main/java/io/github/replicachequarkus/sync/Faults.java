@@ -1,0 +1,66 @@
+package io.github.replicachequarkus.sync;
+
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Set;
+
+/** Tells the database's faults apart by SQLSTATE: races worth a retry, outages worth a 503, and the rest. */
+public final class Faults {
+
+    /** serialization_failure, deadlock_detected, unique_violation (two first inserts of one row racing). */
+    private static final Set<String> RACES = Set.of("40001", "40P01", "23505");
+
+    private Faults() {
+    }
+
+    /** A transaction that lost a race with another: running it again will do. */
+    public static boolean isRace(Throwable failure) {
+        String state = sqlState(failure);
+        return state != null && RACES.contains(state);
+    }
+
+    /**
+     * The database cannot be reached or is going away: connection errors (08), shutdowns (57P), resources (53), or no
+     * connection to be had from the pool. Such a request gets 503 and changes nothing.
+     */
+    public static boolean isUnavailable(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (cause instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                if (state == null && sql.getMessage() != null && sql.getMessage().contains("acquisition timeout")) {
+                    return true; // Agroal: every connection is in use or none can be opened
+                }
+                if (state != null && (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53"))) {
+                    return true;
+                }
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /** Anything the database (or the ORM talking to it) threw, as opposed to an application's own exception. */
+    public static boolean isDatabaseFault(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException || cause instanceof jakarta.persistence.PersistenceException
+                    || cause instanceof org.hibernate.HibernateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String sqlState(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+                return sql.getSQLState();
+            }
+        }
+        return null;
+    }
+}

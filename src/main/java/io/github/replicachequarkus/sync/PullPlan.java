@@ -1,0 +1,99 @@
+package io.github.replicachequarkus.sync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * What a pull from a given cookie must send, decided from the cookie and the space's version alone.
+ * <p>
+ * The server issues cookies that are the space's version, a whole number from 0. A cookie it could have issued gets
+ * the changes since it. Any other cookie (from the future, a fraction, a string, an object from another server: a new
+ * client group may fork a local snapshot with such a cookie) gets {@code clear} and the whole state, with a cookie
+ * the client sees as greater than its own, because the client refuses a cookie that goes backwards. The client
+ * compares cookies as JavaScript does: numbers by value, and as strings when either is a string.
+ */
+public sealed interface PullPlan {
+
+    /** The largest whole number a JavaScript number holds exactly. */
+    long MAX_SAFE_INTEGER = (1L << 53) - 1;
+
+    /** Send what changed after {@code fromVersion}. */
+    record Changes(long fromVersion) implements PullPlan {
+    }
+
+    /** Send {@code clear} and every live entry, with a cookie of at least {@code minimumVersion}. */
+    record Reset(long minimumVersion) implements PullPlan {
+    }
+
+    /** No cookie the server can issue is greater than the client's: the client must start afresh. */
+    record ClientStateNotFound() implements PullPlan {
+    }
+
+    static PullPlan of(JsonNode cookie, long version) {
+        if (cookie == null || cookie.isNull()) {
+            return new Reset(version);
+        }
+        if (cookie.isObject()) {
+            JsonNode order = cookie.get("order");
+            return order != null && (order.isNumber() || order.isTextual()) ? unknown(order, version)
+                    : new ClientStateNotFound();
+        }
+        if (cookie.isNumber() && cookie.canConvertToExactIntegral() && cookie.canConvertToLong()) {
+            long issued = cookie.longValue();
+            if (issued >= 0 && issued <= version) {
+                return new Changes(issued);
+            }
+        }
+        return unknown(cookie, version);
+    }
+
+    /** A cookie this server did not issue: reset, with a version the client sees as greater. */
+    private static PullPlan unknown(JsonNode cookie, long version) {
+        if (cookie.isNumber()) {
+            double value = cookie.doubleValue();
+            if (Double.isNaN(value) || value >= MAX_SAFE_INTEGER) {
+                return new ClientStateNotFound();
+            }
+            return new Reset(value < version ? version : (long) Math.floor(value) + 1);
+        }
+        if (cookie.isTextual()) {
+            return afterString(cookie.textValue(), version);
+        }
+        return new ClientStateNotFound();
+    }
+
+    /**
+     * A version at or above {@code version} whose decimal form sorts after {@code text} as JavaScript compares
+     * strings. Only a text of digits can be passed (no digit sorts after a letter). Two kinds of number do it: one that
+     * starts with a greater first digit ({@code (d + 1) * 10^k}), and one whose text is the text followed by zeros
+     * ({@code text * 10^k}, when the text has no leading zero); the smaller that is at least {@code version} wins.
+     */
+    private static PullPlan afterString(String text, long version) {
+        if (Long.toString(version).compareTo(text) > 0) {
+            return new Reset(version);
+        }
+        if (text.length() > 15 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return new ClientStateNotFound();
+        }
+        int first = text.charAt(0) - '0';
+        long best = first < 9 ? scaleUp(first + 1, version) : -1;
+        if (first != 0) {
+            long extended = scaleUp(Long.parseLong(text) * 10, version);
+            if (extended != -1 && (best == -1 || extended < best)) {
+                best = extended;
+            }
+        }
+        return best == -1 ? new ClientStateNotFound() : new Reset(best);
+    }
+
+    /** {@code base * 10^k} for the smallest k that reaches {@code version}; -1 past what JavaScript holds exactly. */
+    private static long scaleUp(long base, long version) {
+        long value = base;
+        while (value < version) {
+            if (value > MAX_SAFE_INTEGER / 10) {
+                return -1;
+            }
+            value *= 10;
+        }
+        return value <= MAX_SAFE_INTEGER ? value : -1;
+    }
+}

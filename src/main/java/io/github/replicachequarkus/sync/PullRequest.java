@@ -1,0 +1,15 @@
+package io.github.replicachequarkus.sync;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/** PullRequestV1. The cookie is whatever the client holds: null, a number, a string or an object with an order. */
+@RegisterForReflection
+public record PullRequest(Integer pullVersion, String clientGroupID, JsonNode cookie, String profileID,
+        String schemaVersion) {
+
+    void validate() {
+        PushRequest.requireId("clientGroupID", clientGroupID);
+    }
+}

@@ -1,0 +1,103 @@
+package io.github.replicachequarkus.sync;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.github.replicachequarkus.store.ClientRecord;
+import io.github.replicachequarkus.store.Entry;
+import io.github.replicachequarkus.store.Space;
+
+/**
+ * Answers pulls. The data and the client rows are read in one REPEATABLE READ transaction, a snapshot: a push that
+ * commits meanwhile is either wholly in the reply or wholly in the next one.
+ */
+@ApplicationScoped
+public class PullService {
+
+    private final SyncConfig config;
+
+    PullService(SyncConfig config) {
+        this.config = config;
+    }
+
+    /** The reply to a pull: a {@link PullResponse} or a {@link ProtocolError}. */
+    public sealed interface Reply {
+    }
+
+    public record Pulled(PullResponse response) implements Reply {
+    }
+
+    public record Refused(ProtocolError error) implements Reply {
+    }
+
+    public Reply pull(String spaceID, PullRequest request) {
+        SpaceId.require(spaceID);
+        if (request == null) {
+            throw new InvalidRequestException("InvalidRequest", "the body must be a PullRequest JSON object");
+        }
+        if (request.pullVersion() == null) {
+            throw new InvalidRequestException("InvalidRequest", "pullVersion is required");
+        }
+        if (request.pullVersion() != 1) {
+            return new Refused(ProtocolError.versionNotSupported("pull"));
+        }
+        request.validate();
+        if (!config.acceptsSchema(request.schemaVersion())) {
+            return new Refused(ProtocolError.versionNotSupported("schema"));
+        }
+        return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
+                () -> read(spaceID, request));
+    }
+
+    private Reply read(String spaceID, PullRequest request) {
+        Space.getEntityManager().createNativeQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").executeUpdate();
+        Space space = Space.findById(spaceID);
+        if (space == null) {
+            if (!config.autoCreateSpaces()) {
+                throw new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist");
+            }
+            Space.create(spaceID);
+            space = Space.findById(spaceID);
+        }
+        return switch (PullPlan.of(request.cookie(), space.version)) {
+            case PullPlan.Changes changes -> new Pulled(changesSince(space, request.clientGroupID(), changes.fromVersion()));
+            case PullPlan.Reset reset -> new Pulled(reset(space, request.clientGroupID(), reset.minimumVersion()));
+            case PullPlan.ClientStateNotFound ignored -> new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
+        };
+    }
+
+    private static PullResponse changesSince(Space space, String clientGroupID, long fromVersion) {
+        List<PatchOperation> patch = new ArrayList<>();
+        try (var changes = Entry.changedAfter(space.id, fromVersion)) {
+            changes.forEach(change -> patch
+                    .add(change.deleted() ? PatchOperation.del(change.key())
+                            : PatchOperation.put(change.key(), change.value())));
+        }
+        return new PullResponse(space.version, lastMutationIDs(space.id, clientGroupID, fromVersion), patch);
+    }
+
+    /** Everything, for a client with no cookie or one the server did not issue; the version moves past its cookie. */
+    private static PullResponse reset(Space space, String clientGroupID, long minimumVersion) {
+        if (space.version < minimumVersion) {
+            space.version = minimumVersion; // flushed at commit; a push racing for the row makes this attempt retry
+        }
+        List<PatchOperation> patch = new ArrayList<>();
+        patch.add(PatchOperation.CLEAR);
+        try (var live = Entry.live(space.id)) {
+            live.forEach(entry -> patch.add(PatchOperation.put(entry.key(), entry.value())));
+        }
+        return new PullResponse(space.version, lastMutationIDs(space.id, clientGroupID, -1), patch);
+    }
+
+    private static Map<String, Long> lastMutationIDs(String spaceID, String clientGroupID, long afterVersion) {
+        Map<String, Long> changes = new LinkedHashMap<>();
+        for (ClientRecord.MutationID client : ClientRecord.changedAfter(spaceID, clientGroupID, afterVersion)) {
+            changes.put(client.clientId(), client.lastMutationId());
+        }
+        return changes;
+    }
+}

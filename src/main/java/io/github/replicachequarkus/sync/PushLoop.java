@@ -1,0 +1,82 @@
+package io.github.replicachequarkus.sync;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The rules of a push, without storage: which mutations run, and how far each client's last mutation id advances.
+ * <ul>
+ * <li>{@code id <= lastMutationID}: already processed, skipped;</li>
+ * <li>{@code id > lastMutationID + 1}: a gap; that client's later mutations in this push are left for it to re-send;</li>
+ * <li>otherwise the mutation runs, and the client advances whether the mutator succeeded or failed (a failed one
+ * would fail again, and the client must not re-send it forever).</li>
+ * </ul>
+ */
+public final class PushLoop {
+
+    /** Runs one mutation; says why it failed, or {@code null} when it applied. Faults that abort the push throw. */
+    @FunctionalInterface
+    public interface Runner {
+        String run(Mutation mutation);
+    }
+
+    /** A mutation whose mutator failed: rolled back, but counted as processed. */
+    public record Failure(Mutation mutation, String reason) {
+    }
+
+    /**
+     * @param lastMutationIDs the clients whose last mutation id advanced, with the new value
+     * @param applied mutations whose mutator succeeded
+     * @param skipped mutations already processed before (replays)
+     * @param deferred mutations after a gap, left for the client to re-send
+     */
+    public record Outcome(Map<String, Long> lastMutationIDs, int applied, List<Failure> failures, int skipped,
+            int deferred) {
+
+        /** Whether the push changed anything: if not, it commits no new version and pokes nobody. */
+        public boolean changed() {
+            return !lastMutationIDs.isEmpty();
+        }
+    }
+
+    private PushLoop() {
+    }
+
+    /**
+     * @param current each client's last processed mutation id (a client not in the map has processed none)
+     */
+    public static Outcome process(List<Mutation> mutations, Map<String, Long> current, Runner runner) {
+        Map<String, Long> last = new HashMap<>(current);
+        Map<String, Long> advanced = new LinkedHashMap<>();
+        Set<String> stopped = new HashSet<>();
+        List<Failure> failures = new ArrayList<>();
+        int applied = 0;
+        int skipped = 0;
+        int deferred = 0;
+        for (Mutation mutation : mutations) {
+            String client = mutation.clientID();
+            long lastID = last.getOrDefault(client, 0L);
+            if (stopped.contains(client) || mutation.id() > lastID + 1) {
+                stopped.add(client);
+                deferred++;
+            } else if (mutation.id() <= lastID) {
+                skipped++;
+            } else {
+                String failure = runner.run(mutation);
+                if (failure == null) {
+                    applied++;
+                } else {
+                    failures.add(new Failure(mutation, failure));
+                }
+                last.put(client, mutation.id());
+                advanced.put(client, mutation.id());
+            }
+        }
+        return new Outcome(advanced, applied, failures, skipped, deferred);
+    }
+}

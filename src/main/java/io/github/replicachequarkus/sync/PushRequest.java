@@ -1,0 +1,52 @@
+package io.github.replicachequarkus.sync;
+
+import java.util.List;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/** PushRequestV1, as the Replicache client sends it. */
+@RegisterForReflection
+public record PushRequest(Integer pushVersion, String clientGroupID, List<Mutation> mutations, String profileID,
+        String schemaVersion) {
+
+    /** Longest client, client group and mutator name accepted. */
+    static final int MAX_ID_LENGTH = 256;
+
+    /**
+     * Checks what a version-1 push must have. {@code pushVersion} itself is checked before, since other versions
+     * have other shapes and get a protocol error instead.
+     *
+     * @throws InvalidRequestException naming the first field that is wrong
+     */
+    void validate(int maxMutations) {
+        requireId("clientGroupID", clientGroupID);
+        if (mutations == null) {
+            throw new InvalidRequestException("InvalidRequest", "mutations is required (an array, maybe empty)");
+        }
+        if (mutations.size() > maxMutations) {
+            throw new InvalidRequestException(413, "TooManyMutations",
+                    "a push may carry at most %d mutations, this one has %d".formatted(maxMutations, mutations.size()));
+        }
+        for (int i = 0; i < mutations.size(); i++) {
+            Mutation mutation = mutations.get(i);
+            String at = "mutations[" + i + "]";
+            if (mutation == null) {
+                throw new InvalidRequestException("InvalidRequest", at + " must be an object");
+            }
+            requireId(at + ".clientID", mutation.clientID());
+            requireId(at + ".name", mutation.name());
+            if (mutation.id() == null || mutation.id() < 1) {
+                throw new InvalidRequestException("InvalidRequest", at + ".id must be a positive integer");
+            }
+        }
+    }
+
+    static void requireId(String field, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new InvalidRequestException("InvalidRequest", field + " is required (a non-empty string)");
+        }
+        if (value.length() > MAX_ID_LENGTH) {
+            throw new InvalidRequestException("InvalidRequest", field + " is longer than " + MAX_ID_LENGTH + " characters");
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.github.replicachequarkus.sync;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.replicachequarkus.mutator.WriteTransaction;
+import io.github.replicachequarkus.store.Entry;
+
+/**
+ * The {@link WriteTransaction} of one push: mutators read the space's entries through it, and their writes are
+ * held back per mutation. {@link #commitMutation()} applies a mutation's writes to the entries (stamped with the
+ * push's version); {@link #rollbackMutation()} forgets them, which is the savepoint a failing mutator needs, kept in
+ * memory rather than in the database.
+ */
+final class SpaceWrites implements WriteTransaction {
+
+    private final String spaceID;
+    private final long version;
+    private final ObjectMapper mapper;
+    private final int maxKeyBytes;
+    private final long maxValueBytes;
+
+    /** The entries read or written so far in this push; a key mapped to null has no row. */
+    private final Map<String, Entry> entries = new HashMap<>();
+    /** The running mutation's writes: a value with its JSON text, or empty for a delete. */
+    private final Map<String, Optional<Written>> pending = new HashMap<>();
+    private String clientID;
+    private long mutationID;
+    private int written;
+
+    SpaceWrites(String spaceID, long version, ObjectMapper mapper, int maxKeyBytes, long maxValueBytes) {
+        this.spaceID = spaceID;
+        this.version = version;
+        this.mapper = mapper;
+        this.maxKeyBytes = maxKeyBytes;
+        this.maxValueBytes = maxValueBytes;
+    }
+
+    void beginMutation(String clientID, long mutationID) {
+        this.clientID = clientID;
+        this.mutationID = mutationID;
+        pending.clear();
+    }
+
+    void commitMutation() {
+        pending.forEach((key, value) -> {
+            Entry entry = load(key);
+            if (entry == null) {
+                if (value.isEmpty()) {
+                    return;
+                }
+                entry = new Entry();
+                entry.spaceId = spaceID;
+                entry.key = key;
+                entries.put(key, entry);
+                entry.value = value.get().json();
+                entry.version = version;
+                entry.persist();
+            } else {
+                entry.value = value.map(Written::json).orElse(null);
+                entry.deleted = value.isEmpty();
+                entry.version = version;
+            }
+            written++;
+        });
+        pending.clear();
+    }
+
+    void rollbackMutation() {
+        pending.clear();
+    }
+
+    /** How many key writes were committed in this push. */
+    int written() {
+        return written;
+    }
+
+    @Override
+    public String spaceID() {
+        return spaceID;
+    }
+
+    @Override
+    public String clientID() {
+        return clientID;
+    }
+
+    @Override
+    public long mutationID() {
+        return mutationID;
+    }
+
+    @Override
+    public Optional<JsonNode> get(String key) {
+        Optional<Written> written = pending.get(key);
+        if (written != null) {
+            return written.map(value -> value.node().deepCopy());
+        }
+        Entry entry = load(key);
+        return entry == null || entry.deleted ? Optional.empty() : Optional.of(parse(entry));
+    }
+
+    @Override
+    public <T> Optional<T> get(String key, Class<T> type) {
+        return get(key).map(node -> {
+            try {
+                return mapper.treeToValue(node, type);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("the value at '" + key + "' does not read as " + type.getSimpleName());
+            }
+        });
+    }
+
+    @Override
+    public boolean has(String key) {
+        return get(key).isPresent();
+    }
+
+    @Override
+    public void put(String key, Object value) {
+        checkKey(key);
+        JsonNode node = value instanceof JsonNode json ? json.deepCopy() : mapper.valueToTree(value);
+        String json = json(node);
+        long size = json.getBytes(StandardCharsets.UTF_8).length;
+        if (size > maxValueBytes) {
+            throw new IllegalArgumentException(
+                    "the value for '%s' is %d bytes of JSON, more than the %d allowed".formatted(key, size, maxValueBytes));
+        }
+        pending.put(key, Optional.of(new Written(node, json)));
+    }
+
+    @Override
+    public boolean del(String key) {
+        checkKey(key);
+        boolean existed = has(key);
+        pending.put(key, Optional.empty());
+        return existed;
+    }
+
+    @Override
+    public SortedMap<String, JsonNode> scan(String prefix) {
+        SortedMap<String, JsonNode> result = new TreeMap<>();
+        // Entries changed earlier in this push are managed by Hibernate, which flushes them before the query runs.
+        for (Entry entry : Entry.liveWithPrefix(spaceID, prefix)) {
+            entries.put(entry.key, entry);
+            result.put(entry.key, parse(entry));
+        }
+        pending.forEach((key, value) -> {
+            if (key.startsWith(prefix)) {
+                value.ifPresentOrElse(written -> result.put(key, written.node().deepCopy()), () -> result.remove(key));
+            }
+        });
+        return result;
+    }
+
+    /** A value a mutator wrote, and its JSON text (made once, to check its size and to store it). */
+    private record Written(JsonNode node, String json) {
+    }
+
+    private Entry load(String key) {
+        if (entries.containsKey(key)) {
+            return entries.get(key);
+        }
+        Entry entry = Entry.findByKey(spaceID, key);
+        entries.put(key, entry);
+        return entry;
+    }
+
+    private void checkKey(String key) {
+        if (key == null || key.isEmpty()) {
+            throw new IllegalArgumentException("a key must be a non-empty string");
+        }
+        int bytes = key.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > maxKeyBytes) {
+            throw new IllegalArgumentException("a key is %d bytes, more than the %d allowed".formatted(bytes, maxKeyBytes));
+        }
+    }
+
+    private JsonNode parse(Entry entry) {
+        try {
+            return mapper.readTree(entry.value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored value of '" + entry.key + "' in space " + spaceID + " is not JSON", e);
+        }
+    }
+
+    private String json(JsonNode node) {
+        try {
+            return mapper.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("the value does not write as JSON", e);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.github.replicachequarkus.sync;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The Replicache protocol over HTTP: limits and policies. */
+@ConfigMapping(prefix = "replicache.sync")
+public interface SyncConfig {
+
+    /** Largest push or pull body accepted; a larger one gets 413. */
+    @WithDefault("4M")
+    MemorySize maxBodySize();
+
+    /** Most mutations one push may carry; more gets 413. */
+    @WithDefault("10000")
+    int maxMutationsPerPush();
+
+    /** Longest key a mutator may write, in UTF-8 bytes; a longer one fails that mutation. */
+    @WithDefault("1024")
+    int maxKeyBytes();
+
+    /** Largest value a mutator may write, as JSON in UTF-8 bytes; a larger one fails that mutation. */
+    @WithDefault("1M")
+    MemorySize maxValueSize();
+
+    /** Whether a push or pull for a space that does not exist creates it; if not, it gets 404. */
+    @WithDefault("true")
+    boolean autoCreateSpaces();
+
+    /** The client schema versions accepted; others get VersionNotSupported (schema). Unset: all of them. */
+    Optional<Set<String>> schemaVersions();
+
+    /** Whether clients of this schema version may sync (a missing schema version counts as {@code ""}). */
+    default boolean acceptsSchema(String schemaVersion) {
+        return schemaVersions().map(accepted -> accepted.contains(schemaVersion == null ? "" : schemaVersion)).orElse(true);
+    }
+
+    /** How often the SSE poke stream sends a heartbeat, so that proxies keep it open. */
+    @WithDefault("30s")
+    Duration pokeHeartbeat();
+
+    /** How many times a transaction that lost a race (serialization failure, deadlock) is run again. */
+    @WithDefault("8")
+    int transactionAttempts();
+}

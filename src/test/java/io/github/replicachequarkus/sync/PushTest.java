@@ -1,0 +1,209 @@
+package io.github.replicachequarkus.sync;
+
+import static io.github.replicachequarkus.testing.Protocol.client;
+import static io.github.replicachequarkus.testing.Protocol.mutation;
+import static io.github.replicachequarkus.testing.Protocol.pullOk;
+import static io.github.replicachequarkus.testing.Protocol.push;
+import static io.github.replicachequarkus.testing.Protocol.pushOk;
+import static io.github.replicachequarkus.testing.Protocol.space;
+import static io.github.replicachequarkus.testing.Protocol.state;
+import static io.github.replicachequarkus.testing.Protocol.version;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+
+@QuarkusTest
+class PushTest {
+
+    @Test
+    void pushedTodosArePulledWithTheirClientsLastMutationID() {
+        String c1 = client();
+        String space = space();
+        pushOk(space, "g1",
+                mutation(c1, 1, "createTodo", Map.of("id", "a", "text", "first", "completed", false)),
+                mutation(c1, 2, "createTodo", Map.of("id", "b", "text", "second", "completed", false)),
+                mutation(c1, 3, "updateTodo", Map.of("id", "a", "completed", true)),
+                mutation(c1, 4, "deleteTodo", "b"));
+
+        JsonPath pulled = pullOk(space, "g1", null);
+        assertEquals(1, pulled.getLong("cookie"), "one push, one version");
+        assertEquals(Map.of(c1, 4), pulled.getMap("lastMutationIDChanges"));
+        assertEquals(Map.of("a", Map.of("id", "a", "text", "first", "completed", true, "sort", 1)), state(space));
+    }
+
+    @Test
+    void createdTodosGetSortOneAboveTheLargest() {
+        String c1 = client();
+        String c2 = client();
+        String space = space();
+        pushOk(space, "g1", mutation(c1, 1, "createTodo", Map.of("id", "a", "text", "x", "completed", false)),
+                mutation(c1, 2, "updateTodo", Map.of("id", "a", "sort", 41)));
+        pushOk(space, "g2", mutation(c2, 1, "createTodo", Map.of("id", "b", "text", "y", "completed", false)));
+
+        assertEquals(42, ((Map<?, ?>) state(space).get("b")).get("sort"));
+    }
+
+    @Test
+    void updatingADeletedTodoLeavesItDeleted() {
+        String c1 = client();
+        String space = space();
+        pushOk(space, "g1", mutation(c1, 1, "createTodo", Map.of("id", "a", "text", "x", "completed", false)),
+                mutation(c1, 2, "deleteTodo", "a"),
+                mutation(c1, 3, "updateTodo", Map.of("id", "a", "text", "resurrected?")));
+
+        assertEquals(Map.of(), state(space));
+        assertEquals(Map.of(c1, 3), pullOk(space, "g1", null).getMap("lastMutationIDChanges"));
+    }
+
+    @Test
+    void replayedPushIsSkippedAndBumpsNothing() {
+        String c1 = client();
+        String space = space();
+        var create = mutation(c1, 1, "increment", "n");
+        pushOk(space, "g1", create);
+        long version = version(space);
+
+        pushOk(space, "g1", create);
+        pushOk(space, "g1", create);
+
+        assertEquals(version, version(space), "a push that applies nothing commits no version");
+        assertEquals(1, state(space).get("n"));
+    }
+
+    @Test
+    void aGapStopsThatClientUntilTheMissingMutationArrives() {
+        String c1 = client();
+        String c2 = client();
+        String space = space();
+        pushOk(space, "g1", mutation(c1, 1, "increment", "n"), mutation(c1, 3, "increment", "n"),
+                mutation(c2, 1, "increment", "m"));
+        assertEquals(Map.of(c1, 1, c2, 1), pullOk(space, "g1", null).getMap("lastMutationIDChanges"));
+        assertEquals(1, state(space).get("n"));
+
+        pushOk(space, "g1", mutation(c1, 2, "increment", "n"), mutation(c1, 3, "increment", "n"));
+        assertEquals(3, state(space).get("n"));
+    }
+
+    @Test
+    void aFailingMutatorLeavesNoPartialWritesButStillAdvances() {
+        String c1 = client();
+        String space = space();
+        pushOk(space, "g1", mutation(c1, 1, "put", Map.of("key", "keep", "value", "kept")),
+                mutation(c1, 2, "writeThenFail", "x"),
+                mutation(c1, 3, "increment", "n"));
+
+        assertEquals(Map.of("keep", "kept", "n", 1), state(space));
+        assertEquals(Map.of(c1, 3), pullOk(space, "g1", null).getMap("lastMutationIDChanges"));
+    }
+
+    @Test
+    void unknownMutatorsAndBadArgsFailOnlyTheirMutation() {
+        String c1 = client();
+        String space = space();
+        pushOk(space, "g1", mutation(c1, 1, "noSuchMutator", Map.of()),
+                mutation(c1, 2, "createTodo", "not an object"),
+                mutation(c1, 3, "createTodo", Map.of("id", 5, "text", "id of the wrong type")),
+                mutation(c1, 4, "createTodo", Map.of("text", "no id")),
+                mutation(c1, 5, "deleteTodo", null),
+                mutation(c1, 6, "updateTodo", Map.of("id", "a", "completed", "yes")),
+                mutation(c1, 7, "increment", "n"));
+
+        assertEquals(Map.of("n", 1), state(space));
+        assertEquals(Map.of(c1, 7), pullOk(space, "g1", null).getMap("lastMutationIDChanges"));
+    }
+
+    @Test
+    void aMutatorOnlyFailingStillCommitsAVersion() {
+        String c1 = client();
+        String space = space();
+        long before = version(space);
+        pushOk(space, "g1", mutation(c1, 1, "noSuchMutator", Map.of()));
+
+        JsonPath pulled = pullOk(space, "g1", before);
+        assertEquals(before + 1, pulled.getLong("cookie"));
+        assertEquals(Map.of(c1, 1), pulled.getMap("lastMutationIDChanges"));
+    }
+
+    @Test
+    void pushFromAnotherClientGroupIsRejectedAndChangesNothing() {
+        String c1 = client();
+        String c9 = client();
+        String space = space();
+        pushOk(space, "g1", mutation(c1, 1, "increment", "n"));
+        long version = version(space);
+
+        push(space, "g2", mutation(c9, 1, "increment", "n"), mutation(c1, 2, "increment", "n"))
+                .then().statusCode(400).body("error", is("ClientNotInGroup")).body("message", containsString(c1));
+
+        assertEquals(version, version(space));
+        assertEquals(Map.of("n", 1), state(space));
+        assertEquals(Map.of(), pullOk(space, "g2", null).getMap("lastMutationIDChanges"), "c9 was not created");
+    }
+
+    @Test
+    void aClientOfAnotherSpaceIsRejected() {
+        String c1 = client();
+        String first = space();
+        String second = space();
+        pushOk(first, "g1", mutation(c1, 1, "increment", "n"));
+
+        push(second, "g1", mutation(c1, 2, "increment", "n")).then().statusCode(400)
+                .body("error", is("ClientNotInGroup"));
+        assertEquals(Map.of(), state(second));
+    }
+
+    @Test
+    void mutatorsScanTheirPrefixInKeyOrderWithTheirOwnWrites() {
+        String c1 = client();
+        String space = space();
+        pushOk(space, "g1", mutation(c1, 1, "put", Map.of("key", "p/b", "value", 1)),
+                mutation(c1, 2, "put", Map.of("key", "p/a", "value", 2)),
+                mutation(c1, 3, "put", Map.of("key", "q/a", "value", 3)),
+                mutation(c1, 4, "put", Map.of("key", "p%_", "value", 4)),
+                mutation(c1, 5, "scan", "p/"));
+
+        assertEquals(List.of("p/a", "p/b", "p/zz-own-write"), state(space).get("scanned/p/"));
+    }
+
+    @Test
+    void mutatorWritesOverTheSizeLimitsFailThatMutation() {
+        String c1 = client();
+        String space = space();
+        pushOk(space, "g1", mutation(c1, 1, "put", Map.of("key", "k".repeat(1025), "value", 1)),
+                mutation(c1, 2, "put", Map.of("key", "big", "value", "v".repeat(1024 * 1024))),
+                mutation(c1, 3, "put", Map.of("key", "", "value", 1)),
+                mutation(c1, 4, "put", Map.of("key", "ok", "value", "v".repeat(1000))));
+
+        assertEquals(Map.of("ok", "v".repeat(1000)), state(space));
+    }
+
+    @Test
+    void aPushWhoseTransactionFailsLeavesNothingBehind() {
+        String c1 = client();
+        String space = "rollback-" + space();
+        push(space, "g1", mutation(c1, 1, "increment", "n")).then().statusCode(500)
+                .body("error", is("InternalError")).body("message", is("the server failed to handle the request"));
+
+        JsonPath pulled = pullOk(space, "g1", null);
+        assertEquals(0, pulled.getLong("cookie"));
+        assertEquals(Map.of(), pulled.getMap("lastMutationIDChanges"));
+        assertNull(state(space).get("n"));
+    }
+
+    @Test
+    void anEmptyPushIsFine() {
+        String space = space();
+        pushOk(space, "g1");
+        assertFalse(pullOk(space, "g1", null).getList("patch").isEmpty(), "a pull still answers with clear");
+    }
+}

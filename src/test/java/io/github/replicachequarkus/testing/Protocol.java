@@ -1,0 +1,106 @@
+package io.github.replicachequarkus.testing;
+
+import static io.restassured.RestAssured.given;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+
+/** Push and pull as a Replicache client sends them, for tests. */
+public final class Protocol {
+
+    static {
+        io.restassured.RestAssured.enableLoggingOfRequestAndResponseIfValidationFails();
+    }
+
+    private Protocol() {
+    }
+
+    /** A fresh space id, so that tests never see each other's data. */
+    public static String space() {
+        return "t-" + UUID.randomUUID();
+    }
+
+    /** A fresh client id: client ids are global, one space and one group for life. */
+    public static String client() {
+        return "c-" + UUID.randomUUID();
+    }
+
+    public static Map<String, Object> mutation(String clientID, long id, String name, Object args) {
+        Map<String, Object> mutation = new HashMap<>();
+        mutation.put("clientID", clientID);
+        mutation.put("id", id);
+        mutation.put("name", name);
+        mutation.put("args", args);
+        mutation.put("timestamp", 1.0);
+        return mutation;
+    }
+
+    public static Map<String, Object> pushBody(String clientGroupID, List<Map<String, Object>> mutations) {
+        return Map.of("pushVersion", 1, "clientGroupID", clientGroupID, "mutations", mutations, "profileID", "p1",
+                "schemaVersion", "");
+    }
+
+    @SafeVarargs
+    public static Response push(String spaceID, String clientGroupID, Map<String, Object>... mutations) {
+        return given().contentType(ContentType.JSON).queryParam("spaceID", spaceID)
+                .body(pushBody(clientGroupID, List.of(mutations)))
+                .post("/api/replicache/push");
+    }
+
+    /** Pushes and expects the plain success reply. */
+    @SafeVarargs
+    public static void pushOk(String spaceID, String clientGroupID, Map<String, Object>... mutations) {
+        push(spaceID, clientGroupID, mutations).then().statusCode(200).body("size()", org.hamcrest.Matchers.is(0));
+    }
+
+    public static Response pull(String spaceID, String clientGroupID, Object cookie) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("pullVersion", 1);
+        body.put("clientGroupID", clientGroupID);
+        body.put("cookie", cookie);
+        body.put("profileID", "p1");
+        body.put("schemaVersion", "");
+        return given().contentType(ContentType.JSON).queryParam("spaceID", spaceID).body(body)
+                .post("/api/replicache/pull");
+    }
+
+    /** Pulls, expects a PullResponse, and returns it. */
+    public static JsonPath pullOk(String spaceID, String clientGroupID, Object cookie) {
+        return pull(spaceID, clientGroupID, cookie).then().statusCode(200).extract().jsonPath();
+    }
+
+    /** The space's whole state as a fresh client sees it: key to value. */
+    public static Map<String, Object> state(String spaceID) {
+        JsonPath pulled = pullOk(spaceID, "observer-" + UUID.randomUUID(), null);
+        Map<String, Object> state = new HashMap<>();
+        List<Map<String, Object>> patch = pulled.getList("patch");
+        for (Map<String, Object> op : patch) {
+            if ("put".equals(op.get("op"))) {
+                state.put((String) op.get("key"), op.get("value"));
+            }
+        }
+        return state;
+    }
+
+    /** The space's version, as the cookie of a fresh pull. */
+    public static long version(String spaceID) {
+        return pullOk(spaceID, "observer-" + UUID.randomUUID(), null).getLong("cookie");
+    }
+
+    public static List<Map<String, Object>> list(Object... items) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Object item : items) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> map = (Map<String, Object>) item;
+            list.add(map);
+        }
+        return list;
+    }
+}

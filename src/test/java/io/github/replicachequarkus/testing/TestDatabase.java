@@ -1,0 +1,61 @@
+package io.github.replicachequarkus.testing;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import io.github.replicachequarkus.db.DatabaseUrl;
+import io.github.replicachequarkus.db.EmbeddedDatabase;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * A database of its own for every test run: a new database on the server that {@code REPLICACHE_TEST_DATABASE_URL}
+ * names ({@code postgres://user:password@host:port/db}, a user that may create databases), or else a throwaway
+ * embedded PostgreSQL. Applies to every {@code @QuarkusTest} and {@code @QuarkusIntegrationTest}.
+ */
+@QuarkusTestResource(TestDatabase.class)
+public class TestDatabase implements QuarkusTestResourceLifecycleManager {
+
+    private EmbeddedDatabase.Running embedded;
+    private DatabaseUrl server;
+    private String database;
+
+    @Override
+    public Map<String, String> start() {
+        String url = System.getenv("REPLICACHE_TEST_DATABASE_URL");
+        if (url == null || url.isBlank()) {
+            embedded = EmbeddedDatabase.startThrowaway();
+            return embedded.properties();
+        }
+        server = DatabaseUrl.parse(url);
+        database = "replicache_test_" + UUID.randomUUID().toString().replace("-", "");
+        execute("CREATE DATABASE " + database);
+        Map<String, String> properties = new HashMap<>(server.datasourceProperties());
+        properties.put("quarkus.datasource.jdbc.url", server.jdbcUrl().replaceFirst("/[^/?]+(\\?|$)", "/" + database + "$1"));
+        return properties;
+    }
+
+    @Override
+    public void stop() {
+        if (embedded != null) {
+            embedded.close();
+        }
+        if (database != null) {
+            execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        }
+    }
+
+    private void execute(String sql) {
+        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), server.username(), server.password());
+                Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not run '" + sql + "' on " + server.jdbcUrl(), e);
+        }
+    }
+}
