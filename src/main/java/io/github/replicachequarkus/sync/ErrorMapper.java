@@ -9,6 +9,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -87,18 +88,21 @@ public class ErrorMapper {
 
     /** Where the JSON went wrong and how, in the client's terms (fields and JSON types, not Java types). */
     static String describe(JsonProcessingException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof JsonParseException syntax) {
+                String where = syntax.getLocation() == null ? ""
+                        : " (line %d, column %d)".formatted(syntax.getLocation().getLineNr(),
+                                syntax.getLocation().getColumnNr());
+                return "the body is not valid JSON" + where + ": " + syntax.getOriginalMessage().lines().findFirst().orElse("");
+            }
+        }
         if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
             String path = mapping.getPath().stream()
                     .map(ref -> ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]")
                     .collect(Collectors.joining()).replaceFirst("^\\.", "");
             return path + " has the wrong type or shape";
         }
-        if (e instanceof MismatchedInputException) {
-            return "the body has the wrong shape (a JSON object is expected)";
-        }
-        String where = e.getLocation() == null ? ""
-                : " (line %d, column %d)".formatted(e.getLocation().getLineNr(), e.getLocation().getColumnNr());
-        return "the body is not valid JSON" + where;
+        return "the body has the wrong shape (a JSON object is expected)";
     }
 
     private static String rootMessage(Throwable e) {
