@@ -6,6 +6,7 @@ import java.util.OptionalInt;
 
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
+import io.quarkus.runtime.ExecutionMode;
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
 import io.smallrye.config.ConfigValue;
@@ -18,7 +19,8 @@ import io.smallrye.config.PropertiesConfigSource;
  * <li>{@code DATABASE_URL} in the {@code postgres://user:password@host:port/database} form that Fly sets;</li>
  * <li>in dev mode, an embedded PostgreSQL started on the spot (tests bring their own, see the test resources).</li>
  * </ol>
- * Otherwise nothing is configured, and the application stops at start-up saying so.
+ * Otherwise the packaged application stops at start-up, saying so in one line (the build, which reads the same
+ * configuration, carries on: it needs no database).
  */
 public class DatabaseConfigSourceFactory implements ConfigSourceFactory {
 
@@ -32,12 +34,36 @@ public class DatabaseConfigSourceFactory implements ConfigSourceFactory {
         }
         ConfigValue databaseUrl = context.getValue("DATABASE_URL");
         if (isSet(databaseUrl)) {
-            Map<String, String> properties = DatabaseUrl.parse(databaseUrl.getValue()).datasourceProperties();
-            return List.of(new PropertiesConfigSource(properties, "DATABASE_URL", ORDINAL));
+            try {
+                Map<String, String> properties = DatabaseUrl.parse(databaseUrl.getValue()).datasourceProperties();
+                return List.of(new PropertiesConfigSource(properties, "DATABASE_URL", ORDINAL));
+            } catch (IllegalArgumentException e) {
+                return refuseToStart(e.getMessage());
+            }
         }
         if (context.getProfiles().contains("dev")) {
             return List.of(new PropertiesConfigSource(startDevDatabase(), "embedded PostgreSQL", ORDINAL));
         }
+        if (!context.getProfiles().contains("test")) {
+            return refuseToStart("No database configured: set DATABASE_URL=postgres://user:password@host:port/database"
+                    + " (or quarkus.datasource.jdbc.url, .username and .password)");
+        }
+        return List.of();
+    }
+
+    /**
+     * Stops the application with one line instead of the datasource's long failure further on. Only at run time: the
+     * build reads this configuration too, and needs no database.
+     */
+    private static List<ConfigSource> refuseToStart(String reason) {
+        if (ExecutionMode.current() != ExecutionMode.RUNTIME_INIT) {
+            return List.of();
+        }
+        System.err.println("ERROR replicache-quarkus cannot start. " + reason);
+        System.err.flush();
+        // Nothing has started yet, so there is nothing to shut down; System.exit would wait for Quarkus's shutdown
+        // hook, which waits for this very thread.
+        Runtime.getRuntime().halt(1);
         return List.of();
     }
 

@@ -1,0 +1,45 @@
+package io.github.replicachequarkus.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The packaged application refuses to start without a usable database, and says why in one line. */
+class PackagedStartupIT {
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            ''                        | No database configured: set DATABASE_URL=postgres://
+            mysql://u:secret@h/db     | DATABASE_URL must start with postgres:// or postgresql://
+            postgres://u:secret@h     | DATABASE_URL has no database name
+            """)
+    void refusesToStartWithoutADatabase(String databaseUrl, String reason) throws Exception {
+        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
+        assertTrue(Files.exists(jar), "package the application first");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString()).redirectErrorStream(true);
+        Map<String, String> environment = builder.environment();
+        environment.keySet().removeIf(name -> name.startsWith("QUARKUS_") || name.equals("DATABASE_URL"));
+        if (!databaseUrl.isEmpty()) {
+            environment.put("DATABASE_URL", databaseUrl);
+        }
+        Process application = builder.start();
+        assertTrue(application.waitFor(60, TimeUnit.SECONDS), "the application should stop by itself");
+        List<String> output = new String(application.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                .filter(line -> !line.isBlank()).toList();
+
+        assertEquals(1, application.exitValue());
+        assertEquals(1, output.size(), "one line: " + output);
+        assertTrue(output.get(0).contains(reason), output.get(0));
+        assertTrue(!output.get(0).contains("secret"), "never the password: " + output.get(0));
+    }
+}
