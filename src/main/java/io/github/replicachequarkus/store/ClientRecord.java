@@ -39,6 +39,16 @@ public class ClientRecord extends PanacheEntityBase {
     public record MutationID(@ProjectedFieldName("id") String clientId, long lastMutationId) {
     }
 
+    /** A client with its group and the version at which its last mutation id changed. */
+    public record Versioned(@ProjectedFieldName("id") String clientId, String clientGroupId, long lastMutationId,
+            long lastModifiedVersion) {
+    }
+
+    /** The clients of every group whose last mutation id changed after the version. */
+    public static List<Versioned> allChangedAfter(String spaceId, long version) {
+        return find("spaceId = ?1 and lastModifiedVersion > ?2", spaceId, version).project(Versioned.class).list();
+    }
+
     public static List<ClientRecord> findByIds(Collection<String> ids) {
         return list("id in ?1", ids);
     }

@@ -60,6 +60,15 @@ public class Entry extends PanacheEntityBase {
         return find("spaceId = ?1 and version > ?2", spaceId, version).project(Change.class).stream();
     }
 
+    /** An entry with the version that last changed it. */
+    public record Versioned(String key, String value, boolean deleted, long version) {
+    }
+
+    /** Every entry changed (or deleted) after the version, with the version that changed it. */
+    public static List<Versioned> changedAfterWithVersions(String spaceId, long version) {
+        return find("spaceId = ?1 and version > ?2", spaceId, version).project(Versioned.class).list();
+    }
+
     static String escapeLike(String text) {
         return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     }

@@ -45,6 +45,11 @@ public class PokeHub {
         }
     }
 
+    /** Changes of other machines may have gone unheard: every listener pulls once to catch up. */
+    void changesMissed(@Observes ChangesMissed missed) {
+        listeners.values().forEach(emitters -> emitters.forEach(emitter -> emitter.emit("poke")));
+    }
+
     /** How many listeners a space has. */
     public int listeners(String spaceID) {
         Set<MultiEmitter<? super String>> emitters = listeners.get(spaceID);

@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.github.replicachequarkus.store.ClientRecord;
 import io.github.replicachequarkus.store.Entry;
 import io.github.replicachequarkus.store.Space;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
  * Answers pulls. The data and the client rows are read in one REPEATABLE READ transaction, a snapshot: a push that
@@ -53,8 +54,47 @@ public class PullService {
                 () -> read(spaceID, request));
     }
 
-    private Reply read(String spaceID, PullRequest request) {
+    /**
+     * Everything that changed in the space after the version, read as one snapshot: what a room needs to poke all its
+     * sockets whose cookies are at least {@code fromVersion}. A space that does not exist has no changes.
+     */
+    public ChangeSet changesSince(String spaceID, long fromVersion) {
+        return Transactions.withRetry("changes of " + spaceID, config.transactionAttempts(), () -> {
+            repeatableRead();
+            Space space = Space.findById(spaceID);
+            if (space == null || space.version <= fromVersion) {
+                return new ChangeSet(fromVersion, space == null ? fromVersion : space.version, List.of(), List.of());
+            }
+            List<ChangeSet.EntryChange> entries = Entry.changedAfterWithVersions(spaceID, fromVersion).stream()
+                    .map(entry -> new ChangeSet.EntryChange(entry.key(), entry.value(), entry.deleted(), entry.version()))
+                    .toList();
+            List<ChangeSet.ClientChange> clients = ClientRecord.allChangedAfter(spaceID, fromVersion).stream()
+                    .map(client -> new ChangeSet.ClientChange(client.clientId(), client.clientGroupId(),
+                            client.lastMutationId(), client.lastModifiedVersion()))
+                    .toList();
+            return new ChangeSet(fromVersion, space.version, entries, clients);
+        });
+    }
+
+    /** The current version of each space that exists. */
+    public Map<String, Long> versions(java.util.Collection<String> spaceIDs) {
+        if (spaceIDs.isEmpty()) {
+            return Map.of();
+        }
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Map<String, Long> versions = new LinkedHashMap<>();
+            Space.<Space> list("id in ?1", spaceIDs).forEach(space -> versions.put(space.id, space.version));
+            return versions;
+        });
+    }
+
+    /** Must be the transaction's first statement: every read after it sees one snapshot. */
+    private static void repeatableRead() {
         Space.getEntityManager().createNativeQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").executeUpdate();
+    }
+
+    private Reply read(String spaceID, PullRequest request) {
+        repeatableRead();
         Space space = Space.findById(spaceID);
         if (space == null) {
             if (!config.autoCreateSpaces()) {

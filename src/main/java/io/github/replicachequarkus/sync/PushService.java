@@ -102,7 +102,7 @@ public class PushService {
             Log.warnf("Mutation %d (%s) of client %s in space %s failed, its writes were discarded: %s", mutation.id(),
                     mutation.name(), mutation.clientID(), spaceID, failure.reason());
         }
-        spaceChanged.fire(new SpaceChanged(spaceID, version));
+        spaceChanged.fire(new SpaceChanged(spaceID, version, false));
         return outcome;
     }
 

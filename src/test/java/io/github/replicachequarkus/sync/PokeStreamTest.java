@@ -10,20 +10,13 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
 
+import io.github.replicachequarkus.testing.PokeListener;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -31,27 +24,11 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 class PokeStreamTest {
 
-    @TestHTTPResource("/api/replicache/poke")
-    URL pokeUrl;
+    @TestHTTPResource("/")
+    URI base;
 
-    /** Reads a space's SSE stream into a list of data lines, in the background. */
     private List<String> listen(String spaceID) {
-        List<String> events = new CopyOnWriteArrayList<>();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(pokeUrl + "?spaceID=" + spaceID))
-                .header("Accept", "text/event-stream").build();
-        HttpClient.newHttpClient().sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).thenAccept(response -> {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                for (String line; (line = reader.readLine()) != null;) {
-                    if (line.startsWith("data:")) {
-                        events.add(line.substring(5).strip());
-                    }
-                }
-            } catch (Exception ignored) {
-                // the stream ends with the test
-            }
-        });
-        await().atMost(Duration.ofSeconds(10)).until(() -> events.contains("hello"));
-        return events;
+        return PokeListener.listen(base, spaceID);
     }
 
     @Test

@@ -94,6 +94,15 @@ public final class Protocol {
         return pullOk(spaceID, "observer-" + UUID.randomUUID(), null).getLong("cookie");
     }
 
+    /** A JSON object of numbers (lastMutationIDChanges) as a map. */
+    public static Map<String, Object> map(com.fasterxml.jackson.databind.JsonNode object) {
+        Map<String, Object> map = new HashMap<>();
+        object.properties().forEach(field -> map.put(field.getKey(), field.getValue().isIntegralNumber()
+                ? (Object) field.getValue().intValue()
+                : field.getValue().toString()));
+        return map;
+    }
+
     public static List<Map<String, Object>> list(Object... items) {
         List<Map<String, Object>> list = new ArrayList<>();
         for (Object item : items) {

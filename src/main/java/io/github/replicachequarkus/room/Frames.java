@@ -1,0 +1,58 @@
+package io.github.replicachequarkus.room;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.github.replicachequarkus.sync.PatchOperation;
+import io.github.replicachequarkus.sync.PullResponse;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/** The frames a room sends. Clients' frames are read as JSON trees and dispatched on {@code messageType}. */
+final class Frames {
+
+    private Frames() {
+    }
+
+    /** The greeting, sent on open. */
+    @RegisterForReflection
+    record Greeting(String data) {
+        static final Greeting HELLO = new Greeting("hello");
+    }
+
+    /**
+     * What {@code rep.poke({baseCookie, pullResponse})} takes, flattened: the patch from {@code baseCookie} (the cookie
+     * this socket was last sent) to {@code cookie}.
+     */
+    @RegisterForReflection
+    record Poke(String message, JsonNode baseCookie, long cookie, Map<String, Long> lastMutationIDChanges,
+            List<PatchOperation> patch) {
+        static Poke of(JsonNode baseCookie, PullResponse response) {
+            return new Poke("poke", baseCookie, response.cookie(), response.lastMutationIDChanges(), response.patch());
+        }
+    }
+
+    /** The reply to a pull over the socket. */
+    @RegisterForReflection
+    record PullReply(String message, String requestID, long cookie, Map<String, Long> lastMutationIDChanges,
+            List<PatchOperation> patch) {
+        static PullReply of(String requestID, PullResponse response) {
+            return new PullReply("pull", requestID, response.cookie(), response.lastMutationIDChanges(),
+                    response.patch());
+        }
+    }
+
+    /**
+     * Something the client sent was wrong; the socket stays open. {@code message} names the frame type, as in every
+     * frame, so the text goes in {@code detail}.
+     */
+    @RegisterForReflection
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Error(String message, String error, String detail, String versionType, String requestID) {
+        static Error of(String error, String detail) {
+            return new Error("error", error, detail, null, null);
+        }
+    }
+}

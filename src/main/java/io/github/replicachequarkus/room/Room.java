@@ -1,0 +1,126 @@
+package io.github.replicachequarkus.room;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.github.replicachequarkus.sync.ChangeSet;
+import io.quarkus.logging.Log;
+
+/**
+ * The sockets of one space on this machine. After each change a broadcast pass reads what changed once, from the
+ * oldest cookie among the sockets that are due, and offers it to each of them. Passes run one at a time per room, off
+ * the event loop; changes that arrive during a pass coalesce into the next one.
+ */
+final class Room {
+
+    /** Reads a space's changes after a version (the database work of a pass). */
+    @FunctionalInterface
+    interface ChangeReader {
+        ChangeSet changesSince(String spaceID, long fromVersion);
+    }
+
+    private final String spaceID;
+    private final ChangeReader reader;
+    private final Executor executor;
+    private final Set<Member> members = ConcurrentHashMap.newKeySet();
+    private final AtomicLong latest = new AtomicLong();
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private final AtomicBoolean running = new AtomicBoolean();
+    private volatile boolean resync;
+
+    Room(String spaceID, ChangeReader reader, Executor executor) {
+        this.spaceID = spaceID;
+        this.reader = reader;
+        this.executor = executor;
+    }
+
+    String spaceID() {
+        return spaceID;
+    }
+
+    void add(Member member) {
+        members.add(member);
+    }
+
+    void remove(Member member) {
+        members.remove(member);
+    }
+
+    boolean isEmpty() {
+        return members.isEmpty();
+    }
+
+    int size() {
+        return members.size();
+    }
+
+    /** The space is at this version now (or later). */
+    void changed(long version) {
+        latest.accumulateAndGet(version, Math::max);
+        requestPass();
+    }
+
+    /** Changes may have been missed: check every socket against the database. */
+    void resync() {
+        resync = true;
+        requestPass();
+    }
+
+    /** A socket finished writing a poke; anything newer can go to it now. */
+    void memberReady() {
+        requestPass();
+    }
+
+    private void requestPass() {
+        pending.set(true);
+        if (running.compareAndSet(false, true)) {
+            executor.execute(this::drain);
+        }
+    }
+
+    private void drain() {
+        try {
+            while (pending.getAndSet(false)) {
+                pass();
+            }
+        } catch (RuntimeException e) {
+            Log.errorf(e, "Poking the sockets of space %s failed; the next change retries", spaceID);
+        } finally {
+            running.set(false);
+            if (pending.get() && running.compareAndSet(false, true)) {
+                executor.execute(this::drain);
+            }
+        }
+    }
+
+    private void pass() {
+        boolean everyone = resync;
+        resync = false;
+        long target = everyone ? Long.MAX_VALUE : latest.get();
+        List<Member> due = new ArrayList<>();
+        long from = Long.MAX_VALUE;
+        for (Member member : members) {
+            long cookie = member.dueFrom(target);
+            if (cookie >= 0) {
+                due.add(member);
+                from = Math.min(from, cookie);
+            }
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        ChangeSet changes = reader.changesSince(spaceID, from);
+        latest.accumulateAndGet(changes.version(), Math::max);
+        Map<String, String> pokes = new HashMap<>();
+        for (Member member : due) {
+            member.offer(changes, pokes);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.github.replicachequarkus.room;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.replicachequarkus.sync.InvalidRequestException;
+import io.github.replicachequarkus.sync.ProtocolError;
+import io.github.replicachequarkus.sync.PullRequest;
+import io.github.replicachequarkus.sync.PullService;
+import io.github.replicachequarkus.sync.PushRequest;
+import io.github.replicachequarkus.sync.PushService;
+
+/**
+ * What a room does with a client's frame: {@code hello} (answered with a poke from the client's cookie), {@code push}
+ * (applied exactly like an HTTP push; everyone, this socket included, then hears of it through a poke) and
+ * {@code pull} (answered with a pull reply). A hello's and a pull's cookie are treated exactly like an HTTP pull's.
+ */
+@ApplicationScoped
+class RoomProtocol {
+
+    private static final int MAX_ID_LENGTH = 256;
+
+    private final PushService pushes;
+    private final PullService pulls;
+    private final ObjectMapper mapper;
+
+    RoomProtocol(PushService pushes, PullService pulls, ObjectMapper mapper) {
+        this.pushes = pushes;
+        this.pulls = pulls;
+        this.mapper = mapper;
+    }
+
+    void handle(String spaceID, Member member, String text) {
+        JsonNode frame;
+        try {
+            frame = mapper.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new BadFrameException("InvalidFrame", "the frame is not valid JSON", false);
+        }
+        if (frame == null || !frame.isObject()) {
+            throw new BadFrameException("InvalidFrame", "a frame must be a JSON object", false);
+        }
+        String type = frame.path("messageType").isTextual() ? frame.get("messageType").textValue()
+                : frame.has("pushVersion") && !frame.has("messageType") ? "push" : null;
+        switch (type == null ? "" : type) {
+            case "hello" -> hello(spaceID, member, frame);
+            case "push" -> push(spaceID, member, frame);
+            case "pull" -> pull(spaceID, member, frame);
+            default -> throw new BadFrameException("UnknownMessage",
+                    "messageType must be \"hello\", \"push\" or \"pull\"", false);
+        }
+    }
+
+    private void hello(String spaceID, Member member, JsonNode frame) {
+        String clientID = helloId(frame, "clientID");
+        String clientGroupID = helloId(frame, "clientGroupID");
+        member.identify(clientID, clientGroupID);
+        JsonNode cookie = frame.get("cookie");
+        switch (pulls.pull(spaceID, new PullRequest(1, clientGroupID, cookie, null, null))) {
+            case PullService.Pulled pulled -> member.reply(pulled.response(),
+                    Frames.Poke.of(Member.cookieNode(cookie), pulled.response()));
+            case PullService.Refused refused -> member.send(error(refused.error(), null), false);
+        }
+    }
+
+    private void push(String spaceID, Member member, JsonNode frame) {
+        PushRequest request;
+        try {
+            request = mapper.treeToValue(frame, PushRequest.class);
+        } catch (JsonProcessingException e) {
+            throw new InvalidRequestException("InvalidRequest", "the push has a field of the wrong type or shape");
+        }
+        ProtocolError error = pushes.push(spaceID, request);
+        if (error != null) {
+            member.send(error(error, null), false);
+        }
+    }
+
+    private void pull(String spaceID, Member member, JsonNode frame) {
+        String clientGroupID = member.clientGroupID();
+        String requestID = frame.path("requestID").isValueNode() ? frame.get("requestID").asText() : null;
+        if (clientGroupID == null) {
+            throw new BadFrameException("HelloFirst", "send a hello before pulling", false);
+        }
+        switch (pulls.pull(spaceID, new PullRequest(1, clientGroupID, frame.get("cookie"), null, null))) {
+            case PullService.Pulled pulled -> member.reply(pulled.response(),
+                    Frames.PullReply.of(requestID, pulled.response()));
+            case PullService.Refused refused -> member.send(error(refused.error(), requestID), false);
+        }
+    }
+
+    private static String helloId(JsonNode frame, String field) {
+        JsonNode value = frame.get(field);
+        if (value == null || !value.isTextual() || value.textValue().isEmpty()
+                || value.textValue().length() > MAX_ID_LENGTH) {
+            throw new BadFrameException("BadHello", "a hello needs " + field + " (a non-empty string)", true);
+        }
+        return value.textValue();
+    }
+
+    private static Frames.Error error(ProtocolError error, String requestID) {
+        return new Frames.Error("error", error.error(), null, error.versionType(), requestID);
+    }
+}

@@ -1,0 +1,119 @@
+package io.github.replicachequarkus.room;
+
+import java.nio.charset.StandardCharsets;
+
+import io.github.replicachequarkus.sync.Faults;
+import io.github.replicachequarkus.sync.InvalidRequestException;
+import io.github.replicachequarkus.sync.SpaceId;
+import io.quarkus.logging.Log;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.UserData.TypedKey;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+
+/**
+ * A space's room: {@code /api/replicache/websocket/{spaceID}}. Messages of one socket are handled one after the
+ * other, on worker threads (they touch the database), never on the event loop.
+ */
+@WebSocket(path = "/api/replicache/websocket/{spaceID}")
+public class RoomSocket {
+
+    private static final TypedKey<Member> MEMBER = new TypedKey<>("replicache.member");
+
+    private final Rooms rooms;
+    private final RoomProtocol protocol;
+    private final RoomConfig config;
+
+    RoomSocket(Rooms rooms, RoomProtocol protocol, RoomConfig config) {
+        this.rooms = rooms;
+        this.protocol = protocol;
+        this.config = config;
+    }
+
+    @OnOpen
+    public void open(WebSocketConnection connection) {
+        String spaceID = connection.pathParam("spaceID");
+        if (!SpaceId.isValid(spaceID)) {
+            connection.close(CloseCodes.BAD_SPACE).subscribe().with(closed -> {
+            }, failure -> {
+            });
+            return;
+        }
+        Member member = rooms.join(spaceID, connection);
+        connection.userData().put(MEMBER, member);
+        member.send(Frames.Greeting.HELLO, false);
+    }
+
+    @OnTextMessage
+    public void message(WebSocketConnection connection, String text) {
+        Member member = connection.userData().get(MEMBER);
+        if (member == null || member.closing()) {
+            return;
+        }
+        if (text.length() > config.maxMessageSize().asLongValue()
+                || text.getBytes(StandardCharsets.UTF_8).length > config.maxMessageSize().asLongValue()) {
+            close(connection, CloseCodes.MESSAGE_TOO_BIG);
+            return;
+        }
+        if (!member.admit()) {
+            close(connection, CloseCodes.TOO_MANY_MESSAGES);
+            return;
+        }
+        protocol.handle(connection.pathParam("spaceID"), member, text);
+    }
+
+    @OnClose
+    public void close(WebSocketConnection connection) {
+        Member member = connection.userData().remove(MEMBER);
+        if (member != null) {
+            rooms.leave(connection.pathParam("spaceID"), member);
+        }
+    }
+
+    @OnError
+    public void badFrame(BadFrameException e, WebSocketConnection connection) {
+        if (e.fatal()) {
+            Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
+                    e.getMessage());
+            close(connection, CloseCodes.BAD_HELLO);
+        } else {
+            reply(connection, Frames.Error.of(e.code(), e.getMessage()));
+        }
+    }
+
+    @OnError
+    public void invalidRequest(InvalidRequestException e, WebSocketConnection connection) {
+        reply(connection, Frames.Error.of(e.code(), e.getMessage()));
+    }
+
+    @OnError
+    public void failure(RuntimeException e, WebSocketConnection connection) {
+        if (Faults.isUnavailable(e) || Faults.isRace(e)) {
+            Log.warnf("Socket %s of space %s: database unavailable: %s", connection.id(), connection.pathParam("spaceID"),
+                    e.getMessage());
+            reply(connection, Frames.Error.of("Unavailable", "the database is unavailable; try again"));
+        } else {
+            Log.errorf(e, "Socket %s of space %s: handling a frame failed", connection.id(), connection.pathParam("spaceID"));
+            reply(connection, Frames.Error.of("InternalError", "the server failed to handle the frame"));
+        }
+    }
+
+    private static void reply(WebSocketConnection connection, Frames.Error error) {
+        Member member = connection.userData().get(MEMBER);
+        if (member != null) {
+            member.send(error, false);
+        }
+    }
+
+    private static void close(WebSocketConnection connection, io.quarkus.websockets.next.CloseReason reason) {
+        Member member = connection.userData().get(MEMBER);
+        if (member != null && !member.startClosing()) {
+            return;
+        }
+        connection.close(reason).subscribe().with(closed -> {
+        }, failure -> Log.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+    }
+}

@@ -1,0 +1,76 @@
+package io.github.replicachequarkus.room;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+
+import org.eclipse.microprofile.context.ManagedExecutor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.replicachequarkus.sync.ChangesMissed;
+import io.github.replicachequarkus.sync.PullService;
+import io.github.replicachequarkus.sync.SpaceChanged;
+import io.quarkus.websockets.next.WebSocketConnection;
+
+/**
+ * The rooms of this machine, by space. A room exists while it has sockets. Every committed change of a space (here,
+ * or on another machine through the relay) schedules a broadcast pass of its room.
+ */
+@ApplicationScoped
+public class Rooms {
+
+    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    private final PullService pulls;
+    private final ManagedExecutor executor;
+    private final ObjectMapper mapper;
+    private final RoomConfig config;
+
+    Rooms(PullService pulls, ManagedExecutor executor, ObjectMapper mapper, RoomConfig config) {
+        this.pulls = pulls;
+        this.executor = executor;
+        this.mapper = mapper;
+        this.config = config;
+    }
+
+    Member join(String spaceID, WebSocketConnection connection) {
+        Member[] joined = new Member[1];
+        rooms.compute(spaceID, (id, room) -> {
+            Room target = room == null ? new Room(id, pulls::changesSince, executor) : room;
+            joined[0] = new Member(connection, target, mapper,
+                    new RateLimit(config.maxMessagesPerSecond(), config.messageBurst()));
+            target.add(joined[0]);
+            return target;
+        });
+        return joined[0];
+    }
+
+    void leave(String spaceID, Member member) {
+        rooms.computeIfPresent(spaceID, (id, room) -> {
+            room.remove(member);
+            return room.isEmpty() ? null : room;
+        });
+    }
+
+    /** The number of sockets in each room of this machine. */
+    public Map<String, Integer> sockets() {
+        Map<String, Integer> sockets = new TreeMap<>();
+        rooms.forEach((spaceID, room) -> sockets.put(spaceID, room.size()));
+        return sockets;
+    }
+
+    void spaceChanged(@Observes(during = TransactionPhase.AFTER_SUCCESS) SpaceChanged change) {
+        Room room = rooms.get(change.spaceID());
+        if (room != null) {
+            room.changed(change.version());
+        }
+    }
+
+    void changesMissed(@Observes ChangesMissed missed) {
+        rooms.values().forEach(Room::resync);
+    }
+}

@@ -1,0 +1,46 @@
+package io.github.replicachequarkus.sync;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What changed in a space after {@code fromVersion}, up to {@code version}: the entries (deletes included) and the
+ * clients, each with the version that last changed it. One read serves every reader whose cookie is at least
+ * {@code fromVersion}: a room reads once per change and answers each of its sockets from it.
+ */
+public record ChangeSet(long fromVersion, long version, List<EntryChange> entries, List<ClientChange> clients) {
+
+    /** An entry as of {@code version}; {@code value} is JSON text, null when deleted. */
+    public record EntryChange(String key, String value, boolean deleted, long version) {
+    }
+
+    public record ClientChange(String clientID, String clientGroupID, long lastMutationID, long version) {
+    }
+
+    /**
+     * The pull response for a client of the group holding {@code cookie}: the entries and the group's clients changed
+     * after it, and this change set's version as the new cookie.
+     *
+     * @throws IllegalArgumentException when the cookie is older than what this change set covers
+     */
+    public PullResponse since(long cookie, String clientGroupID) {
+        if (cookie < fromVersion) {
+            throw new IllegalArgumentException("cookie " + cookie + " is older than the changes read from " + fromVersion);
+        }
+        List<PatchOperation> patch = new ArrayList<>();
+        for (EntryChange entry : entries) {
+            if (entry.version() > cookie) {
+                patch.add(entry.deleted() ? PatchOperation.del(entry.key()) : PatchOperation.put(entry.key(), entry.value()));
+            }
+        }
+        Map<String, Long> lastMutationIDs = new LinkedHashMap<>();
+        for (ClientChange client : clients) {
+            if (client.version() > cookie && client.clientGroupID().equals(clientGroupID)) {
+                lastMutationIDs.put(client.clientID(), client.lastMutationID());
+            }
+        }
+        return new PullResponse(Math.max(version, cookie), lastMutationIDs, patch);
+    }
+}

@@ -1,0 +1,132 @@
+package io.github.replicachequarkus.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** A WebSocket client for tests: every frame received goes into a queue, and the close code is kept. */
+public final class TestSocket implements WebSocket.Listener, AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final StringBuilder partial = new StringBuilder();
+    private final WebSocket socket;
+
+    private TestSocket(URI uri) {
+        this.socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, this).join();
+    }
+
+    /** Opens a socket to the space's room and checks the greeting. */
+    public static TestSocket open(URI base, String spaceID) {
+        TestSocket socket = new TestSocket(URI.create(base.toString().replaceFirst("^http", "ws").replaceFirst("/$", "")
+                + "/api/replicache/websocket/" + spaceID));
+        assertEquals("hello", socket.next().path("data").asText(), "the greeting comes first");
+        return socket;
+    }
+
+    public static TestSocket openRaw(URI base, String spaceID) {
+        return new TestSocket(URI.create(base.toString().replaceFirst("^http", "ws").replaceFirst("/$", "")
+                + "/api/replicache/websocket/" + spaceID));
+    }
+
+    public TestSocket send(Object frame) {
+        try {
+            return sendText(frame instanceof String text ? text : JSON.writeValueAsString(frame));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public TestSocket sendText(String text) {
+        socket.sendText(text, true).join();
+        return this;
+    }
+
+    /** Says hello and returns the poke that answers it. */
+    public JsonNode hello(String clientID, String clientGroupID, Object cookie) {
+        Map<String, Object> hello = new java.util.HashMap<>();
+        hello.put("messageType", "hello");
+        hello.put("clientID", clientID);
+        hello.put("clientGroupID", clientGroupID);
+        hello.put("cookie", cookie);
+        send(hello);
+        JsonNode poke = next();
+        assertEquals("poke", poke.path("message").asText(), poke.toString());
+        return poke;
+    }
+
+    /** The next frame, waiting up to 10 seconds. */
+    public JsonNode next() {
+        try {
+            JsonNode frame = frames.poll(10, TimeUnit.SECONDS);
+            assertNotNull(frame, "no frame came within 10 s");
+            return frame;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Asserts that no frame comes within the time. */
+    public void expectNothingFor(Duration quiet) {
+        try {
+            JsonNode frame = frames.poll(quiet.toMillis(), TimeUnit.MILLISECONDS);
+            assertNull(frame, () -> "expected no frame, got " + frame);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The close code the server sent, waiting up to 10 seconds. */
+    public int closeCode() {
+        return closed.orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        partial.append(data);
+        if (last) {
+            try {
+                frames.add(JSON.readTree(partial.toString()));
+            } catch (Exception e) {
+                frames.add(JSON.getNodeFactory().textNode(partial.toString()));
+            }
+            partial.setLength(0);
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closed.complete(statusCode);
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        closed.completeExceptionally(error);
+    }
+
+    @Override
+    public void close() {
+        if (!socket.isOutputClosed()) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+        }
+    }
+}
