@@ -1,7 +1,10 @@
 package io.github.replicachequarkus.store;
 
+import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
+import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.LockModeType;
@@ -19,8 +22,16 @@ public class Space extends PanacheEntityBase {
 
     public long version;
 
+    @Column(name = "created_at", insertable = false, updatable = false)
+    public Instant createdAt;
+
     public static boolean exists(String id) {
         return count("id", id) > 0;
+    }
+
+    /** The most recently created spaces. */
+    public static List<Space> newest(int limit) {
+        return find("order by createdAt desc, id").page(0, limit).list();
     }
 
     /** Creates the space at version 0 unless it exists; safe when several transactions race to create it. */
