@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.replicachequarkus.sync.ChangeSet;
 import io.quarkus.logging.Log;
+import io.quarkus.websockets.next.CloseReason;
 
 /**
  * The sockets of one space on this machine. After each change a broadcast pass reads what changed once, from the
@@ -59,6 +60,22 @@ final class Room {
 
     int size() {
         return members.size();
+    }
+
+    /** Closes every socket, waiting for each close frame to go out; returns how many. */
+    int closeAll(CloseReason reason) {
+        int closed = 0;
+        for (Member member : members) {
+            if (member.startClosing()) {
+                try {
+                    member.connection().close(reason).await().atMost(java.time.Duration.ofSeconds(2));
+                    closed++;
+                } catch (RuntimeException e) {
+                    Log.debugf("Closing a socket of space %s failed: %s", spaceID, e.getMessage());
+                }
+            }
+        }
+        return closed;
     }
 
     /** The space is at this version now (or later). */

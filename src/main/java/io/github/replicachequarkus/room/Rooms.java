@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.replicachequarkus.sync.ChangesMissed;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.SpaceChanged;
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 
 /**
@@ -61,6 +62,16 @@ public class Rooms {
         Map<String, Integer> sockets = new TreeMap<>();
         rooms.forEach((spaceID, room) -> sockets.put(spaceID, room.size()));
         return sockets;
+    }
+
+    /** Closes every socket of this machine with the code; returns how many. */
+    public int closeAll(int code, String reason) {
+        CloseReason closeReason = new CloseReason(code, reason);
+        int closed = 0;
+        for (Room room : rooms.values()) {
+            closed += room.closeAll(closeReason);
+        }
+        return closed;
     }
 
     void spaceChanged(@Observes(during = TransactionPhase.AFTER_SUCCESS) SpaceChanged change) {

@@ -1,16 +1,22 @@
 package io.github.replicachequarkus.room;
 
 import java.util.List;
+import java.util.Map;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import io.github.replicachequarkus.routing.Machine;
+import io.github.replicachequarkus.routing.Placements;
 import io.github.replicachequarkus.store.Space;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
-/** The rooms (spaces) there are, newest first, with how many sockets each has on this machine. */
+/**
+ * The rooms (spaces) there are, newest first: their version, the machine that hosts each (and its region) when it is
+ * placed, and how many sockets it has on this machine.
+ */
 @Path("/api/rooms")
 @Produces(MediaType.APPLICATION_JSON)
 public class RoomsResource {
@@ -18,13 +24,15 @@ public class RoomsResource {
     private static final int LIMIT = 200;
 
     private final Rooms rooms;
+    private final Placements placements;
 
-    RoomsResource(Rooms rooms) {
+    RoomsResource(Rooms rooms, Placements placements) {
         this.rooms = rooms;
+        this.placements = placements;
     }
 
     @RegisterForReflection
-    public record RoomInfo(String spaceID, long version, int sockets) {
+    public record RoomInfo(String spaceID, long version, String owner, String region, int sockets) {
     }
 
     @RegisterForReflection
@@ -33,8 +41,13 @@ public class RoomsResource {
 
     @GET
     public RoomList list() {
-        var sockets = rooms.sockets();
-        return new RoomList(Space.newest(LIMIT).stream()
-                .map(space -> new RoomInfo(space.id, space.version, sockets.getOrDefault(space.id, 0))).toList());
+        Map<String, Integer> sockets = rooms.sockets();
+        List<Space> spaces = Space.newest(LIMIT);
+        Map<String, Machine> hosts = placements.hosts(spaces.stream().map(space -> space.id).toList());
+        return new RoomList(spaces.stream().map(space -> {
+            Machine host = hosts.get(space.id);
+            return new RoomInfo(space.id, space.version, host == null ? null : host.id, host == null ? null : host.region,
+                    sockets.getOrDefault(space.id, 0));
+        }).toList());
     }
 }

@@ -28,7 +28,21 @@ public final class TestSocket implements WebSocket.Listener, AutoCloseable {
     private final WebSocket socket;
 
     private TestSocket(URI uri) {
-        this.socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, this).join();
+        this(uri, Map.of());
+    }
+
+    private TestSocket(URI uri, Map<String, String> headers) {
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+        headers.forEach(builder::header);
+        this.socket = builder.buildAsync(uri, this).join();
+    }
+
+    /** Opens a socket with an extra request header, and checks the greeting. */
+    public static TestSocket openWithHeader(URI base, String spaceID, String header, String value) {
+        TestSocket socket = new TestSocket(URI.create(base.toString().replaceFirst("^http", "ws").replaceFirst("/$", "")
+                + "/api/replicache/websocket/" + spaceID), Map.of(header, value));
+        assertEquals("hello", socket.next().path("data").asText(), "the greeting comes first");
+        return socket;
     }
 
     /** Opens a socket to the space's room and checks the greeting. */

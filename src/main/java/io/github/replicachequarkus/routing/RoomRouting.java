@@ -1,0 +1,82 @@
+package io.github.replicachequarkus.routing;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.context.ManagedExecutor;
+
+import io.github.replicachequarkus.sync.SpaceId;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
+import io.quarkus.websockets.next.HttpUpgradeCheck;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Before a room's WebSocket upgrade: serve it when this machine hosts the room (or routing is off), otherwise answer
+ * without upgrading, with {@code fly-replay} naming the room's machine, so that Fly's proxy replays the upgrade there.
+ * A replayed request carries our signed state back in {@code fly-replay-src}: the target trusts a state it can verify
+ * (it does not look the placement up again) and refuses a forged or expired one with 403.
+ */
+@Startup // a missing replay secret stops the application at start, not at the first socket
+@ApplicationScoped
+public class RoomRouting implements HttpUpgradeCheck {
+
+    /** Misdirected Request: the status of an answer that only exists for Fly's proxy to replay. */
+    static final int REPLAY_STATUS = 421;
+
+    private final RoutingConfig config;
+    private final Placements placements;
+    private final MachineLifecycle machine;
+    private final ManagedExecutor executor;
+    private final Optional<ReplayState> states;
+
+    RoomRouting(RoutingConfig config, Placements placements, MachineLifecycle machine, ManagedExecutor executor) {
+        this.config = config;
+        this.placements = placements;
+        this.machine = machine;
+        this.executor = executor;
+        this.states = config.machineId().isPresent()
+                ? Optional.of(new ReplayState(config.replaySecret().orElseThrow(() -> new IllegalStateException(
+                        "replicache.routing.replay-secret (REPLICACHE_ROUTING_REPLAY_SECRET) must be set when routing"
+                                + " is on (FLY_MACHINE_ID is set)"))))
+                : Optional.empty();
+    }
+
+    @Override
+    public Uni<CheckResult> perform(HttpUpgradeContext context) {
+        String spaceID = context.pathParam("spaceID");
+        if (states.isEmpty() || !SpaceId.isValid(spaceID)) {
+            return CheckResult.permitUpgrade(); // not on Fly; or a bad id, which the room refuses itself
+        }
+        String replaySource = context.httpRequest().getHeader("fly-replay-src");
+        return Uni.createFrom().item(() -> decide(spaceID, replaySource)).runSubscriptionOn(executor);
+    }
+
+    private CheckResult decide(String spaceID, String replaySource) {
+        String me = config.machineId().get();
+        boolean serving = config.mode() == RoutingConfig.Mode.SERVE && !machine.draining();
+        if (replaySource != null) {
+            Optional<String> target = ReplayState.fromReplaySource(replaySource)
+                    .flatMap(state -> states.get().verify(state, spaceID, Instant.now()));
+            if (target.isEmpty()) {
+                Log.warnf("Refused a replayed upgrade for space %s: its state does not verify", spaceID);
+                return CheckResult.rejectUpgradeSync(403);
+            }
+            if (serving && target.get().equals(me)) {
+                return CheckResult.permitUpgradeSync();
+            }
+        }
+        String owner = placements.ownerOf(spaceID);
+        if (serving && owner.equals(me)) {
+            return CheckResult.permitUpgradeSync();
+        }
+        String state = states.get().sign(spaceID, owner, Instant.now().plus(config.replayStateTtl()));
+        String replay = (config.mode() == RoutingConfig.Mode.ROUTER ? "app=" + placements.hostApp() + ";" : "")
+                + "instance=" + owner + ";state=" + state;
+        return CheckResult.rejectUpgradeSync(REPLAY_STATUS, Map.of("fly-replay", List.of(replay)));
+    }
+}

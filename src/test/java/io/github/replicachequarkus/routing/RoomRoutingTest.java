@@ -1,0 +1,152 @@
+package io.github.replicachequarkus.routing;
+
+import static io.github.replicachequarkus.testing.Protocol.space;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.agroal.api.AgroalDataSource;
+import io.github.replicachequarkus.testing.TestSocket;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/** This instance plays machine {@code m-here} of a Fly app; the test plays the other machines through the database. */
+@QuarkusTest
+@TestProfile(RoomRoutingTest.OnFly.class)
+class RoomRoutingTest {
+
+    static final String SECRET = "the replay secret of this test";
+
+    public static class OnFly implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("replicache.routing.machine-id", "m-here", "replicache.routing.app", "app-test",
+                    "replicache.routing.region", "ams", "replicache.routing.replay-secret", SECRET);
+        }
+    }
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    private void sql(String statement, Object... parameters) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement prepared = connection.prepareStatement(statement)) {
+            for (int i = 0; i < parameters.length; i++) {
+                prepared.setObject(i + 1, parameters[i]);
+            }
+            prepared.execute();
+        }
+    }
+
+    /** Another machine of the app, alive (or dead, with a heartbeat a minute old). */
+    private void machine(String id, boolean alive) throws Exception {
+        sql("INSERT INTO machine (id, app, region, heartbeat_at) VALUES (?, 'app-test', 'fra', now() - ?::interval)"
+                + " ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at", id, alive ? "0 s" : "60 s");
+    }
+
+    private void placeOn(String space, String machine) throws Exception {
+        sql("INSERT INTO placement (space_id, machine_id) VALUES (?, ?)", space, machine);
+    }
+
+    /** Tries an upgrade that must be refused, and returns the refusal. */
+    private java.net.http.HttpResponse<?> refusedUpgrade(String space, String replaySource) {
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+        if (replaySource != null) {
+            builder.header("fly-replay-src", replaySource);
+        }
+        CompletionException failure = assertThrows(CompletionException.class,
+                () -> builder.buildAsync(URI.create(base.toString().replaceFirst("^http", "ws")
+                        + "api/replicache/websocket/" + space), new WebSocket.Listener() {
+                        }).join());
+        return ((WebSocketHandshakeException) failure.getCause()).getResponse();
+    }
+
+    @Test
+    void aRoomHostedHereIsServedAndRecorded() {
+        String space = space();
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            socket.hello("c-" + space, "g1", null);
+        }
+        given().get("/api/rooms").then().body("rooms.find { it.spaceID == '" + space + "' }.owner",
+                org.hamcrest.Matchers.is("m-here"));
+    }
+
+    @Test
+    void aRoomHostedElsewhereIsReplayedThereWithASignedState() throws Exception {
+        String space = space();
+        machine("m-other", true);
+        placeOn(space, "m-other");
+
+        var refusal = refusedUpgrade(space, null);
+
+        assertEquals(421, refusal.statusCode());
+        String replay = refusal.headers().firstValue("fly-replay").orElseThrow();
+        assertTrue(replay.startsWith("instance=m-other;state="), replay);
+        String state = replay.substring(replay.indexOf("state=") + 6);
+        assertEquals("m-other", new ReplayState(SECRET).verify(state, space, Instant.now()).orElseThrow());
+    }
+
+    @Test
+    void aReplayWithAValidStateIsServedWithoutLookingAgain() throws Exception {
+        String space = space();
+        machine("m-other", true);
+        placeOn(space, "m-other");
+        String state = new ReplayState(SECRET).sign(space, "m-here", Instant.now().plusSeconds(30));
+
+        try (TestSocket socket = TestSocket.openWithHeader(base, space, "fly-replay-src",
+                "instance=m-here;region=ams;t=1;state=" + state)) {
+            socket.hello("c-" + space, "g1", null);
+        }
+    }
+
+    @Test
+    void aForgedOrForeignReplayStateIsRefused() {
+        String space = space();
+        String otherSpace = new ReplayState(SECRET).sign(space(), "m-here", Instant.now().plusSeconds(30));
+        String forged = space + ".m-here." + (Instant.now().getEpochSecond() + 30) + ".forged";
+        String expired = new ReplayState(SECRET).sign(space, "m-here", Instant.now().minusSeconds(5));
+
+        for (String state : new String[] { forged, otherSpace, expired, "" }) {
+            assertEquals(403, refusedUpgrade(space, "instance=m-here;state=" + state).statusCode(), state);
+        }
+        assertEquals(403, refusedUpgrade(space, "instance=m-here;region=ams").statusCode());
+    }
+
+    @Test
+    void aRoomOfADeadMachineIsPlacedAgainOnALiveOne() throws Exception {
+        String space = space();
+        machine("m-dead", false);
+        placeOn(space, "m-dead");
+
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            socket.hello("c-" + space, "g1", null);
+        }
+        given().get("/api/rooms").then().body("rooms.findAll { it.spaceID == '" + space + "' }.owner", hasItem("m-here"));
+    }
+
+    @Test
+    void theMachineIsReady() {
+        given().get("/q/health/ready").then().statusCode(200).body("checks.name", hasItem("machine"));
+    }
+}
