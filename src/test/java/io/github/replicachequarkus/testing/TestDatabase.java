@@ -1,17 +1,20 @@
 package io.github.replicachequarkus.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
 import io.github.replicachequarkus.db.DatabaseUrl;
-import io.github.replicachequarkus.db.EmbeddedDatabase;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * A database of its own for every test run: a new database on the server that {@code REPLICACHE_TEST_DATABASE_URL}
@@ -21,7 +24,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 @QuarkusTestResource(TestDatabase.class)
 public class TestDatabase implements QuarkusTestResourceLifecycleManager {
 
-    private EmbeddedDatabase.Running embedded;
+    private EmbeddedPostgres embedded;
     private DatabaseUrl server;
     private String database;
 
@@ -29,8 +32,13 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         String url = System.getenv("REPLICACHE_TEST_DATABASE_URL");
         if (url == null || url.isBlank()) {
-            embedded = EmbeddedDatabase.startThrowaway();
-            return embedded.properties();
+            try {
+                embedded = EmbeddedPostgres.builder().setPGStartupWait(Duration.ofSeconds(60)).start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not start the embedded PostgreSQL", e);
+            }
+            return Map.of("quarkus.datasource.jdbc.url", embedded.getJdbcUrl("postgres", "postgres"),
+                    "quarkus.datasource.username", "postgres", "quarkus.datasource.password", "postgres");
         }
         server = DatabaseUrl.parse(url);
         database = "replicache_test_" + UUID.randomUUID().toString().replace("-", "");
@@ -43,7 +51,11 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
     @Override
     public void stop() {
         if (embedded != null) {
-            embedded.close();
+            try {
+                embedded.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
         if (database != null) {
             execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
