@@ -11,6 +11,7 @@ import jakarta.enterprise.event.Observes;
 import io.github.replicachequarkus.room.Rooms;
 import io.quarkus.logging.Log;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
@@ -56,9 +57,21 @@ public class MachineLifecycle {
         heartbeats.scheduleWithFixedDelay(this::heartbeatQuietly, interval, interval, TimeUnit.MILLISECONDS);
     }
 
-    /** Runs before the rest of the shutdown, while the server still answers. */
+    /**
+     * Drains at the very start of the shutdown (the pre-shutdown delay), while the server still answers: the
+     * graceful shutdown that follows would otherwise wait on the open sockets and then drop them without a word.
+     */
+    void drain(@Observes ShutdownDelayInitiatedEvent shutdown) {
+        drainOnce();
+    }
+
+    /** Without a pre-shutdown delay, as early as the shutdown allows. */
     void drain(@Observes @Priority(1) ShutdownEvent shutdown) {
-        if (heartbeats == null) {
+        drainOnce();
+    }
+
+    private synchronized void drainOnce() {
+        if (heartbeats == null || draining) {
             return;
         }
         draining = true;
