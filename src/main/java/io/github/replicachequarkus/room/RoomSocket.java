@@ -91,6 +91,11 @@ public class RoomSocket {
 
     @OnError
     public void failure(RuntimeException e, WebSocketConnection connection) {
+        if (connection.isClosed()) {
+            Log.debugf("Socket %s of space %s closed while a frame was handled: %s", connection.id(),
+                    connection.pathParam("spaceID"), e.getMessage());
+            return;
+        }
         if (Faults.isUnavailable(e) || Faults.isRace(e)) {
             Log.warnf("Socket %s of space %s: database unavailable: %s", connection.id(), connection.pathParam("spaceID"),
                     e.getMessage());
