@@ -13,6 +13,8 @@
 const INITIAL_DELAY_MS = 100;
 const MAX_DELAY_MS = 10_000;
 const HELLO_TIMEOUT_MS = 10_000;
+/** A poke right behind a hello's reply can beat Replicache to applying that reply; it is tried again this often. */
+const POKE_ATTEMPTS = 4;
 
 /** The delay before reconnect attempt `attempt` (0-based): doubling from 100 ms to 10 s, each ±50% at random. */
 export function backoffDelay(attempt, random = Math.random) {
@@ -39,7 +41,8 @@ export class RoomClient {
    * @param {function} [options.setTimeout] [options.clearTimeout] [options.random] for tests
    */
   constructor({ url, WebSocket, onStatus = () => {}, setTimeout = globalThis.setTimeout,
-    clearTimeout = globalThis.clearTimeout, random = Math.random, log = () => {} }) {
+    clearTimeout = globalThis.clearTimeout, random = Math.random, log = () => {},
+    delay = (ms) => new Promise((resolve) => globalThis.setTimeout(resolve, ms)) }) {
     this.url = url;
     this.WebSocket = WebSocket;
     this.onStatus = onStatus;
@@ -47,6 +50,7 @@ export class RoomClient {
     this.clearTimeout = clearTimeout;
     this.random = random;
     this.log = log;
+    this.delay = delay;
     this.rep = null;
     this.socket = null;
     this.open = false;
@@ -196,12 +200,30 @@ export class RoomClient {
       return;
     }
     const poke = { baseCookie: frame.baseCookie, pullResponse: pullResponse(frame) };
-    this.pokes = this.pokes.then(() => {
+    this.pokes = this.pokes.then(() => this.#apply(poke));
+  }
+
+  /**
+   * Applies a poke. Replicache applies a pull's response (a hello's reply) after the puller returns, so a poke right
+   * behind it may find the old cookie still in place: it is tried again shortly, and only then taken as a sign that
+   * the server's base is not our cookie.
+   */
+  async #apply(poke) {
+    for (let attempt = 1; ; attempt++) {
       if (this.resyncing || !this.registered) {
-        return undefined; // stale: the coming hello's reply brings everything since the real cookie
+        return; // stale: the coming hello's reply brings everything since the real cookie
       }
-      return this.rep.poke(poke).catch((error) => this.#resync(error));
-    });
+      try {
+        await this.rep.poke(poke);
+        return;
+      } catch (error) {
+        if (attempt >= POKE_ATTEMPTS) {
+          this.#resync(error);
+          return;
+        }
+        await this.delay(25 * attempt);
+      }
+    }
   }
 
   /** The server's base for this socket is not our cookie: say hello again, once, with the real cookie. */
