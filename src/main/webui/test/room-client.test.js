@@ -206,3 +206,22 @@ test('the room URL follows the page origin, wss behind https', () => {
   assert.equal(roomURL('https://todo.fly.dev', 'a b'), 'wss://todo.fly.dev/api/replicache/websocket/a%20b');
   assert.equal(roomURL('http://localhost:8080/', 'x'), 'ws://localhost:8080/api/replicache/websocket/x');
 });
+
+test('every pull Replicache makes is answered with a hello, never a pull frame', async () => {
+  const { rep, socket } = setup();
+  socket().accept();
+  await flush();
+  socket().receive(poke(null, 1));
+  await flush();
+
+  const pulled = rep.pull(); // Replicache pulls on its own, e.g. when it comes back online
+  await flush();
+  assert.deepEqual(socket().sent.map((frame) => frame.messageType), ['hello', 'hello']);
+  assert.equal(socket().sent.at(-1).cookie, 1);
+  socket().receive(poke(5, 6)); // computed from the server's old base before it saw this hello: dropped
+  socket().receive(poke(1, 3)); // the reply
+  await pulled;
+  await flush();
+  assert.equal(rep.cookie, 3);
+  assert.deepEqual(rep.pokes.map((p) => p.cookie), []);
+});

@@ -1,8 +1,8 @@
 // Syncs a Replicache instance over its space's room socket (/api/replicache/websocket/{spaceID}).
 //
 // Replicache 15 has no public getter for its cookie, but it hands the real cookie to its puller. So the client says
-// hello from inside the puller: it sends {messageType: "hello", cookie} and answers the pull with the hello's reply
-// (a poke from that cookie). From then on the server pokes the socket after every change, from the cookie it last
+// hello from inside the puller, for every pull: it sends {messageType: "hello", cookie} and answers the pull with the
+// hello's reply (a poke from that cookie). From then on the server pokes the socket after every change, from the cookie it last
 // sent; each poke goes to rep.poke() in order. A poke whose base is not the client's cookie makes rep.poke() throw:
 // the client then says hello again, the same way. Pushes go over the socket. When the socket closes, the client
 // reconnects with jittered exponential backoff.
@@ -40,8 +40,10 @@ export class RoomClient {
    * @param {function} [options.onStatus] called with 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
    * @param {function} [options.setTimeout] [options.clearTimeout] [options.random] for tests
    */
-  constructor({ url, WebSocket, onStatus = () => {}, setTimeout = globalThis.setTimeout,
-    clearTimeout = globalThis.clearTimeout, random = Math.random, log = () => {},
+  // The timer defaults are wrappers: a browser's setTimeout called as a method of this object throws "Illegal
+  // invocation" (it must be called on window).
+  constructor({ url, WebSocket, onStatus = () => {}, setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms),
+    clearTimeout = (id) => globalThis.clearTimeout(id), random = Math.random, log = () => {},
     delay = (ms) => new Promise((resolve) => globalThis.setTimeout(resolve, ms)) }) {
     this.url = url;
     this.WebSocket = WebSocket;
@@ -56,8 +58,6 @@ export class RoomClient {
     this.open = false;
     this.hello = null; // {cookie, resolve, reject, timer} while a hello waits for its reply
     this.registered = false; // the server answered this socket's hello
-    this.pulls = new Map(); // requestID -> {resolve, timer}
-    this.nextRequest = 1;
     this.pokes = Promise.resolve(); // rep.poke() calls, one after the other
     this.resyncing = false; // a poke did not apply: pokes are ignored until a new hello is answered
     this.attempt = 0;
@@ -121,6 +121,7 @@ export class RoomClient {
       }
       this.open = true;
       this.registered = false;
+      this.log('connected; pulling to say hello');
       // The pull calls the puller with the client's real cookie, and the puller says hello with it.
       this.rep.pull({ now: true }).catch((error) => this.log('pull after connecting failed', error));
     };
@@ -165,15 +166,6 @@ export class RoomClient {
       case 'poke':
         this.#poke(frame);
         break;
-      case 'pull': {
-        const waiting = this.pulls.get(String(frame.requestID));
-        if (waiting) {
-          this.pulls.delete(String(frame.requestID));
-          this.clearTimeout(waiting.timer);
-          waiting.resolve(ok(frame));
-        }
-        break;
-      }
       case 'error':
         this.#error(frame);
         break;
@@ -189,6 +181,7 @@ export class RoomClient {
         const { resolve, timer } = this.hello;
         this.hello = null;
         this.clearTimeout(timer);
+        this.log('hello answered', { base: frame.baseCookie, cookie: frame.cookie, confirmed: frame.lastMutationIDChanges });
         this.registered = true;
         this.attempt = 0;
         this.#status('connected');
@@ -215,6 +208,8 @@ export class RoomClient {
       }
       try {
         await this.rep.poke(poke);
+        this.log('applied poke', { base: poke.baseCookie, cookie: poke.pullResponse.cookie,
+          confirmed: poke.pullResponse.lastMutationIDChanges, patch: poke.pullResponse.patch.length });
         return;
       } catch (error) {
         if (attempt >= POKE_ATTEMPTS) {
@@ -247,13 +242,6 @@ export class RoomClient {
       resolve({ response: { error: 'ClientStateNotFound' }, httpRequestInfo: { httpStatusCode: 200, errorMessage: '' } });
       return;
     }
-    if (frame.requestID !== undefined && this.pulls.has(String(frame.requestID))) {
-      const waiting = this.pulls.get(String(frame.requestID));
-      this.pulls.delete(String(frame.requestID));
-      this.clearTimeout(waiting.timer);
-      waiting.resolve({ response: { error: frame.error }, httpRequestInfo: { httpStatusCode: 200, errorMessage: '' } });
-      return;
-    }
     this.log('the server answered with an error', frame);
   }
 
@@ -271,31 +259,29 @@ export class RoomClient {
     return { httpRequestInfo: { httpStatusCode: 200, errorMessage: '' } };
   }
 
+  /**
+   * Every pull Replicache makes is answered with a hello, never a pull frame. While a hello waits for its reply, pokes
+   * are dropped, so Replicache's cookie stays the one the hello carried and the reply applies. A pull frame has no
+   * such guard: pokes arriving meanwhile move Replicache on, it discards the pull's late reply, yet the server takes
+   * that reply's cookie as the socket's base, and a client can be left behind for good.
+   */
   #pull(body) {
+    this.log('puller called', { cookie: body.cookie, sendable: this.#sendable() });
     if (!this.#sendable()) {
       return Promise.resolve({ httpRequestInfo: { httpStatusCode: 503, errorMessage: 'the room socket is not connected' } });
     }
+    this.registered = false;
     return new Promise((resolve) => {
-      const timeout = () => resolve({ httpRequestInfo: { httpStatusCode: 504, errorMessage: 'no reply from the room' } });
-      if (!this.registered) {
-        if (this.hello) {
-          this.hello.resolve({ httpRequestInfo: { httpStatusCode: 409, errorMessage: 'superseded by a newer hello' } });
-          this.clearTimeout(this.hello.timer);
-        }
-        this.hello = { cookie: body.cookie ?? null, resolve, timer: this.setTimeout(() => {
-          this.hello = null;
-          timeout();
-        }, HELLO_TIMEOUT_MS) };
-        this.socket.send(JSON.stringify({ messageType: 'hello', clientID: this.rep.clientID,
-          clientGroupID: body.clientGroupID, cookie: body.cookie ?? null }));
-        return;
+      if (this.hello) {
+        this.clearTimeout(this.hello.timer);
+        this.hello.resolve({ httpRequestInfo: { httpStatusCode: 409, errorMessage: 'superseded by a newer hello' } });
       }
-      const requestID = String(this.nextRequest++);
-      this.pulls.set(requestID, { resolve, timer: this.setTimeout(() => {
-        this.pulls.delete(requestID);
-        timeout();
-      }, HELLO_TIMEOUT_MS) });
-      this.socket.send(JSON.stringify({ messageType: 'pull', requestID, cookie: body.cookie ?? null }));
+      this.hello = { cookie: body.cookie ?? null, resolve, timer: this.setTimeout(() => {
+        this.hello = null;
+        resolve({ httpRequestInfo: { httpStatusCode: 504, errorMessage: 'no reply from the room' } });
+      }, HELLO_TIMEOUT_MS) };
+      this.socket.send(JSON.stringify({ messageType: 'hello', clientID: this.rep.clientID,
+        clientGroupID: body.clientGroupID, cookie: body.cookie ?? null }));
     });
   }
 
@@ -306,11 +292,6 @@ export class RoomClient {
       this.hello.resolve(failed);
       this.hello = null;
     }
-    for (const { resolve, timer } of this.pulls.values()) {
-      this.clearTimeout(timer);
-      resolve(failed);
-    }
-    this.pulls.clear();
   }
 }
 

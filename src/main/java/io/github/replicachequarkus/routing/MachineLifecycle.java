@@ -18,7 +18,8 @@ import io.quarkus.runtime.StartupEvent;
 /**
  * A machine's life in the deployment: it registers at start and heartbeats; on SIGTERM it drains: it stops taking
  * rooms, gives up the ones it has, and closes their sockets with 4010 so that their clients reconnect and are sent to
- * the rooms' new machines. Outside Fly (no machine id) there is nothing to do.
+ * the rooms' new machines. Outside Fly (no machine id) it only closes the sockets (1001), so that the shutdown does
+ * not wait on them.
  */
 @ApplicationScoped
 public class MachineLifecycle {
@@ -71,10 +72,16 @@ public class MachineLifecycle {
     }
 
     private synchronized void drainOnce() {
-        if (heartbeats == null || draining) {
+        if (draining) {
             return;
         }
         draining = true;
+        if (heartbeats == null) {
+            // One machine alone: nowhere to send its rooms, but its clients reconnect once it is back.
+            int closed = rooms.closeAll(1001, "the server is shutting down");
+            Log.infof("Shutting down: closed %d socket(s)", closed);
+            return;
+        }
         heartbeats.shutdownNow();
         try {
             long released = QuarkusTransaction.requiringNew().call(() -> {

@@ -47,6 +47,7 @@ public class ErrorMapper {
         return invalidJson(e);
     }
 
+    /** The HTTP layer's refusals (404 for a path nothing serves, 405, 415...), and bodies it could not read. */
     @ServerExceptionMapper
     public Response http(WebApplicationException e) {
         if (e.getCause() instanceof JsonProcessingException json) {

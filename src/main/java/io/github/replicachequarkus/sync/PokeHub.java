@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
 
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
@@ -48,6 +49,11 @@ public class PokeHub {
     /** Changes of other machines may have gone unheard: every listener pulls once to catch up. */
     void changesMissed(@Observes ChangesMissed missed) {
         listeners.values().forEach(emitters -> emitters.forEach(emitter -> emitter.emit("poke")));
+    }
+
+    /** At shutdown the streams end (clients reconnect), so that the graceful shutdown does not wait on them. */
+    void shutdown(@Observes ShutdownDelayInitiatedEvent shutdown) {
+        listeners.values().forEach(emitters -> emitters.forEach(MultiEmitter::complete));
     }
 
     /** How many listeners a space has. */

@@ -5,15 +5,12 @@ import static io.github.replicachequarkus.testing.Protocol.mutation;
 import static io.github.replicachequarkus.testing.Protocol.pushBody;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -201,14 +198,9 @@ class FlySimulationIT {
     void aForgedReplayStateIsRefused() {
         String space = "sim-" + client();
         for (Instance instance : machines.values()) {
-            WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder()
-                    .header("fly-replay-src",
-                            "instance=m9;region=ams;t=1;state=" + space + "." + instance.name() + ".9999999999.forged");
-            CompletionException refused = assertThrows(CompletionException.class, () -> builder.buildAsync(
-                    URI.create("ws://localhost:" + instance.port() + "/api/replicache/websocket/" + space),
-                    new WebSocket.Listener() {
-                    }).join());
-            assertEquals(403, ((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
+            assertEquals(403, TestSocket.refusedUpgrade(instance.uri(), space, Map.of("fly-replay-src",
+                    "instance=m9;region=ams;t=1;state=" + space + "." + instance.name() + ".9999999999.forged"))
+                    .statusCode());
         }
     }
 

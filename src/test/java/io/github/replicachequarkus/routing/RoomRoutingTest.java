@@ -4,18 +4,13 @@ import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.hasItem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 
 import jakarta.inject.Inject;
 
@@ -69,17 +64,8 @@ class RoomRoutingTest {
         sql("INSERT INTO placement (space_id, machine_id) VALUES (?, ?)", space, machine);
     }
 
-    /** Tries an upgrade that must be refused, and returns the refusal. */
     private java.net.http.HttpResponse<?> refusedUpgrade(String space, String replaySource) {
-        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
-        if (replaySource != null) {
-            builder.header("fly-replay-src", replaySource);
-        }
-        CompletionException failure = assertThrows(CompletionException.class,
-                () -> builder.buildAsync(URI.create(base.toString().replaceFirst("^http", "ws")
-                        + "api/replicache/websocket/" + space), new WebSocket.Listener() {
-                        }).join());
-        return ((WebSocketHandshakeException) failure.getCause()).getResponse();
+        return TestSocket.refusedUpgrade(base, space, replaySource == null ? Map.of() : Map.of("fly-replay-src", replaySource));
     }
 
     @Test

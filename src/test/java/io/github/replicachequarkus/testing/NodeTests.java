@@ -11,19 +11,25 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a test file of {@code src/test/e2e} with Node's test runner against a running server: the end-to-end tests
- * that drive the real Replicache client. Their output goes to {@code target/e2e/<file>.log} and to the console.
+ * Runs a Node test file against a running server (its URL in {@code BASE_URL}): the end-to-end tests that drive the
+ * real Replicache client ({@code src/test/e2e}) and the todo app in a browser ({@code src/main/webui/e2e}). Their
+ * output goes to {@code target/e2e/<file>.log} and to the console.
  */
 public final class NodeTests {
 
     private NodeTests() {
     }
 
+    /** Runs a test file of {@code src/test/e2e}. */
     public static void run(String testFile, URL server) throws IOException, InterruptedException {
-        Path directory = Path.of(System.getProperty("e2e.dir", "src/test/e2e")).toAbsolutePath();
+        run(Path.of(System.getProperty("e2e.dir", "src/test/e2e")), testFile, server);
+    }
+
+    public static void run(Path packageDirectory, String testFile, URL server) throws IOException, InterruptedException {
+        Path directory = packageDirectory.toAbsolutePath();
         assertTrue(Files.isDirectory(directory.resolve("node_modules")),
                 "run 'npm ci' in " + directory + " first (the Maven build does it before the integration tests)");
-        Path log = Path.of("target", "e2e", testFile + ".log").toAbsolutePath();
+        Path log = Path.of("target", "e2e", Path.of(testFile).getFileName() + ".log").toAbsolutePath();
         Files.createDirectories(log.getParent());
 
         ProcessBuilder builder = new ProcessBuilder("node", "--test", "--test-reporter=spec", testFile)

@@ -58,6 +58,19 @@ public final class TestSocket implements WebSocket.Listener, AutoCloseable {
                 + "/api/replicache/websocket/" + spaceID));
     }
 
+    /** Tries an upgrade that the server must refuse, and returns its answer (status and headers). */
+    public static java.net.http.HttpResponse<?> refusedUpgrade(URI base, String spaceID, Map<String, String> headers) {
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+        headers.forEach(builder::header);
+        java.util.concurrent.CompletionException failure = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.CompletionException.class,
+                () -> builder.buildAsync(URI.create(base.toString().replaceFirst("^http", "ws").replaceFirst("/$", "")
+                        + "/api/replicache/websocket/" + spaceID), new WebSocket.Listener() {
+                        }).join(),
+                "the upgrade should have been refused");
+        return ((java.net.http.WebSocketHandshakeException) failure.getCause()).getResponse();
+    }
+
     public TestSocket send(Object frame) {
         try {
             return sendText(frame instanceof String text ? text : JSON.writeValueAsString(frame));

@@ -1,0 +1,34 @@
+package io.github.replicachequarkus.todo;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+import io.github.replicachequarkus.testing.NodeTests;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusIntegrationTest;
+
+/**
+ * The todo app, as the packaged application serves it, in headless Chromium (Debian's package; never a downloaded
+ * browser): two people on one list, one of them offline for a while. Leaves a screenshot in target/todo-list.png.
+ */
+@QuarkusIntegrationTest
+class TodoAppIT {
+
+    @TestHTTPResource("/")
+    URL server;
+
+    @Test
+    void twoPeopleShareAListLiveOfflineEditsIncluded() throws Exception {
+        assumeFalse(Boolean.getBoolean("skipE2e"), "end-to-end tests skipped (-DskipE2e)");
+        Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM_PATH", "/usr/bin/chromium"));
+        assertTrue(Files.isExecutable(chromium), "the browser test needs Chromium at " + chromium
+                + " (apt-get install chromium, or set CHROMIUM_PATH; -DskipE2e skips it)");
+        NodeTests.run(Path.of("src", "main", "webui"), "e2e/todo.test.mjs", server);
+    }
+}
