@@ -44,28 +44,6 @@ class RouterModeTest {
     @Inject
     AgroalDataSource dataSource;
 
-    private HttpResponse<?> refusedUpgrade(String space, String replaySource) {
-        return TestSocket.refusedUpgrade(base, space, replaySource == null ? Map.of() : Map.of("fly-replay-src", replaySource));
-    }
-
-    @TestHTTPResource("/")
-    URI base;
-
-    @Inject
-    AgroalDataSource dataSource;
-
-    private HttpResponse<?> refusedUpgrade(String space, String replaySource) {
-        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
-        if (replaySource != null) {
-            builder.header("fly-replay-src", replaySource);
-        }
-        CompletionException failure = assertThrows(CompletionException.class, () -> builder.buildAsync(
-                URI.create(base.toString().replaceFirst("^http", "ws") + "api/replicache/websocket/" + space),
-                new WebSocket.Listener() {
-                }).join());
-        return ((WebSocketHandshakeException) failure.getCause()).getResponse();
-    }
-
     @Test
     void everySocketIsReplayedToTheBackendMachineThatHostsTheRoom() throws Exception {
         try (Connection connection = dataSource.getConnection();
@@ -76,7 +54,7 @@ class RouterModeTest {
         }
         String space = space();
 
-        HttpResponse<?> refusal = refusedUpgrade(space, null);
+        HttpResponse<?> refusal = TestSocket.refusedUpgrade(base, space, Map.of());
 
         assertEquals(421, refusal.statusCode());
         String replay = refusal.headers().firstValue("fly-replay").orElseThrow();
@@ -86,6 +64,7 @@ class RouterModeTest {
 
         // Even a genuine state naming the router itself does not make it host a room.
         String toRouter = new ReplayState(SECRET).sign(space, "r-1", Instant.now().plusSeconds(30));
-        assertEquals(421, refusedUpgrade(space, "instance=r-1;state=" + toRouter).statusCode());
+        assertEquals(421, TestSocket.refusedUpgrade(base, space, Map.of("fly-replay-src", "instance=r-1;state=" + toRouter))
+                .statusCode());
     }
 }
