@@ -56,12 +56,6 @@ public class PokeHub {
         listeners.values().forEach(emitters -> emitters.forEach(MultiEmitter::complete));
     }
 
-    /** How many listeners a space has. */
-    public int listeners(String spaceID) {
-        Set<MultiEmitter<? super String>> emitters = listeners.get(spaceID);
-        return emitters == null ? 0 : emitters.size();
-    }
-
     private void remove(String spaceID, MultiEmitter<? super String> emitter) {
         listeners.computeIfPresent(spaceID, (id, emitters) -> {
             emitters.remove(emitter);

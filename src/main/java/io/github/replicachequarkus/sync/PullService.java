@@ -10,7 +10,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.github.replicachequarkus.store.ClientRecord;
 import io.github.replicachequarkus.store.Entry;
 import io.github.replicachequarkus.store.Space;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
  * Answers pulls. The data and the client rows are read in one REPEATABLE READ transaction, a snapshot: a push that
@@ -73,18 +72,6 @@ public class PullService {
                             client.lastMutationId(), client.lastModifiedVersion()))
                     .toList();
             return new ChangeSet(fromVersion, space.version, entries, clients);
-        });
-    }
-
-    /** The current version of each space that exists. */
-    public Map<String, Long> versions(java.util.Collection<String> spaceIDs) {
-        if (spaceIDs.isEmpty()) {
-            return Map.of();
-        }
-        return QuarkusTransaction.requiringNew().call(() -> {
-            Map<String, Long> versions = new LinkedHashMap<>();
-            Space.<Space> list("id in ?1", spaceIDs).forEach(space -> versions.put(space.id, space.version));
-            return versions;
         });
     }
 

@@ -34,7 +34,6 @@ final class SpaceWrites implements WriteTransaction {
     private final Map<String, Optional<Written>> pending = new HashMap<>();
     private String clientID;
     private long mutationID;
-    private int written;
 
     SpaceWrites(String spaceID, long version, ObjectMapper mapper, int maxKeyBytes, long maxValueBytes) {
         this.spaceID = spaceID;
@@ -69,18 +68,12 @@ final class SpaceWrites implements WriteTransaction {
                 entry.deleted = value.isEmpty();
                 entry.version = version;
             }
-            written++;
         });
         pending.clear();
     }
 
     void rollbackMutation() {
         pending.clear();
-    }
-
-    /** How many key writes were committed in this push. */
-    int written() {
-        return written;
     }
 
     @Override
