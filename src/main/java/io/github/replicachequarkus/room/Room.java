@@ -7,10 +7,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.replicachequarkus.sync.ChangeSet;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
 
@@ -32,14 +34,18 @@ final class Room {
     private final Executor executor;
     private final Set<Member> members = ConcurrentHashMap.newKeySet();
     private final AtomicLong latest = new AtomicLong();
+    private final Timer pokeLatency;
+    /** When this machine heard of the newest change: where poke latency is measured from. */
+    private volatile long heardAt = System.nanoTime();
     private final AtomicBoolean pending = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile boolean resync;
 
-    Room(String spaceID, ChangeReader reader, Executor executor) {
+    Room(String spaceID, ChangeReader reader, Executor executor, Timer pokeLatency) {
         this.spaceID = spaceID;
         this.reader = reader;
         this.executor = executor;
+        this.pokeLatency = pokeLatency;
     }
 
     String spaceID() {
@@ -80,6 +86,7 @@ final class Room {
 
     /** The space is at this version now (or later). */
     void changed(long version) {
+        heardAt = System.nanoTime();
         latest.accumulateAndGet(version, Math::max);
         requestPass();
     }
@@ -92,6 +99,7 @@ final class Room {
 
     /** A socket finished writing a poke; anything newer can go to it now. */
     void memberReady() {
+        pokeLatency.record(System.nanoTime() - heardAt, TimeUnit.NANOSECONDS);
         requestPass();
     }
 

@@ -15,6 +15,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.replicachequarkus.sync.ChangesMissed;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.SpaceChanged;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 
@@ -30,18 +33,30 @@ public class Rooms {
     private final ManagedExecutor executor;
     private final ObjectMapper mapper;
     private final RoomConfig config;
+    private final Timer pokeLatency;
 
-    Rooms(PullService pulls, ManagedExecutor executor, ObjectMapper mapper, RoomConfig config) {
+    Rooms(PullService pulls, ManagedExecutor executor, ObjectMapper mapper, RoomConfig config, MeterRegistry metrics) {
         this.pulls = pulls;
         this.executor = executor;
         this.mapper = mapper;
         this.config = config;
+        this.pokeLatency = Timer.builder("replicache.poke.latency")
+                .description("From this machine hearing of a change to the poke that carries it written to a socket")
+                .publishPercentiles(0.5, 0.99).register(metrics);
+        Gauge.builder("replicache.rooms", rooms, Map::size).description("Rooms with sockets on this machine")
+                .register(metrics);
+        Gauge.builder("replicache.sockets", this, Rooms::socketCount).description("Open room sockets on this machine")
+                .register(metrics);
+    }
+
+    private int socketCount() {
+        return rooms.values().stream().mapToInt(Room::size).sum();
     }
 
     Member join(String spaceID, WebSocketConnection connection) {
         Member[] joined = new Member[1];
         rooms.compute(spaceID, (id, room) -> {
-            Room target = room == null ? new Room(id, pulls::changesSince, executor) : room;
+            Room target = room == null ? new Room(id, pulls::changesSince, executor, pokeLatency) : room;
             joined[0] = new Member(connection, target, mapper,
                     new RateLimit(config.maxMessagesPerSecond(), config.messageBurst()));
             target.add(joined[0]);

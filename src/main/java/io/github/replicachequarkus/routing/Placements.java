@@ -8,6 +8,8 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.github.replicachequarkus.sync.InvalidRequestException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
@@ -19,9 +21,11 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 public class Placements {
 
     private final RoutingConfig config;
+    private final MeterRegistry metrics;
 
-    Placements(RoutingConfig config) {
+    Placements(RoutingConfig config, MeterRegistry metrics) {
         this.config = config;
+        this.metrics = metrics;
     }
 
     /** The app whose machines host rooms: this one, or the backend app in router mode. */
@@ -60,6 +64,8 @@ public class Placements {
         String owner = Placement.placeIfUnchanged(spaceID, chosen, previous);
         if (chosen.equals(owner)) {
             Log.infof("Placed space %s on machine %s%s", spaceID, chosen, previous == null ? "" : " (was on " + previous + ")");
+            Counter.builder("replicache.placements").description("Rooms placed on a machine: new, or moved off a dead one")
+                    .tag("kind", previous == null ? "new" : "moved").register(metrics).increment();
         }
         return owner;
     }

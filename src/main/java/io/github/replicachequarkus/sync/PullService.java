@@ -19,9 +19,11 @@ import io.github.replicachequarkus.store.Space;
 public class PullService {
 
     private final SyncConfig config;
+    private final SyncMetrics metrics;
 
-    PullService(SyncConfig config) {
+    PullService(SyncConfig config, SyncMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
     }
 
     /** The reply to a pull: a {@link PullResponse} or a {@link ProtocolError}. */
@@ -49,8 +51,12 @@ public class PullService {
         if (!config.acceptsSchema(request.schemaVersion())) {
             return new Refused(ProtocolError.versionNotSupported("schema"));
         }
-        return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
+        Reply reply = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
                 () -> read(spaceID, request));
+        if (reply instanceof Pulled pulled) {
+            metrics.pulled(pulled.response());
+        }
+        return reply;
     }
 
     /**

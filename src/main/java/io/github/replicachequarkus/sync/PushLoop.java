@@ -31,12 +31,12 @@ public final class PushLoop {
 
     /**
      * @param lastMutationIDs the clients whose last mutation id advanced, with the new value
-     * @param applied mutations whose mutator succeeded
+     * @param applied the mutations whose mutator succeeded
      * @param skipped mutations already processed before (replays)
      * @param deferred mutations after a gap, left for the client to re-send
      */
-    public record Outcome(Map<String, Long> lastMutationIDs, int applied, List<Failure> failures, int skipped,
-            int deferred) {
+    public record Outcome(Map<String, Long> lastMutationIDs, List<Mutation> applied, List<Failure> failures,
+            int skipped, int deferred) {
 
         /** Whether the push changed anything: if not, it commits no new version and pokes nobody. */
         public boolean changed() {
@@ -55,7 +55,7 @@ public final class PushLoop {
         Map<String, Long> advanced = new LinkedHashMap<>();
         Set<String> stopped = new HashSet<>();
         List<Failure> failures = new ArrayList<>();
-        int applied = 0;
+        List<Mutation> applied = new ArrayList<>();
         int skipped = 0;
         int deferred = 0;
         for (Mutation mutation : mutations) {
@@ -69,7 +69,7 @@ public final class PushLoop {
             } else {
                 String failure = runner.run(mutation);
                 if (failure == null) {
-                    applied++;
+                    applied.add(mutation);
                 } else {
                     failures.add(new Failure(mutation, failure));
                 }

@@ -29,12 +29,15 @@ public class PushService {
     private final Event<SpaceChanged> spaceChanged;
     private final ObjectMapper mapper;
     private final SyncConfig config;
+    private final SyncMetrics metrics;
 
-    PushService(MutatorRegistry mutators, Event<SpaceChanged> spaceChanged, ObjectMapper mapper, SyncConfig config) {
+    PushService(MutatorRegistry mutators, Event<SpaceChanged> spaceChanged, ObjectMapper mapper, SyncConfig config,
+            SyncMetrics metrics) {
         this.mutators = mutators;
         this.spaceChanged = spaceChanged;
         this.mapper = mapper;
         this.config = config;
+        this.metrics = metrics;
     }
 
     /**
@@ -50,23 +53,29 @@ public class PushService {
             throw new InvalidRequestException("InvalidRequest", "pushVersion is required");
         }
         if (request.pushVersion() != 1) {
-            return ProtocolError.versionNotSupported("push");
+            return refused(ProtocolError.versionNotSupported("push"));
         }
         request.validate(config.maxMutationsPerPush());
         if (!config.acceptsSchema(request.schemaVersion())) {
-            return ProtocolError.versionNotSupported("schema");
+            return refused(ProtocolError.versionNotSupported("schema"));
         }
         if (request.mutations().isEmpty()) {
             return null;
         }
         PushLoop.Outcome outcome = Transactions.withRetry("push to " + spaceID, config.transactionAttempts(),
                 () -> apply(spaceID, request));
+        metrics.pushed(outcome);
         if (outcome.changed()) {
             Log.debugf("Push to space %s from group %s: %d applied, %d failed, %d replayed, %d deferred", spaceID,
-                    request.clientGroupID(), outcome.applied(), outcome.failures().size(), outcome.skipped(),
+                    request.clientGroupID(), outcome.applied().size(), outcome.failures().size(), outcome.skipped(),
                     outcome.deferred());
         }
         return null;
+    }
+
+    private ProtocolError refused(ProtocolError error) {
+        metrics.pushRefused(error);
+        return error;
     }
 
     /** One attempt, inside its transaction. */

@@ -57,7 +57,7 @@ class PushLoopTest {
         assertEquals(expectedSkipped, outcome.skipped());
         assertEquals(expectedDeferred, outcome.deferred());
         assertEquals(runs.stream().filter(run -> run.endsWith("!")).count(), outcome.failures().size());
-        assertEquals(runs.size() - outcome.failures().size(), outcome.applied());
+        assertEquals(runs.size() - outcome.failures().size(), outcome.applied().size());
         assertEquals(!outcome.lastMutationIDs().isEmpty(), outcome.changed());
     }
 
