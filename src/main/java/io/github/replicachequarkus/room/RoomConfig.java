@@ -16,6 +16,14 @@ public interface RoomConfig {
     @WithDefault("50")
     int maxMessagesPerSecond();
 
+    /** Sockets one room may hold here; a newcomer beyond it is closed with 1013 (try again later), the others stay. */
+    @WithDefault("5000")
+    int maxSocketsPerRoom();
+
+    /** Rooms this machine may hold; a socket for a new room beyond it is closed with 1013 (try again later). */
+    @WithDefault("10000")
+    int maxRooms();
+
     /** Messages a socket may send in one burst above that rate. */
     @WithDefault("100")
     int messageBurst();

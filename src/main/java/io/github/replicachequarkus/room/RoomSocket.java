@@ -6,6 +6,7 @@ import io.github.replicachequarkus.sync.Faults;
 import io.github.replicachequarkus.sync.InvalidRequestException;
 import io.github.replicachequarkus.sync.SpaceId;
 import io.quarkus.logging.Log;
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
@@ -42,7 +43,14 @@ public class RoomSocket {
             });
             return;
         }
-        Member member = rooms.join(spaceID, connection);
+        Member member;
+        try {
+            member = rooms.join(spaceID, connection);
+        } catch (RoomFullException e) {
+            Log.warnf("Refused a socket for space %s: %s", spaceID, e.getMessage());
+            close(connection, new CloseReason(CloseCodes.TRY_AGAIN_LATER, e.getMessage()));
+            return;
+        }
         connection.userData().put(MEMBER, member);
         member.send(Frames.Greeting.HELLO, false);
     }
@@ -113,7 +121,7 @@ public class RoomSocket {
         }
     }
 
-    private static void close(WebSocketConnection connection, io.quarkus.websockets.next.CloseReason reason) {
+    private static void close(WebSocketConnection connection, CloseReason reason) {
         Member member = connection.userData().get(MEMBER);
         if (member != null && !member.startClosing()) {
             return;

@@ -53,9 +53,20 @@ public class Rooms {
         return rooms.values().stream().mapToInt(Room::size).sum();
     }
 
+    /**
+     * Adds the socket to the space's room, creating the room if needed.
+     *
+     * @throws RoomFullException when the room, or this machine, is at its limit
+     */
     Member join(String spaceID, WebSocketConnection connection) {
         Member[] joined = new Member[1];
         rooms.compute(spaceID, (id, room) -> {
+            if (room == null && rooms.size() >= config.maxRooms()) {
+                throw new RoomFullException("this machine holds as many rooms as it may; try again later");
+            }
+            if (room != null && room.size() >= config.maxSocketsPerRoom()) {
+                throw new RoomFullException("the room is full; try again later");
+            }
             Room target = room == null ? new Room(id, pulls::changesSince, executor, pokeLatency) : room;
             joined[0] = new Member(connection, target, mapper,
                     new RateLimit(config.maxMessagesPerSecond(), config.messageBurst()));
