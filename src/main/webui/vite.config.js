@@ -1,15 +1,23 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-// In Quarkus dev mode, Quinoa runs this dev server and the browser talks to Quarkus (port 8080), which forwards the
-// UI to Vite. Running `npm run dev` alone, the proxy sends the API and the room sockets to a Quarkus on port 8080.
+// In Quarkus dev mode, Quinoa runs this dev server (npm run dev) and the browser talks to Quarkus, which forwards the
+// UI to Vite. Running `npm run dev` or `vite preview` alone, the proxy sends the API and the room sockets to a Quarkus
+// at API_URL (http://localhost:8080 unless set).
+const api = process.env.API_URL ?? 'http://localhost:8080';
+
 export default defineConfig({
   plugins: [react()],
   server: {
     port: 5173,
     strictPort: true,
     proxy: {
-      '/api': { target: 'http://localhost:8080', ws: true },
+      '/api': { target: api, ws: true },
+    },
+  },
+  preview: {
+    proxy: {
+      '/api': { target: api, ws: true },
     },
   },
   build: {

@@ -1,5 +1,12 @@
 import { useEffect, useState } from 'react';
-import { navigate } from './main.jsx';
+import { followLink, navigate } from './router.js';
+
+async function json(response) {
+  if (!response.ok) {
+    throw new Error(`the server answered ${response.status}`);
+  }
+  return response.json();
+}
 
 /** The lists (rooms) the server knows, newest first, and a button for a new one. */
 export function Home() {
@@ -9,27 +16,28 @@ export function Home() {
 
   useEffect(() => {
     document.title = 'Todo lists · replicache-quarkus';
+    let current = true;
     fetch('/api/rooms')
-      .then((response) => (response.ok ? response.json() : Promise.reject(new Error(`HTTP ${response.status}`))))
-      .then((body) => setRooms(body.rooms))
-      .catch((e) => setError(`Could not load the lists: ${e.message}`));
+      .then(json)
+      .then((body) => current && setRooms(body.rooms ?? []))
+      .catch((e) => current && setError(`Could not load the lists: ${e.message}.`));
+    return () => {
+      current = false;
+    };
   }, []);
 
   async function createList() {
     setCreating(true);
+    setError(null);
     try {
-      const response = await fetch('/api/replicache/createSpace', {
+      const { spaceID } = await json(await fetch('/api/replicache/createSpace', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: '{}',
-      });
-      if (!response.ok) {
-        throw new Error(`HTTP ${response.status}`);
-      }
-      const { spaceID } = await response.json();
+      }));
       navigate(`/list/${spaceID}`);
     } catch (e) {
-      setError(`Could not create a list: ${e.message}`);
+      setError(`Could not create a list: ${e.message}.`);
       setCreating(false);
     }
   }
@@ -38,29 +46,31 @@ export function Home() {
     <main className="page">
       <header>
         <h1>Todo lists</h1>
-        <p className="hint">Every list is a room: everyone who opens it sees the same list, live.</p>
+        <p className="hint">Every list is shared: whoever opens it sees the same todos, live, and can change them.</p>
       </header>
       <button type="button" className="primary" onClick={createList} disabled={creating}>
         {creating ? 'Creating…' : 'New list'}
       </button>
       {error && <p role="alert" className="error">{error}</p>}
-      {rooms === null && !error && <p>Loading…</p>}
-      {rooms?.length === 0 && <p>No lists yet.</p>}
-      {rooms?.length > 0 && (
-        <ul className="rooms">
-          {rooms.map((room) => (
-            <li key={room.spaceID}>
-              <a href={`/list/${room.spaceID}`} onClick={(e) => { e.preventDefault(); navigate(`/list/${room.spaceID}`); }}>
-                {room.spaceID}
-              </a>
-              <span className="meta">
-                {room.sockets > 0 ? `${room.sockets} open` : 'nobody here'}
-                {room.region ? ` · ${room.region}` : ''}
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <section aria-labelledby="lists-heading" aria-busy={rooms === null && !error}>
+        <h2 id="lists-heading">Recent lists</h2>
+        {rooms === null && !error && <p className="hint">Loading…</p>}
+        {rooms?.length === 0 && <p className="hint">No lists yet: make the first one.</p>}
+        {rooms?.length > 0 && (
+          <ul className="rooms">
+            {rooms.map((room) => (
+              <li key={room.spaceID}>
+                <a href={`/list/${room.spaceID}`} onClick={followLink}>{room.spaceID}</a>
+                <span className="meta">
+                  {room.version} change{room.version === 1 ? '' : 's'}
+                  {' · '}
+                  {room.sockets > 0 ? `${room.sockets} open here` : 'nobody here'}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
     </main>
   );
 }

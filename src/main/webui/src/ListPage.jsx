@@ -1,19 +1,22 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { navigate } from './main.jsx';
+import { followLink } from './router.js';
 import { useTodoList } from './useTodoList.js';
 
 const STATUS_TEXT = {
   connecting: 'Connecting…',
   connected: 'Connected',
   reconnecting: 'Reconnecting…',
-  offline: 'Offline: changes are kept and sent when back online',
+  offline: 'Offline: changes are kept here and sent when you are back online',
   closed: 'Disconnected',
 };
 
-/** A shared todo list: add, edit, complete, delete, clear completed. */
+const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** A shared todo list: add, edit, complete, delete, clear completed, with the state of the connection. */
 export function ListPage({ spaceID }) {
-  const { todos, mutate, status, pending } = useTodoList(spaceID);
+  const { todos, loaded, mutate, status, pending } = useTodoList(spaceID);
   const [text, setText] = useState('');
+  const newTodoInput = useRef(null);
   const newTodoId = useId();
   const left = todos.filter((todo) => !todo.completed).length;
   const done = todos.length - left;
@@ -31,72 +34,100 @@ export function ListPage({ spaceID }) {
     }
   }
 
+  function clearCompleted() {
+    todos.filter((todo) => todo.completed).forEach((todo) => mutate.deleteTodo(todo.id));
+    newTodoInput.current?.focus(); // the button is about to be disabled
+  }
+
   return (
     <main className="page">
       <nav>
-        <a href="/" onClick={(e) => { e.preventDefault(); navigate('/'); }}>← All lists</a>
+        <a href="/" onClick={followLink}>← All lists</a>
       </nav>
-      <header>
+      <header className="list-header">
         <h1>List <code>{spaceID}</code></h1>
-        <p className={`status status-${status}`} role="status" aria-live="polite" data-testid="status">
+        <p className={`status status-${status}`} role="status" data-testid="status">
           <span className="dot" aria-hidden="true" />
-          {STATUS_TEXT[status] ?? status}
-          {pending > 0 && <span data-testid="pending"> · {pending} change{pending === 1 ? '' : 's'} waiting</span>}
+          <span>
+            {STATUS_TEXT[status] ?? status}
+            {pending > 0 && <span data-testid="pending"> · {plural(pending, 'change')} not yet confirmed</span>}
+          </span>
         </p>
       </header>
 
       <form onSubmit={add} className="new-todo">
         <label htmlFor={newTodoId} className="visually-hidden">New todo</label>
-        <input id={newTodoId} value={text} onChange={(e) => setText(e.target.value)} placeholder="What needs doing?"
-          autoComplete="off" maxLength={500} />
-        <button type="submit" className="primary" disabled={!text.trim()}>Add</button>
+        <input id={newTodoId} ref={newTodoInput} value={text} onChange={(e) => setText(e.target.value)}
+          placeholder="What needs doing?" autoComplete="off" maxLength={500} />
+        <button type="submit" className="primary" disabled={!text.trim() || !mutate}>Add</button>
       </form>
 
+      {loaded && todos.length === 0 && <p className="hint empty">Nothing to do yet.</p>}
       <ul className="todos" aria-label="Todos">
         {todos.map((todo) => <TodoItem key={todo.id} todo={todo} mutate={mutate} />)}
       </ul>
 
       <footer className="list-footer">
-        <span data-testid="left">{left} item{left === 1 ? '' : 's'} left</span>
-        <button type="button" onClick={() => todos.filter((t) => t.completed).forEach((t) => mutate.deleteTodo(t.id))}
-          disabled={done === 0}>
-          Clear completed
-        </button>
+        <span data-testid="left">{plural(left, 'item')} left</span>
+        <button type="button" onClick={clearCompleted} disabled={done === 0}>Clear completed</button>
       </footer>
     </main>
   );
 }
 
+/** One todo: a checkbox, its text (double-click or Edit to change it: Enter saves, Escape cancels) and Delete. */
 function TodoItem({ todo, mutate }) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(todo.text);
   const input = useRef(null);
+  const editButton = useRef(null);
+  const finished = useRef(false); // Enter or Escape already ended this edit: the blur that follows does nothing
+  const returnFocus = useRef(false);
 
   useEffect(() => {
     if (editing) {
       input.current?.focus();
+      input.current?.select();
+    } else if (returnFocus.current) {
+      returnFocus.current = false;
+      editButton.current?.focus();
     }
   }, [editing]);
 
-  function save() {
-    const trimmed = draft.trim();
-    if (trimmed && trimmed !== todo.text) {
-      mutate.updateTodo({ id: todo.id, text: trimmed });
+  function startEditing() {
+    setDraft(todo.text);
+    finished.current = false;
+    setEditing(true);
+  }
+
+  function finish(save, keepFocus) {
+    if (finished.current) {
+      return;
     }
+    finished.current = true;
+    const trimmed = draft.trim();
+    if (save && trimmed && trimmed !== todo.text) {
+      mutate.updateTodo({ id: todo.id, text: trimmed });
+    } else if (save && !trimmed) {
+      mutate.deleteTodo(todo.id); // saving an empty text removes the todo, as in TodoMVC
+    }
+    returnFocus.current = keepFocus;
     setEditing(false);
   }
 
   if (editing) {
     return (
-      <li className="todo editing">
+      <li className="todo editing" data-testid="todo-editing">
         <input ref={input} aria-label={`Edit ${todo.text}`} value={draft} maxLength={500}
-          onChange={(e) => setDraft(e.target.value)} onBlur={save}
+          onChange={(e) => setDraft(e.target.value)}
+          onBlur={() => finish(true, false)}
           onKeyDown={(e) => {
             if (e.key === 'Enter') {
-              save();
+              e.preventDefault();
+              finish(true, true);
             } else if (e.key === 'Escape') {
-              setDraft(todo.text);
-              setEditing(false);
+              e.preventDefault();
+              finish(false, true);
             }
           }} />
       </li>
@@ -106,11 +137,14 @@ function TodoItem({ todo, mutate }) {
     <li className={`todo${todo.completed ? ' completed' : ''}`} data-testid="todo">
       <input type="checkbox" checked={todo.completed} aria-label={`Done: ${todo.text}`}
         onChange={(e) => mutate.updateTodo({ id: todo.id, completed: e.target.checked })} />
-      <span className="text" onDoubleClick={() => { setDraft(todo.text); setEditing(true); }}>{todo.text}</span>
-      <button type="button" className="quiet" aria-label={`Edit ${todo.text}`}
-        onClick={() => { setDraft(todo.text); setEditing(true); }}>Edit</button>
+      <span className="text" onDoubleClick={startEditing}>{todo.text}</span>
+      <button type="button" ref={editButton} className="quiet" aria-label={`Edit ${todo.text}`} onClick={startEditing}>
+        Edit
+      </button>
       <button type="button" className="quiet danger" aria-label={`Delete ${todo.text}`}
-        onClick={() => mutate.deleteTodo(todo.id)}>Delete</button>
+        onClick={() => mutate.deleteTodo(todo.id)}>
+        Delete
+      </button>
     </li>
   );
 }

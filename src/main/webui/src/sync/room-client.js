@@ -1,20 +1,35 @@
 // Syncs a Replicache instance over its space's room socket (/api/replicache/websocket/{spaceID}).
 //
-// Replicache 15 has no public getter for its cookie, but it hands the real cookie to its puller. So the client says
-// hello from inside the puller, for every pull: it sends {messageType: "hello", cookie} and answers the pull with the
-// hello's reply (a poke from that cookie). From then on the server pokes the socket after every change, from the cookie it last
-// sent; each poke goes to rep.poke() in order. A poke whose base is not the client's cookie makes rep.poke() throw:
-// the client then says hello again, the same way. Pushes go over the socket. When the socket closes, the client
-// reconnects with jittered exponential backoff.
+// The cookie chain. Replicache 15 has no public getter for its cookie, but it hands its real cookie (the one of the
+// snapshot its main head stands on) to the puller. So every pull Replicache makes is a hello: the puller sends
+// {messageType: "hello", cookie} and answers the pull at once with "nothing new" (the same cookie, no patch), which
+// Replicache takes as a no-op. The hello's reply, a poke from exactly that cookie, then goes to rep.poke() like every
+// later poke, one after the other in the order they came. While a hello waits for its reply, pokes are dropped: they
+// were computed from the server's old idea of our cookie, and the reply covers them. Nothing else moves Replicache's
+// cookie meanwhile (pokes are the only data that reach it), so the reply always fits, and so does each poke after it.
+// A poke that does not fit (rep.poke() throws: another tab of this client group moved the snapshot, say) makes the
+// client say hello again, with its real cookie.
 //
-// No browser or React dependency: the WebSocket constructor and the timers are passed in, so Node tests drive the
-// very code the app ships.
+// Pushes go over the socket whenever it is open; after each hello's reply the client pushes at once, so whatever was
+// refused while disconnected goes out. A closed socket is reconnected with jittered exponential backoff; the backoff
+// starts over once a hello's reply has been applied.
+//
+// Mutation recovery: Replicache also calls the puller (and pusher) for other client groups of this space whose changes
+// never reached the server (an older version of the app, say). The socket belongs to this client's group, so those
+// pulls go over HTTP to /api/replicache/pull; their pushes go over the socket like any other.
+//
+// No browser or React dependency: the WebSocket constructor, fetch and the timers are passed in (or taken from the
+// global scope), so Node tests drive the very code the app ships.
 
 const INITIAL_DELAY_MS = 100;
 const MAX_DELAY_MS = 10_000;
+/** A hello without a reply for this long means a dead connection: the socket is dropped and opened again. */
 const HELLO_TIMEOUT_MS = 10_000;
-/** A poke right behind a hello's reply can beat Replicache to applying that reply; it is tried again this often. */
-const POKE_ATTEMPTS = 4;
+/** Close codes a client may use are 1000 and 3000-4999; this one says "you did not answer my hello". */
+const NO_HELLO_REPLY = 4000;
+const ROOM_MOVED = 4010;
+const CONNECTING = 0; // WebSocket.CONNECTING
+const OPEN = 1; // WebSocket.OPEN
 
 /** The delay before reconnect attempt `attempt` (0-based): doubling from 100 ms to 10 s, each ±50% at random. */
 export function backoffDelay(attempt, random = Math.random) {
@@ -22,9 +37,19 @@ export function backoffDelay(attempt, random = Math.random) {
   return Math.round(base * (0.5 + random()));
 }
 
-/** The WebSocket URL of a space's room, on the page's own origin (so it works behind the Fly router). */
+/** The WebSocket URL of a space's room, on the page's own origin (so it works behind a proxy or the Fly router). */
 export function roomURL(origin, spaceID) {
   return `${origin.replace(/^http/, 'ws').replace(/\/$/, '')}/api/replicache/websocket/${encodeURIComponent(spaceID)}`;
+}
+
+/** The HTTP pull URL of the space whose room socket URL this is. */
+export function pullURLOf(socketURL) {
+  const match = socketURL.match(/^ws(s?):\/\/([^/]+)(.*)\/websocket\/([^/?#]+)$/);
+  if (!match) {
+    throw new Error(`not a room socket URL: ${socketURL}`);
+  }
+  const [, secure, host, prefix, spaceID] = match;
+  return `http${secure}://${host}${prefix}/pull?spaceID=${spaceID}`;
 }
 
 /** Deep equality for JSON values (cookies). */
@@ -32,47 +57,76 @@ function sameJSON(a, b) {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
+/** Orders cookies as Replicache does: null first; objects by their `order`; strings as strings; numbers by value. */
+export function compareCookies(a, b) {
+  const key = (cookie) => (cookie !== null && typeof cookie === 'object' ? cookie.order : cookie);
+  const [x, y] = [key(a ?? null), key(b ?? null)];
+  if (x === y) {
+    return 0;
+  }
+  if (x === null || y === null) {
+    return x === null ? -1 : 1;
+  }
+  if (typeof x === 'string' || typeof y === 'string') {
+    return String(x) < String(y) ? -1 : 1;
+  }
+  return x - y;
+}
+
+const statusOf = (code, errorMessage = '') => ({ httpRequestInfo: { httpStatusCode: code, errorMessage } });
+
 export class RoomClient {
   /**
    * @param {object} options
    * @param {string} options.url the room's WebSocket URL (see roomURL)
    * @param {function} options.WebSocket a WebSocket constructor (the browser's, or the `ws` package's)
    * @param {function} [options.onStatus] called with 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
-   * @param {function} [options.setTimeout] [options.clearTimeout] [options.random] for tests
+   * @param {function} [options.log] debug logging, (message, ...details)
+   * @param {string} [options.pullURL] where other client groups pull (mutation recovery); derived from `url`
+   * @param {function} [options.fetch] [options.setTimeout] [options.clearTimeout] [options.random] for tests
    */
   // The timer defaults are wrappers: a browser's setTimeout called as a method of this object throws "Illegal
   // invocation" (it must be called on window).
-  constructor({ url, WebSocket, onStatus = () => {}, setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms),
-    clearTimeout = (id) => globalThis.clearTimeout(id), random = Math.random, log = () => {},
-    delay = (ms) => new Promise((resolve) => globalThis.setTimeout(resolve, ms)) }) {
+  constructor({ url, WebSocket, onStatus = () => {}, log = () => {}, pullURL = pullURLOf(url),
+    fetch = (...args) => globalThis.fetch(...args), setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms),
+    clearTimeout = (id) => globalThis.clearTimeout(id), random = Math.random }) {
     this.url = url;
+    this.pullURL = pullURL;
     this.WebSocket = WebSocket;
     this.onStatus = onStatus;
+    this.log = log;
+    this.fetch = fetch;
     this.setTimeout = setTimeout;
     this.clearTimeout = clearTimeout;
     this.random = random;
-    this.log = log;
-    this.delay = delay;
     this.rep = null;
+    /** The current socket (null while none is open or opening); events of older sockets are ignored. */
     this.socket = null;
-    this.open = false;
-    this.hello = null; // {cookie, resolve, reject, timer} while a hello waits for its reply
-    this.registered = false; // the server answered this socket's hello
-    this.pokes = Promise.resolve(); // rep.poke() calls, one after the other
-    this.resyncing = false; // a poke did not apply: pokes are ignored until a new hello is answered
+    /** The hello waiting for its reply: {cookie, timer}. */
+    this.hello = null;
+    /** Whether the current socket's last hello was answered: its pokes are then applied. */
+    this.registered = false;
+    /** Bumped by every hello and every new socket: pokes queued under an older epoch are dropped. */
+    this.epoch = 0;
+    /** rep.poke() calls, one after the other, in the order the pokes came. */
+    this.pokes = Promise.resolve();
+    /** The cookie of the last poke applied. */
+    this.cookie = null;
     this.attempt = 0;
     this.reconnectTimer = null;
     this.stopped = false;
     this.offline = false;
     this.status = 'connecting';
+    /** Pulls waiting for the socket being opened (Replicache pulls as soon as it starts). */
+    this.openWaiters = [];
   }
 
-  /** The pusher and puller to give Replicache's constructor. */
+  /** The pusher and puller to give Replicache's constructor, and no polling: the server pokes. */
   get options() {
     return {
       pusher: (body) => this.#push(body),
       puller: (body) => this.#pull(body),
-      pullInterval: null, // the server pokes; no polling
+      pullInterval: null,
     };
   }
 
@@ -82,23 +136,29 @@ export class RoomClient {
     this.#connect();
   }
 
-  /** The browser says it is offline: drop the socket (an offline tab keeps dead sockets open) until online again. */
+  /**
+   * The browser went offline (or online again). Offline, the socket is dropped at once: an offline browser may keep a
+   * dead socket open for minutes. Online again, the client connects at once, without waiting for its backoff.
+   */
   setOffline(offline) {
+    if (this.stopped || this.offline === offline) {
+      return;
+    }
     this.offline = offline;
     if (offline) {
+      this.#drop(1000, 'offline');
       this.#status('offline');
-      this.socket?.close(1000, 'offline');
-    } else if (!this.open && !this.stopped) {
-      this.clearTimeout(this.reconnectTimer);
+    } else {
       this.attempt = 0;
+      this.#status('reconnecting');
       this.#connect();
     }
   }
 
+  /** Stops syncing for good (the page is leaving the list). */
   stop() {
     this.stopped = true;
-    this.clearTimeout(this.reconnectTimer);
-    this.socket?.close(1000, 'bye');
+    this.#drop(1000, 'bye');
     this.#status('closed');
   }
 
@@ -110,20 +170,31 @@ export class RoomClient {
   }
 
   #connect() {
-    if (this.stopped || this.offline) {
+    this.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    if (this.stopped || this.offline || this.socket) {
       return;
     }
-    const socket = new this.WebSocket(this.url);
+    let socket;
+    try {
+      socket = new this.WebSocket(this.url);
+    } catch (error) {
+      this.log('could not open the socket', error);
+      this.#lost(1006);
+      return;
+    }
     this.socket = socket;
+    this.epoch++;
     socket.onopen = () => {
       if (this.socket !== socket) {
         return;
       }
-      this.open = true;
-      this.registered = false;
-      this.log('connected; pulling to say hello');
-      // The pull calls the puller with the client's real cookie, and the puller says hello with it.
-      this.rep.pull({ now: true }).catch((error) => this.log('pull after connecting failed', error));
+      if (this.#settleWaiters()) {
+        this.log('socket open; a pull was waiting for it and says hello');
+      } else {
+        this.log('socket open; pulling to say hello');
+        this.#sayHello();
+      }
     };
     socket.onmessage = (event) => {
       if (this.socket === socket) {
@@ -131,24 +202,64 @@ export class RoomClient {
       }
     };
     socket.onclose = (event) => {
-      if (this.socket !== socket) {
-        return;
+      if (this.socket === socket) {
+        this.log('socket closed', event.code, event.reason);
+        this.#lost(event.code);
       }
-      this.open = false;
-      this.registered = false;
-      this.#failWaiting(`socket closed (${event.code})`);
-      if (this.stopped) {
-        return;
-      }
-      if (this.offline) {
-        this.#status('offline');
-        return;
-      }
-      this.#status('reconnecting');
-      const delay = event.code === 4010 ? 0 : backoffDelay(this.attempt++, this.random); // 4010: the room moved
-      this.reconnectTimer = this.setTimeout(() => this.#connect(), delay);
     };
     socket.onerror = () => {}; // a close event follows
+  }
+
+  /** Forgets the current socket (its later events are ignored) and closes it. */
+  #drop(code, reason) {
+    this.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const socket = this.socket;
+    this.#forgetSocket();
+    if (socket) {
+      try {
+        socket.close(code, reason);
+      } catch (error) {
+        this.log('closing the socket failed', error);
+      }
+    }
+  }
+
+  /** Wakes the pulls waiting for the socket to open (or to fail); true when there were any. */
+  #settleWaiters() {
+    const waiters = this.openWaiters;
+    this.openWaiters = [];
+    waiters.forEach((wake) => wake());
+    return waiters.length > 0;
+  }
+
+  #forgetSocket() {
+    this.#settleWaiters();
+    this.socket = null;
+    this.registered = false;
+    this.epoch++;
+    if (this.hello) {
+      this.clearTimeout(this.hello.timer);
+      this.hello = null;
+    }
+  }
+
+  /** The socket is gone: connect again after the backoff (at once when the room moved to another machine). */
+  #lost(code) {
+    this.#forgetSocket();
+    if (this.stopped || this.offline) {
+      return;
+    }
+    this.#status('reconnecting');
+    const delay = code === ROOM_MOVED ? 0 : backoffDelay(this.attempt++, this.random);
+    this.reconnectTimer = this.setTimeout(() => this.#connect(), delay);
+  }
+
+  /** Asks Replicache to pull; its puller sends the hello with the real cookie. */
+  #sayHello() {
+    this.registered = false;
+    this.epoch++;
+    this.rep.pull({ now: true }).catch((error) => this.log('pull to say hello failed', error));
   }
 
   #receive(text) {
@@ -159,15 +270,15 @@ export class RoomClient {
       this.log('ignored a frame that is not JSON', text);
       return;
     }
-    if (frame.data === 'hello') {
-      return; // the greeting
+    if (frame?.data === 'hello') {
+      return; // the server's greeting
     }
-    switch (frame.message) {
+    switch (frame?.message) {
       case 'poke':
         this.#poke(frame);
         break;
       case 'error':
-        this.#error(frame);
+        this.log('the room answered with an error', frame.error, frame.detail ?? '');
         break;
       default:
         this.log('ignored an unknown frame', frame);
@@ -176,129 +287,123 @@ export class RoomClient {
 
   #poke(frame) {
     if (this.hello) {
-      if (sameJSON(frame.baseCookie, this.hello.cookie)) {
-        // The reply to our hello: it answers the pull that sent the hello.
-        const { resolve, timer } = this.hello;
-        this.hello = null;
-        this.clearTimeout(timer);
-        this.log('hello answered', { base: frame.baseCookie, cookie: frame.cookie, confirmed: frame.lastMutationIDChanges });
-        this.registered = true;
-        this.attempt = 0;
-        this.#status('connected');
-        resolve(ok(frame));
-        // Pushes refused while disconnected wait for Replicache's backoff; send them now.
-        this.rep.push({ now: true }).catch((error) => this.log('push after hello failed', error));
+      if (!sameJSON(frame.baseCookie, this.hello.cookie)) {
+        return; // computed before the server saw our hello, from its old base: the hello's reply covers it
       }
-      // Otherwise a poke computed before the server saw our hello, from the old base: the hello's reply covers it.
-      return;
-    }
-    const poke = { baseCookie: frame.baseCookie, pullResponse: pullResponse(frame) };
-    this.pokes = this.pokes.then(() => this.#apply(poke));
-  }
-
-  /**
-   * Applies a poke. Replicache applies a pull's response (a hello's reply) after the puller returns, so a poke right
-   * behind it may find the old cookie still in place: it is tried again shortly, and only then taken as a sign that
-   * the server's base is not our cookie.
-   */
-  async #apply(poke) {
-    for (let attempt = 1; ; attempt++) {
-      if (this.resyncing || !this.registered) {
-        return; // stale: the coming hello's reply brings everything since the real cookie
-      }
-      try {
-        await this.rep.poke(poke);
-        this.log('applied poke', { base: poke.baseCookie, cookie: poke.pullResponse.cookie,
-          confirmed: poke.pullResponse.lastMutationIDChanges, patch: poke.pullResponse.patch.length });
-        return;
-      } catch (error) {
-        if (attempt >= POKE_ATTEMPTS) {
-          this.#resync(error);
-          return;
-        }
-        await this.delay(25 * attempt);
-      }
-    }
-  }
-
-  /** The server's base for this socket is not our cookie: say hello again, once, with the real cookie. */
-  #resync(error) {
-    if (this.resyncing) {
-      return;
-    }
-    this.log('a poke did not apply, saying hello again', error?.message);
-    this.resyncing = true;
-    this.registered = false;
-    this.rep.pull({ now: true }).catch(() => {}).finally(() => {
-      this.resyncing = false;
-    });
-  }
-
-  #error(frame) {
-    if (this.hello && frame.error === 'ClientStateNotFound') {
-      const { resolve, timer } = this.hello;
+      this.clearTimeout(this.hello.timer);
       this.hello = null;
-      this.clearTimeout(timer);
-      resolve({ response: { error: 'ClientStateNotFound' }, httpRequestInfo: { httpStatusCode: 200, errorMessage: '' } });
-      return;
+      this.registered = true;
+      this.#enqueue(frame, true);
+    } else if (this.registered) {
+      this.#enqueue(frame, false);
     }
-    this.log('the server answered with an error', frame);
   }
 
-  /** Whether the socket can take a frame now (a socket closing under us may not have said so yet). */
+  #enqueue(frame, reply) {
+    const epoch = this.epoch;
+    const poke = {
+      baseCookie: frame.baseCookie ?? null,
+      pullResponse: { cookie: frame.cookie, lastMutationIDChanges: frame.lastMutationIDChanges ?? {}, patch: frame.patch ?? [] },
+    };
+    this.pokes = this.pokes.then(() => this.#apply(poke, epoch, reply));
+  }
+
+  async #apply(poke, epoch, reply) {
+    if (epoch !== this.epoch || this.rep.closed) {
+      return; // a newer hello or socket made this one stale
+    }
+    try {
+      await this.rep.poke(poke);
+      this.cookie = poke.pullResponse.cookie;
+    } catch (error) {
+      if (epoch !== this.epoch || this.rep.closed) {
+        return;
+      }
+      if (!reply && compareCookies(poke.pullResponse.cookie, this.cookie) <= 0) {
+        // Old news: the server sent this poke from its old base just as it got a hello whose cookie was that base, and
+        // an earlier poke brought the same. Should the server's base now be behind us, its next poke will say so.
+        this.log('ignored a poke that brings nothing new', poke.baseCookie, poke.pullResponse.cookie);
+        return;
+      }
+      // The server's base for this socket is not our cookie: say hello again with the real one.
+      this.log('a poke did not apply; saying hello again', error?.message);
+      this.#sayHello();
+      return;
+    }
+    if (reply && epoch === this.epoch) {
+      this.attempt = 0;
+      this.#status('connected');
+      // Pushes refused while disconnected wait for Replicache's backoff: send them now.
+      this.rep.push({ now: true }).catch((error) => this.log('push after hello failed', error));
+    }
+  }
+
+  /** Whether the socket can take a frame now (a closing socket may not have said so yet; ws drops such frames). */
   #sendable() {
-    return this.open && this.socket?.readyState === 1; // WebSocket.OPEN
+    return this.socket !== null && this.socket.readyState === OPEN;
   }
 
   async #push(body) {
-    if (!this.#sendable() || !this.registered) {
-      // Replicache keeps the mutations and pushes again later, with backoff.
-      return { httpRequestInfo: { httpStatusCode: 503, errorMessage: 'the room socket is not connected' } };
-    }
-    this.socket.send(JSON.stringify({ messageType: 'push', ...body }));
-    return { httpRequestInfo: { httpStatusCode: 200, errorMessage: '' } };
-  }
-
-  /**
-   * Every pull Replicache makes is answered with a hello, never a pull frame. While a hello waits for its reply, pokes
-   * are dropped, so Replicache's cookie stays the one the hello carried and the reply applies. A pull frame has no
-   * such guard: pokes arriving meanwhile move Replicache on, it discards the pull's late reply, yet the server takes
-   * that reply's cookie as the socket's base, and a client can be left behind for good.
-   */
-  #pull(body) {
-    this.log('puller called', { cookie: body.cookie, sendable: this.#sendable() });
     if (!this.#sendable()) {
-      return Promise.resolve({ httpRequestInfo: { httpStatusCode: 503, errorMessage: 'the room socket is not connected' } });
+      // Replicache keeps the mutations and pushes them again: after the next hello at the latest.
+      return statusOf(503, 'the room socket is not connected');
     }
-    this.registered = false;
-    return new Promise((resolve) => {
-      if (this.hello) {
-        this.clearTimeout(this.hello.timer);
-        this.hello.resolve({ httpRequestInfo: { httpStatusCode: 409, errorMessage: 'superseded by a newer hello' } });
-      }
-      this.hello = { cookie: body.cookie ?? null, resolve, timer: this.setTimeout(() => {
-        this.hello = null;
-        resolve({ httpRequestInfo: { httpStatusCode: 504, errorMessage: 'no reply from the room' } });
-      }, HELLO_TIMEOUT_MS) };
-      this.socket.send(JSON.stringify({ messageType: 'hello', clientID: this.rep.clientID,
-        clientGroupID: body.clientGroupID, cookie: body.cookie ?? null }));
-    });
+    this.socket.send(JSON.stringify({ ...body, messageType: 'push' }));
+    return statusOf(200);
   }
 
-  #failWaiting(reason) {
-    const failed = { httpRequestInfo: { httpStatusCode: 503, errorMessage: reason } };
+  async #pull(body) {
+    if (body.pullVersion !== 1 || body.clientGroupID !== await this.rep.clientGroupID) {
+      return this.#pullOverHTTP(body); // mutation recovery of another client group
+    }
+    if (this.socket?.readyState === CONNECTING) {
+      // Replicache pulls as soon as it opens, usually before the socket is open: this pull waits and says hello.
+      await new Promise((resolve) => this.openWaiters.push(resolve));
+    }
+    if (!this.#sendable()) {
+      return statusOf(503, 'the room socket is not connected');
+    }
+    const cookie = body.cookie ?? null;
+    if (!this.hello || !sameJSON(this.hello.cookie, cookie)) {
+      this.#sendHello(body.clientGroupID, cookie);
+    }
+    // Nothing new for now: the same cookie and no patch, which Replicache takes as a no-op. The data comes with the
+    // hello's reply, a poke from exactly this cookie.
+    return { response: { cookie, lastMutationIDChanges: {}, patch: [] }, ...statusOf(200) };
+  }
+
+  #sendHello(clientGroupID, cookie) {
     if (this.hello) {
       this.clearTimeout(this.hello.timer);
-      this.hello.resolve(failed);
-      this.hello = null;
+    }
+    this.registered = false;
+    this.epoch++;
+    const hello = { cookie, timer: null };
+    hello.timer = this.setTimeout(() => {
+      if (this.hello === hello) {
+        this.log('no reply to the hello; reconnecting');
+        this.#drop(NO_HELLO_REPLY, 'no reply to hello');
+        this.#lost(NO_HELLO_REPLY);
+      }
+    }, HELLO_TIMEOUT_MS);
+    this.hello = hello;
+    this.log('hello', { cookie });
+    this.socket.send(JSON.stringify({ messageType: 'hello', clientID: this.rep.clientID, clientGroupID, cookie }));
+  }
+
+  async #pullOverHTTP(body) {
+    try {
+      const response = await this.fetch(this.pullURL, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (response.status !== 200) {
+        return statusOf(response.status, await response.text());
+      }
+      return { response: await response.json(), ...statusOf(200) };
+    } catch (error) {
+      return statusOf(0, `pull failed: ${error?.message ?? error}`);
     }
   }
-}
-
-function pullResponse(frame) {
-  return { cookie: frame.cookie, lastMutationIDChanges: frame.lastMutationIDChanges ?? {}, patch: frame.patch ?? [] };
-}
-
-function ok(frame) {
-  return { response: pullResponse(frame), httpRequestInfo: { httpStatusCode: 200, errorMessage: '' } };
 }
