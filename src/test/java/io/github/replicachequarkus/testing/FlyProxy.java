@@ -104,21 +104,24 @@ public final class FlyProxy implements AutoCloseable {
         if (replaySource != null) {
             options.addHeader("fly-replay-src", replaySource);
         }
-        webSockets.connect(options).onSuccess(backend -> request.toWebSocket().onSuccess(front -> bridge(front, backend))
-                .onFailure(failure -> backend.close())).onFailure(failure -> {
-                    if (failure instanceof UpgradeRejectedException rejected) {
-                        String replay = rejected.getHeaders().get("fly-replay");
-                        if (replay != null && hop < 3) {
-                            String next = field(replay, "instance");
-                            replays.add(target + " -> " + next);
-                            webSocket(request, next, source(target, replay), hop + 1);
-                            return;
-                        }
-                        request.response().setStatusCode(rejected.getStatus()).end();
-                        return;
-                    }
-                    request.response().setStatusCode(502).end(String.valueOf(failure.getMessage()));
-                });
+        webSockets.connect(options).onSuccess(backend -> {
+            // The server greets at once: hold its frames until the client's side is upgraded and bridged.
+            backend.pause();
+            request.toWebSocket().onSuccess(front -> bridge(front, backend)).onFailure(failure -> backend.close());
+        }).onFailure(failure -> {
+            if (failure instanceof UpgradeRejectedException rejected) {
+                String replay = rejected.getHeaders().get("fly-replay");
+                if (replay != null && hop < 3) {
+                    String next = field(replay, "instance");
+                    replays.add(target + " -> " + next);
+                    webSocket(request, next, source(target, replay), hop + 1);
+                    return;
+                }
+                request.response().setStatusCode(rejected.getStatus()).end();
+                return;
+            }
+            request.response().setStatusCode(502).end(String.valueOf(failure.getMessage()));
+        });
     }
 
     private static void bridge(ServerWebSocket front, WebSocket backend) {
@@ -138,6 +141,7 @@ public final class FlyProxy implements AutoCloseable {
         });
         front.exceptionHandler(failure -> backend.close());
         backend.exceptionHandler(failure -> front.close((short) 1011));
+        backend.resume();
     }
 
     private static MultiMap copy(MultiMap headers, String replaySource) {
