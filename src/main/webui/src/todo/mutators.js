@@ -8,11 +8,13 @@ export async function listTodos(tx) {
 }
 
 export const mutators = {
-  /** Stores the todo with sort one above the largest in the space. */
-  async createTodo(tx, { id, text, completed }) {
-    const todos = await listTodos(tx);
-    const maxSort = todos.reduce((max, todo) => Math.max(max, todo.sort), 0);
-    await tx.set(id, { id, text, completed: Boolean(completed), sort: maxSort + 1 });
+  /** Stores the todo with the sort given, or one above the largest in the space. */
+  async createTodo(tx, { id, text, completed, sort }) {
+    if (typeof sort !== 'number') {
+      const todos = await listTodos(tx);
+      sort = todos.reduce((max, todo) => Math.max(max, todo.sort), 0) + 1;
+    }
+    await tx.set(id, { id, text, completed: Boolean(completed), sort });
   },
 
   /** Merges the changes into the todo; a todo that is gone stays gone. */

@@ -11,15 +11,16 @@ import io.github.replicachequarkus.mutator.WriteTransaction;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
- * {@code createTodo({id, text, completed})}: stores the todo under its id with {@code sort} one above the largest in
- * the space, so that concurrent creates on different clients still end up with distinct sort values.
+ * {@code createTodo({id, text, completed, sort?})}: stores the todo under its id. Without a {@code sort}, it gets one
+ * above the largest in the space, so that concurrent creates on different clients still end up with distinct sort
+ * values; that takes a scan of the space, which importers and load generators skip by giving the sort themselves.
  */
 @ApplicationScoped
 public class CreateTodo implements Mutator<CreateTodo.NewTodo> {
 
     /** Jackson reads the args into this record, in the native image too. */
     @RegisterForReflection
-    public record NewTodo(String id, String text, boolean completed) {
+    public record NewTodo(String id, String text, boolean completed, Double sort) {
     }
 
     @Override
@@ -38,7 +39,7 @@ public class CreateTodo implements Mutator<CreateTodo.NewTodo> {
         if (todo.text() == null) {
             throw new IllegalArgumentException("a todo needs a text");
         }
-        double sort = Todos.maxSort(tx) + 1;
+        double sort = todo.sort() != null ? todo.sort() : Todos.maxSort(tx) + 1;
         ObjectNode value = JsonNodeFactory.instance.objectNode()
                 .put("id", id)
                 .put("text", todo.text())

@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +52,19 @@ class PushTest {
         pushOk(space, "g2", mutation(c2, 1, "createTodo", Map.of("id", "b", "text", "y", "completed", false)));
 
         assertEquals(42, ((Map<?, ?>) state(space).get("b")).get("sort"));
+    }
+
+    @Test
+    void aTodoCreatedWithASortKeepsIt() {
+        String c1 = client();
+        String space = space();
+        pushOk(space, "g1", mutation(c1, 1, "createTodo", Map.of("id", "a", "text", "x", "completed", false, "sort", 7.5)),
+                mutation(c1, 2, "createTodo", Map.of("id", "b", "text", "y", "completed", false)),
+                mutation(c1, 3, "createTodo", Map.of("id", "c", "text", "z", "completed", false, "sort", "high")));
+
+        assertEquals(7.5f, ((Map<?, ?>) state(space).get("a")).get("sort"));
+        assertEquals(8.5f, ((Map<?, ?>) state(space).get("b")).get("sort"), "one above the largest given");
+        assertEquals(Set.of("a", "b"), state(space).keySet(), "a sort that is not a number fails the mutation");
     }
 
     @Test
