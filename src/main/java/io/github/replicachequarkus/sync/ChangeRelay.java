@@ -110,7 +110,7 @@ public class ChangeRelay {
                 continue;
             }
             Map<String, Long> batch = Map.copyOf(outbox);
-            batch.forEach(outbox::remove);
+            batch.forEach((spaceID, version) -> outbox.remove(spaceID, version)); // only the versions sent: a newer one merged meanwhile stays queued
             try (Connection connection = dataSource.getConnection();
                     PreparedStatement notify = connection
                             .prepareStatement("SELECT pg_notify(?, x) FROM unnest(?::text[]) AS x")) {
