@@ -1,7 +1,9 @@
 package io.github.replicachequarkus.sync;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,8 +21,9 @@ import io.github.replicachequarkus.store.Space;
 import io.quarkus.logging.Log;
 
 /**
- * Applies pushes: one transaction per push, on its space's row locked for update, so that the pushes of one space
- * take turns and each commits one new version of the space.
+ * Applies pushes. The pushes of one space are committed together: those that arrive while the space's transaction
+ * runs go into its next one (see {@link GroupCommit}), which locks the space's row, runs each push in turn (each with
+ * its own all-or-nothing result) and commits one new version of the space for all of them.
  */
 @ApplicationScoped
 public class PushService {
@@ -30,6 +33,7 @@ public class PushService {
     private final ObjectMapper mapper;
     private final SyncConfig config;
     private final SyncMetrics metrics;
+    private final GroupCommit<Push, PushLoop.Outcome> commits;
 
     PushService(MutatorRegistry mutators, Event<SpaceChanged> spaceChanged, ObjectMapper mapper, SyncConfig config,
             SyncMetrics metrics) {
@@ -38,6 +42,10 @@ public class PushService {
         this.mapper = mapper;
         this.config = config;
         this.metrics = metrics;
+        this.commits = new GroupCommit<>(this::commit,
+                failure -> failure instanceof InvalidRequestException || Faults.isUnavailable(failure),
+                push -> push.request().mutations().size(), Math.max(1, config.groupCommit().maxPushes()),
+                config.groupCommit().maxMutations());
     }
 
     /**
@@ -62,8 +70,7 @@ public class PushService {
         if (request.mutations().isEmpty()) {
             return null;
         }
-        PushLoop.Outcome outcome = Transactions.withRetry("push to " + spaceID, config.transactionAttempts(),
-                () -> apply(spaceID, request));
+        PushLoop.Outcome outcome = commits.submit(spaceID, new Push(spaceID, request));
         metrics.pushed(outcome);
         if (outcome.changed()) {
             Log.debugf("Push to space %s from group %s: %d applied, %d failed, %d replayed, %d deferred", spaceID,
@@ -73,61 +80,99 @@ public class PushService {
         return null;
     }
 
+    /** Pushes to the space waiting for its next transaction. */
+    int queued(String spaceID) {
+        return commits.queued(spaceID);
+    }
+
     private ProtocolError refused(ProtocolError error) {
         metrics.pushRefused(error);
         return error;
     }
 
-    /** One attempt, inside its transaction. */
-    private PushLoop.Outcome apply(String spaceID, PushRequest request) {
-        Space space = SpaceService.lockOrCreate(spaceID, config.autoCreateSpaces());
-        Map<String, ClientRecord> clients = clientsOf(spaceID, request);
-        Map<String, Long> lastMutationIDs = new HashMap<>();
-        clients.forEach((id, client) -> lastMutationIDs.put(id, client.lastMutationId));
-
-        long version = space.version + 1;
-        SpaceWrites writes = new SpaceWrites(spaceID, version, mapper, config.maxKeyBytes(),
-                config.maxValueSize().asLongValue());
-        PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs,
-                mutation -> run(writes, mutation));
-        if (!outcome.changed()) {
-            return outcome;
-        }
-        outcome.lastMutationIDs().forEach((id, lastMutationID) -> {
-            ClientRecord client = clients.get(id);
-            if (client == null) {
-                client = new ClientRecord();
-                client.id = id;
-                client.clientGroupId = request.clientGroupID();
-                client.spaceId = spaceID;
-                client.persist();
-            }
-            client.lastMutationId = lastMutationID;
-            client.lastModifiedVersion = version;
-        });
-        space.version = version;
-        for (PushLoop.Failure failure : outcome.failures()) {
-            Mutation mutation = failure.mutation();
-            Log.warnf("Mutation %d (%s) of client %s in space %s failed, its writes were discarded: %s", mutation.id(),
-                    mutation.name(), mutation.clientID(), spaceID, failure.reason());
-        }
-        spaceChanged.fire(new SpaceChanged(spaceID, version, false));
-        return outcome;
+    /** A push waiting for its space's next transaction. */
+    private record Push(String spaceID, PushRequest request) {
     }
 
-    /** The push's clients that exist; a client of another group or space rejects the whole push. */
-    private static Map<String, ClientRecord> clientsOf(String spaceID, PushRequest request) {
+    /** Commits a batch of pushes to one space in one transaction, run again from the start if it loses a race. */
+    private List<GroupCommit.Result<PushLoop.Outcome>> commit(List<Push> pushes) {
+        String spaceID = pushes.get(0).spaceID();
+        return Transactions.withRetry("push to " + spaceID, config.transactionAttempts(), () -> apply(spaceID, pushes));
+    }
+
+    /** One attempt, inside its transaction. */
+    private List<GroupCommit.Result<PushLoop.Outcome>> apply(String spaceID, List<Push> pushes) {
+        Space space = SpaceService.lockOrCreate(spaceID, config.autoCreateSpaces());
+        long version = space.version + 1;
+        Map<String, ClientRecord> clients = clientsOf(pushes);
+        Map<String, Long> lastMutationIDs = new HashMap<>();
+        clients.forEach((id, client) -> lastMutationIDs.put(id, client.lastMutationId));
+        SpaceWrites writes = new SpaceWrites(spaceID, version, mapper, config.maxKeyBytes(),
+                config.maxValueSize().asLongValue());
+
+        List<GroupCommit.Result<PushLoop.Outcome>> results = new ArrayList<>(pushes.size());
+        boolean changed = false;
+        for (Push push : pushes) {
+            PushRequest request = push.request();
+            InvalidRequestException stranger = strangerIn(spaceID, request, clients);
+            if (stranger != null) {
+                results.add(GroupCommit.Result.failed(stranger));
+                continue;
+            }
+            PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs,
+                    mutation -> run(writes, mutation));
+            outcome.lastMutationIDs().forEach((id, lastMutationID) -> {
+                ClientRecord client = clients.get(id);
+                if (client == null) {
+                    client = new ClientRecord();
+                    client.id = id;
+                    client.clientGroupId = request.clientGroupID();
+                    client.spaceId = spaceID;
+                    client.persist();
+                    clients.put(id, client);
+                }
+                client.lastMutationId = lastMutationID;
+                client.lastModifiedVersion = version;
+                lastMutationIDs.put(id, lastMutationID);
+            });
+            for (PushLoop.Failure failure : outcome.failures()) {
+                Mutation mutation = failure.mutation();
+                Log.warnf("Mutation %d (%s) of client %s in space %s failed, its writes were discarded: %s",
+                        mutation.id(), mutation.name(), mutation.clientID(), spaceID, failure.reason());
+            }
+            changed |= outcome.changed();
+            results.add(GroupCommit.Result.of(outcome));
+        }
+        if (changed) {
+            space.version = version;
+            spaceChanged.fire(new SpaceChanged(spaceID, version, false));
+        }
+        return results;
+    }
+
+    /** The clients of the batch's pushes that exist. */
+    private static Map<String, ClientRecord> clientsOf(List<Push> pushes) {
         Set<String> ids = new LinkedHashSet<>();
-        request.mutations().forEach(mutation -> ids.add(mutation.clientID()));
+        pushes.forEach(push -> push.request().mutations().forEach(mutation -> ids.add(mutation.clientID())));
         Map<String, ClientRecord> clients = new HashMap<>();
         for (ClientRecord client : ClientRecord.findByIds(ids)) {
-            if (!client.clientGroupId.equals(request.clientGroupID()) || !client.spaceId.equals(spaceID)) {
-                throw new InvalidRequestException("ClientNotInGroup",
-                        "client %s belongs to another client group or space".formatted(client.id));
-            }
             clients.put(client.id, client);
         }
         return clients;
+    }
+
+    /** A client of the push that belongs to another group or space rejects the whole push, before it runs. */
+    private static InvalidRequestException strangerIn(String spaceID, PushRequest request,
+            Map<String, ClientRecord> clients) {
+        for (Mutation mutation : request.mutations()) {
+            ClientRecord client = clients.get(mutation.clientID());
+            if (client != null
+                    && (!client.clientGroupId.equals(request.clientGroupID()) || !client.spaceId.equals(spaceID))) {
+                return new InvalidRequestException("ClientNotInGroup",
+                        "client %s belongs to another client group or space".formatted(client.id));
+            }
+        }
+        return null;
     }
 
     /** Runs one mutation; a fault of the database aborts the push, any other failure fails just this mutation. */

@@ -47,4 +47,18 @@ public interface SyncConfig {
     /** How many times a transaction that lost a race (serialization failure, deadlock) is run again. */
     @WithDefault("8")
     int transactionAttempts();
+
+    /** How the pushes of one space that arrive together are committed together. */
+    GroupCommitConfig groupCommit();
+
+    interface GroupCommitConfig {
+
+        /** Most pushes one transaction commits together; 1 (or less) turns group commit off. */
+        @WithDefault("64")
+        int maxPushes();
+
+        /** Most mutations one transaction runs, counted over its pushes (a bigger single push still runs alone). */
+        @WithDefault("10000")
+        int maxMutations();
+    }
 }

@@ -8,6 +8,7 @@ import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.github.replicachequarkus.testing.Protocol.state;
 import static io.github.replicachequarkus.testing.Protocol.version;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -68,7 +69,9 @@ class ConcurrentPushTest {
             }
         });
         assertEquals(CLIENTS * PUSHES_PER_CLIENT, sorts.size(), "every todo has a sort of its own");
-        assertEquals(CLIENTS * PUSHES_PER_CLIENT, version(space), "one version per push");
+        long version = version(space);
+        assertTrue(version >= 1 && version <= CLIENTS * PUSHES_PER_CLIENT,
+                "at most one version per push (pushes that waited together share one): " + version);
         for (int g = 0; g < 4; g++) {
             Map<String, Object> confirmed = pullOk(space, "g" + g, null).getMap("lastMutationIDChanges");
             assertEquals(CLIENTS / 4, confirmed.size());

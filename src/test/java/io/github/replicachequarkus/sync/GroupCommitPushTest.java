@@ -1,0 +1,139 @@
+package io.github.replicachequarkus.sync;
+
+import static io.github.replicachequarkus.testing.Protocol.client;
+import static io.github.replicachequarkus.testing.Protocol.mutation;
+import static io.github.replicachequarkus.testing.Protocol.pullOk;
+import static io.github.replicachequarkus.testing.Protocol.push;
+import static io.github.replicachequarkus.testing.Protocol.pushOk;
+import static io.github.replicachequarkus.testing.Protocol.space;
+import static io.github.replicachequarkus.testing.Protocol.state;
+import static io.github.replicachequarkus.testing.Protocol.version;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+
+/**
+ * Pushes to one space that arrive while its transaction runs are committed together, in one transaction with one
+ * version, and each keeps its own result. The space's row is held locked from outside so they pile up.
+ */
+@QuarkusTest
+class GroupCommitPushTest {
+
+    @Inject
+    PushService pushes;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Test
+    void pushesWaitingForTheSpaceAreCommittedTogetherInOneVersion() throws Exception {
+        String space = space();
+        pushOk(space, "g0", mutation(client(), 1, "increment", "counter"));
+
+        List<String> clients = new ArrayList<>();
+        List<Supplier<Response>> work = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String clientID = client();
+            clients.add(clientID);
+            String group = "g" + (i % 3);
+            work.add(() -> push(space, group, mutation(clientID, 1, "increment", "counter"),
+                    mutation(clientID, 2, "put", Map.of("key", "by-" + clientID, "value", clientID))));
+        }
+        List<Response> replies = whileLocked(space, work);
+
+        replies.forEach(reply -> assertEquals(200, reply.statusCode(), reply.asString()));
+        assertEquals(13, state(space).get("counter"), "every push applied");
+        assertEquals(3, version(space), "the first push's version, then one for all that waited behind it");
+        for (int g = 0; g < 3; g++) {
+            Map<String, Object> confirmed = pullOk(space, "g" + g, 1).getMap("lastMutationIDChanges");
+            assertEquals(4, confirmed.size(), "each group sees its own clients' confirmations");
+            confirmed.values().forEach(id -> assertEquals(2, id));
+        }
+    }
+
+    @Test
+    void aRejectedPushInABatchChangesNothingAndTheOthersApply() throws Exception {
+        String space = space();
+        String stranger = client();
+        pushOk(space, "g-other", mutation(stranger, 1, "increment", "counter"));
+        String c1 = client();
+        String c2 = client();
+        String c3 = client();
+
+        List<Response> replies = whileLocked(space, List.of(
+                () -> push(space, "g1", mutation(c1, 1, "put", Map.of("key", "one", "value", 1))),
+                () -> push(space, "g2", mutation(c2, 1, "put", Map.of("key", "two", "value", 2)),
+                        mutation(stranger, 2, "put", Map.of("key", "stolen", "value", true))),
+                () -> push(space, "g3", mutation(c3, 1, "writeThenFail", "three"),
+                        mutation(c3, 2, "put", Map.of("key", "three", "value", 3)))));
+
+        assertEquals(200, replies.get(0).statusCode());
+        assertEquals(400, replies.get(1).statusCode());
+        assertEquals("ClientNotInGroup", replies.get(1).jsonPath().getString("error"));
+        assertEquals(200, replies.get(2).statusCode());
+        assertEquals(Map.of("counter", 1, "one", 1, "three", 3), state(space),
+                "the rejected push wrote nothing, the failed mutation's writes vanished");
+        assertEquals(Map.of(), pullOk(space, "g2", null).getMap("lastMutationIDChanges"),
+                "the rejected push confirmed nothing");
+        assertEquals(Map.of(c3, 2), pullOk(space, "g3", null).getMap("lastMutationIDChanges"));
+    }
+
+    @Test
+    void aClientCreatedEarlierInTheBatchCannotBeClaimedByAnotherGroupLaterInIt() throws Exception {
+        String space = space();
+        pushOk(space, "g0", mutation(client(), 1, "increment", "counter"));
+        String shared = client();
+
+        List<Response> replies = whileLocked(space, List.of(
+                () -> push(space, "g0", mutation(client(), 1, "increment", "counter")),
+                () -> push(space, "g1", mutation(shared, 1, "put", Map.of("key", "first", "value", 1))),
+                () -> push(space, "g2", mutation(shared, 2, "put", Map.of("key", "second", "value", 2)))));
+
+        assertEquals(List.of(200, 200, 400), replies.stream().map(Response::statusCode).toList());
+        assertEquals(Map.of("counter", 2, "first", 1), state(space));
+    }
+
+    /**
+     * Sends each push from a thread of its own, in order, while another transaction holds the space's row: the first
+     * waits in its transaction, the others queue behind it. Then lets go and returns the replies in order.
+     */
+    private List<Response> whileLocked(String space, List<Supplier<Response>> work) throws Exception {
+        try (Connection lock = dataSource.getConnection(); ExecutorService pool = Executors.newCachedThreadPool()) {
+            lock.setAutoCommit(false);
+            try (PreparedStatement select = lock.prepareStatement("SELECT version FROM space WHERE id = ? FOR UPDATE")) {
+                select.setString(1, space);
+                select.executeQuery().close();
+            }
+            List<CompletableFuture<Response>> replies = new ArrayList<>();
+            for (int i = 0; i < work.size(); i++) {
+                replies.add(CompletableFuture.supplyAsync(work.get(i), pool));
+                int queued = i; // the first is not queued: it leads, waiting for the lock
+                await().atMost(Duration.ofSeconds(10)).until(() -> pushes.queued(space) == queued);
+            }
+            lock.commit();
+            List<Response> result = new ArrayList<>();
+            for (CompletableFuture<Response> reply : replies) {
+                result.add(reply.get());
+            }
+            return result;
+        }
+    }
+}
