@@ -14,6 +14,9 @@ public interface WriteTransaction {
     /** The space being changed. */
     String spaceID();
 
+    /** The authenticated user who pushed the mutation (a token's {@code sub}); empty when auth is open. */
+    Optional<String> userID();
+
     /** The client whose mutation this is. */
     String clientID();
 

@@ -7,8 +7,13 @@ final class CloseCodes {
 
     static final CloseReason BAD_HELLO = new CloseReason(4400, "bad hello");
     static final CloseReason BAD_SPACE = new CloseReason(4400, "invalid space id");
+    static final CloseReason TOKEN_EXPIRED = new CloseReason(4401, "token expired");
     static final CloseReason TOO_MANY_MESSAGES = new CloseReason(4008, "too many messages");
     static final CloseReason MESSAGE_TOO_BIG = new CloseReason(4009, "message too big");
+    /** Credentials missing, invalid or expired: the client fetches new ones and connects again. */
+    static final int NOT_AUTHENTICATED = 4401;
+    /** Valid credentials without access to the space. */
+    static final int FORBIDDEN = 4403;
     /** The standard "try again later": the room or the machine is full. */
     static final int TRY_AGAIN_LATER = 1013;
 

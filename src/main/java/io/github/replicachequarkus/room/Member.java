@@ -1,5 +1,7 @@
 package io.github.replicachequarkus.room;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -7,10 +9,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.LongNode;
 
+import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.sync.ChangeSet;
 import io.github.replicachequarkus.sync.PullResponse;
 import io.quarkus.logging.Log;
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.core.Vertx;
 
 /**
  * One socket of a room, and what it was last sent: the cookie that is its base for the next poke. Pokes go out one at a
@@ -31,6 +36,10 @@ final class Member {
     private long seen = -1;
     private boolean writing;
     private volatile boolean closing;
+    /** Who the socket's hello authenticated; null before. */
+    private Caller caller;
+    private long expiryTimer = -1;
+    private Vertx timers;
 
     Member(WebSocketConnection connection, Room room, ObjectMapper mapper, RateLimit rateLimit) {
         this.connection = connection;
@@ -67,6 +76,43 @@ final class Member {
     /** Whether a message may be handled now, within the socket's rate. */
     boolean admit() {
         return rateLimit.tryAcquire();
+    }
+
+    synchronized Caller caller() {
+        return caller;
+    }
+
+    /**
+     * Remembers who the socket's hello authenticated; when their credentials expire the socket is closed with 4401,
+     * so that the client fetches new ones and says hello again.
+     */
+    synchronized void authenticate(Caller caller, Vertx vertx) {
+        this.caller = caller;
+        cancelExpiry();
+        caller.expiresAt().ifPresent(expiry -> {
+            long delay = Math.max(1, Duration.between(Instant.now(), expiry).toMillis());
+            timers = vertx;
+            expiryTimer = vertx.setTimer(delay, timer -> {
+                Log.debugf("Closing socket %s of space %s: its token expired", connection.id(), room.spaceID());
+                close(CloseCodes.TOKEN_EXPIRED);
+            });
+        });
+    }
+
+    /** Forgets the expiry timer (on re-authentication, or when the socket is gone). */
+    synchronized void cancelExpiry() {
+        if (expiryTimer >= 0) {
+            timers.cancelTimer(expiryTimer);
+            expiryTimer = -1;
+        }
+    }
+
+    /** Closes the socket from the server's side, once. */
+    void close(CloseReason reason) {
+        if (startClosing()) {
+            connection.close(reason).subscribe().with(closed -> {
+            }, failure -> Log.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+        }
     }
 
     synchronized void identify(String clientID, String clientGroupID) {

@@ -1,22 +1,33 @@
 package io.github.replicachequarkus.room;
 
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.replicachequarkus.auth.Access;
+import io.github.replicachequarkus.auth.Caller;
+import io.github.replicachequarkus.auth.ForbiddenException;
+import io.github.replicachequarkus.auth.SpaceAccess;
 import io.github.replicachequarkus.sync.InvalidRequestException;
 import io.github.replicachequarkus.sync.ProtocolError;
 import io.github.replicachequarkus.sync.PullRequest;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.PushRequest;
 import io.github.replicachequarkus.sync.PushService;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Vertx;
 
 /**
  * What a room does with a client's frame: {@code hello} (answered with a poke from the client's cookie), {@code push}
  * (applied exactly like an HTTP push; everyone, this socket included, then hears of it through a poke) and
  * {@code pull} (answered with a pull reply). A hello's and a pull's cookie are treated exactly like an HTTP pull's.
+ * <p>
+ * The hello authenticates the socket (its {@code auth}, or the {@code auth} query parameter) and needs read access;
+ * pushes need write access: a read-only socket's push gets an error frame and nothing is applied.
  */
 @ApplicationScoped
 class RoomProtocol {
@@ -26,11 +37,15 @@ class RoomProtocol {
     private final PushService pushes;
     private final PullService pulls;
     private final ObjectMapper mapper;
+    private final SpaceAccess access;
+    private final Vertx vertx;
 
-    RoomProtocol(PushService pushes, PullService pulls, ObjectMapper mapper) {
+    RoomProtocol(PushService pushes, PullService pulls, ObjectMapper mapper, SpaceAccess access, Vertx vertx) {
         this.pushes = pushes;
         this.pulls = pulls;
         this.mapper = mapper;
+        this.access = access;
+        this.vertx = vertx;
     }
 
     void handle(String spaceID, Member member, String text) {
@@ -57,6 +72,13 @@ class RoomProtocol {
     private void hello(String spaceID, Member member, JsonNode frame) {
         String clientID = helloId(frame, "clientID");
         String clientGroupID = helloId(frame, "clientGroupID");
+        JsonNode auth = frame.get("auth");
+        if (auth != null && !auth.isNull() && !auth.isTextual()) {
+            throw new BadFrameException("BadHello", "a hello's auth must be a string", true);
+        }
+        Caller caller = access.require(auth != null && auth.isTextual() ? auth.textValue() : queryAuth(member),
+                spaceID, Access.READ);
+        member.authenticate(caller, vertx);
         member.identify(clientID, clientGroupID);
         JsonNode cookie = frame.get("cookie");
         switch (pulls.pull(spaceID, new PullRequest(1, clientGroupID, cookie, null, null))) {
@@ -73,7 +95,14 @@ class RoomProtocol {
         } catch (JsonProcessingException e) {
             throw new InvalidRequestException("InvalidRequest", "the push has a field of the wrong type or shape");
         }
-        ProtocolError error = pushes.push(spaceID, request);
+        Caller caller = member.caller() != null ? member.caller() : access.authenticate(queryAuth(member));
+        try {
+            SpaceAccess.check(caller, spaceID, Access.WRITE);
+        } catch (ForbiddenException e) {
+            member.send(Frames.Error.of("Forbidden", e.getMessage()), false);
+            return; // a read-only socket stays open, and nothing of its push is applied
+        }
+        ProtocolError error = pushes.push(spaceID, request, caller);
         if (error != null) {
             member.send(error(error, null), false);
         }
@@ -90,6 +119,16 @@ class RoomProtocol {
                     Frames.PullReply.of(requestID, pulled.response()));
             case PullService.Refused refused -> member.send(error(refused.error(), requestID), false);
         }
+    }
+
+    /** The {@code auth} query parameter of the socket's upgrade request, if any. */
+    private static String queryAuth(Member member) {
+        String query = member.connection().handshakeRequest().query();
+        if (query == null || query.isEmpty()) {
+            return null;
+        }
+        List<String> values = new QueryStringDecoder(query, false).parameters().get("auth");
+        return values == null || values.isEmpty() ? null : values.get(0);
     }
 
     private static String helloId(JsonNode frame, String field) {

@@ -2,6 +2,8 @@ package io.github.replicachequarkus.room;
 
 import java.nio.charset.StandardCharsets;
 
+import io.github.replicachequarkus.auth.ForbiddenException;
+import io.github.replicachequarkus.auth.NotAuthenticatedException;
 import io.github.replicachequarkus.sync.Faults;
 import io.github.replicachequarkus.sync.InvalidRequestException;
 import io.github.replicachequarkus.sync.SpaceId;
@@ -90,6 +92,18 @@ public class RoomSocket {
         } else {
             reply(connection, Frames.Error.of(e.code(), e.getMessage()));
         }
+    }
+
+    @OnError
+    public void notAuthenticated(NotAuthenticatedException e, WebSocketConnection connection) {
+        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"), e.getMessage());
+        close(connection, new CloseReason(CloseCodes.NOT_AUTHENTICATED, e.getMessage()));
+    }
+
+    @OnError
+    public void forbidden(ForbiddenException e, WebSocketConnection connection) {
+        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"), e.getMessage());
+        close(connection, new CloseReason(CloseCodes.FORBIDDEN, e.getMessage()));
     }
 
     @OnError

@@ -77,6 +77,7 @@ public class Rooms {
     }
 
     void leave(String spaceID, Member member) {
+        member.cancelExpiry();
         rooms.computeIfPresent(spaceID, (id, room) -> {
             room.remove(member);
             return room.isEmpty() ? null : room;

@@ -8,6 +8,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.jboss.resteasy.reactive.RestHeader;
+
+import io.github.replicachequarkus.auth.Access;
+import io.github.replicachequarkus.auth.Caller;
+import io.github.replicachequarkus.auth.SpaceAccess;
 import io.github.replicachequarkus.routing.Machine;
 import io.github.replicachequarkus.routing.Placements;
 import io.github.replicachequarkus.store.Space;
@@ -15,7 +20,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * The rooms (spaces) there are, newest first: their version, the machine that hosts each (and its region) when it is
- * placed, and how many sockets it has on this machine.
+ * placed, and how many sockets it has on this machine. Only the rooms the caller may read are listed.
  */
 @Path("/api/rooms")
 @Produces(MediaType.APPLICATION_JSON)
@@ -25,10 +30,12 @@ public class RoomsResource {
 
     private final Rooms rooms;
     private final Placements placements;
+    private final SpaceAccess access;
 
-    RoomsResource(Rooms rooms, Placements placements) {
+    RoomsResource(Rooms rooms, Placements placements, SpaceAccess access) {
         this.rooms = rooms;
         this.placements = placements;
+        this.access = access;
     }
 
     @RegisterForReflection
@@ -40,9 +47,11 @@ public class RoomsResource {
     }
 
     @GET
-    public RoomList list() {
+    public RoomList list(@RestHeader("Authorization") String auth) {
+        Caller caller = access.authenticate(auth);
         Map<String, Integer> sockets = rooms.sockets();
-        List<Space> spaces = Space.newest(LIMIT);
+        List<Space> spaces = Space.newest(LIMIT).stream()
+                .filter(space -> caller.accessTo(space.id).allows(Access.READ)).toList();
         Map<String, Machine> hosts = placements.hosts(spaces.stream().map(space -> space.id).toList());
         return new RoomList(spaces.stream().map(space -> {
             Machine host = hosts.get(space.id);

@@ -15,6 +15,8 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
+import io.github.replicachequarkus.auth.ForbiddenException;
+import io.github.replicachequarkus.auth.NotAuthenticatedException;
 import io.quarkus.logging.Log;
 
 /**
@@ -27,6 +29,18 @@ public class ErrorMapper {
     @ServerExceptionMapper
     public Response invalidRequest(InvalidRequestException e) {
         return error(e.status(), e.code(), e.getMessage());
+    }
+
+    /** 401 makes the Replicache client call its {@code getAuth()} and retry with what it returns. */
+    @ServerExceptionMapper
+    public Response notAuthenticated(NotAuthenticatedException e) {
+        return Response.fromResponse(error(401, "Unauthorized", e.getMessage()))
+                .header("WWW-Authenticate", "Bearer realm=\"replicache\"").build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return error(403, "Forbidden", e.getMessage());
     }
 
     @ServerExceptionMapper

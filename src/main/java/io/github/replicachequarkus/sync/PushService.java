@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 
+import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.mutator.Mutator;
 import io.github.replicachequarkus.mutator.MutatorRegistry;
 import io.github.replicachequarkus.store.ClientRecord;
@@ -49,10 +51,11 @@ public class PushService {
     }
 
     /**
+     * @param caller who pushes (their right to write the space already checked); mutators see their user id
      * @return {@code null} when the push was processed, or the protocol error to answer with
      * @throws InvalidRequestException when the request is malformed or a client belongs to another group or space
      */
-    public ProtocolError push(String spaceID, PushRequest request) {
+    public ProtocolError push(String spaceID, PushRequest request, Caller caller) {
         SpaceId.require(spaceID);
         if (request == null) {
             throw new InvalidRequestException("InvalidRequest", "the body must be a PushRequest JSON object");
@@ -70,7 +73,7 @@ public class PushService {
         if (request.mutations().isEmpty()) {
             return null;
         }
-        PushLoop.Outcome outcome = commits.submit(spaceID, new Push(spaceID, request));
+        PushLoop.Outcome outcome = commits.submit(spaceID, new Push(spaceID, request, caller.userID()));
         metrics.pushed(outcome);
         if (outcome.changed()) {
             Log.debugf("Push to space %s from group %s: %d applied, %d failed, %d replayed, %d deferred", spaceID,
@@ -91,7 +94,7 @@ public class PushService {
     }
 
     /** A push waiting for its space's next transaction. */
-    private record Push(String spaceID, PushRequest request) {
+    private record Push(String spaceID, PushRequest request, Optional<String> userID) {
     }
 
     /** Commits a batch of pushes to one space in one transaction, run again from the start if it loses a race. */
@@ -119,6 +122,7 @@ public class PushService {
                 results.add(GroupCommit.Result.failed(stranger));
                 continue;
             }
+            writes.beginPush(push.userID());
             PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs,
                     mutation -> run(writes, mutation));
             outcome.lastMutationIDs().forEach((id, lastMutationID) -> {

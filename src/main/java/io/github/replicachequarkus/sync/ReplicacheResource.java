@@ -8,8 +8,12 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestQuery;
 
+import io.github.replicachequarkus.auth.Access;
+import io.github.replicachequarkus.auth.Caller;
+import io.github.replicachequarkus.auth.SpaceAccess;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** The Replicache protocol over HTTP, for stock clients configured with {@code pushURL} and {@code pullURL}. */
@@ -21,11 +25,13 @@ public class ReplicacheResource {
     private final PushService pushes;
     private final PullService pulls;
     private final SpaceService spaces;
+    private final SpaceAccess access;
 
-    ReplicacheResource(PushService pushes, PullService pulls, SpaceService spaces) {
+    ReplicacheResource(PushService pushes, PullService pulls, SpaceService spaces, SpaceAccess access) {
         this.pushes = pushes;
         this.pulls = pulls;
         this.spaces = spaces;
+        this.access = access;
     }
 
     @RegisterForReflection
@@ -43,14 +49,16 @@ public class ReplicacheResource {
     /** {@code {}} once the push is processed (a push confirms nothing: the next pull does), or a protocol error. */
     @POST
     @Path("push")
-    public Object push(@RestQuery String spaceID, PushRequest request) {
-        ProtocolError error = pushes.push(spaceID, request);
+    public Object push(@RestQuery String spaceID, @RestHeader("Authorization") String auth, PushRequest request) {
+        Caller caller = access.require(auth, SpaceId.require(spaceID), Access.WRITE);
+        ProtocolError error = pushes.push(spaceID, request, caller);
         return error == null ? Map.of() : error;
     }
 
     @POST
     @Path("pull")
-    public Object pull(@RestQuery String spaceID, PullRequest request) {
+    public Object pull(@RestQuery String spaceID, @RestHeader("Authorization") String auth, PullRequest request) {
+        access.require(auth, SpaceId.require(spaceID), Access.READ);
         return switch (pulls.pull(spaceID, request)) {
             case PullService.Pulled pulled -> pulled.response();
             case PullService.Refused refused -> refused.error();
@@ -59,16 +67,19 @@ public class ReplicacheResource {
 
     @POST
     @Path("createSpace")
-    public CreatedSpace createSpace(SpaceRequest request) {
-        return new CreatedSpace(spaces.create(request == null ? null : request.spaceID()));
+    public CreatedSpace createSpace(@RestHeader("Authorization") String auth, SpaceRequest request) {
+        String spaceID = request == null || request.spaceID() == null ? SpaceId.random() : SpaceId.require(request.spaceID());
+        access.require(auth, spaceID, Access.WRITE);
+        return new CreatedSpace(spaces.create(spaceID));
     }
 
     @POST
     @Path("spaceExists")
-    public SpaceExists spaceExists(SpaceRequest request) {
+    public SpaceExists spaceExists(@RestHeader("Authorization") String auth, SpaceRequest request) {
         if (request == null) {
             throw new InvalidRequestException("InvalidRequest", "the body must be {\"spaceID\": \"...\"}");
         }
+        access.require(auth, SpaceId.require(request.spaceID()), Access.READ);
         return new SpaceExists(spaces.exists(request.spaceID()));
     }
 }

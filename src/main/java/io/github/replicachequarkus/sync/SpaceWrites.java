@@ -32,6 +32,7 @@ final class SpaceWrites implements WriteTransaction {
     private final Map<String, Entry> entries = new HashMap<>();
     /** The running mutation's writes: a value with its JSON text, or empty for a delete. */
     private final Map<String, Optional<Written>> pending = new HashMap<>();
+    private Optional<String> userID = Optional.empty();
     private String clientID;
     private long mutationID;
 
@@ -41,6 +42,11 @@ final class SpaceWrites implements WriteTransaction {
         this.mapper = mapper;
         this.maxKeyBytes = maxKeyBytes;
         this.maxValueBytes = maxValueBytes;
+    }
+
+    /** The pushes of one transaction may come from different users. */
+    void beginPush(Optional<String> userID) {
+        this.userID = userID;
     }
 
     void beginMutation(String clientID, long mutationID) {
@@ -79,6 +85,11 @@ final class SpaceWrites implements WriteTransaction {
     @Override
     public String spaceID() {
         return spaceID;
+    }
+
+    @Override
+    public Optional<String> userID() {
+        return userID;
     }
 
     @Override

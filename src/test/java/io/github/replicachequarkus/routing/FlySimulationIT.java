@@ -57,7 +57,7 @@ class FlySimulationIT {
         Map<String, String> datasource = database.start();
         for (String id : List.of("m1", "m2", "m3")) {
             machines.put(id, Instance.start(id, datasource, Map.of("FLY_MACHINE_ID", id, "FLY_APP_NAME", "sim",
-                    "FLY_REGION", "ams", "REPLICACHE_ROUTING_REPLAY_SECRET", SECRET,
+                    "FLY_REGION", "ams", "REPLICACHE_ROUTING_REPLAY_SECRET", SECRET, "REPLICACHE_AUTH_MODE", "open",
                     "REPLICACHE_ROUTING_HEARTBEAT_INTERVAL", "500ms", "REPLICACHE_ROUTING_HEARTBEAT_EXPIRY", "3s")));
         }
         Map<String, Integer> ports = new HashMap<>();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The packaged application refuses to start without a usable database, and says why in one line. */
+import io.github.replicachequarkus.testing.TestDatabase;
+
+/** The packaged application refuses to start without a usable database or auth key, and says why. */
 class PackagedStartupIT {
 
     @ParameterizedTest
@@ -41,5 +44,36 @@ class PackagedStartupIT {
         assertEquals(1, output.size(), "one line: " + output);
         assertTrue(output.get(0).contains(reason), output.get(0));
         assertTrue(!output.get(0).contains("secret"), "never the password: " + output.get(0));
+    }
+
+    /** Token auth is the packaged default: without a key (or with one too short for HS256) it does not start. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            ''         | token mode needs REPLICACHE_AUTH_SECRET
+            too-short  | REPLICACHE_AUTH_SECRET is 9 bytes; HS256 needs at least 32
+            """)
+    void refusesToStartInTokenModeWithoutAKey(String secret, String reason) throws Exception {
+        TestDatabase database = new TestDatabase();
+        Map<String, String> datasource = database.start();
+        try {
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            datasource.forEach((key, value) -> command.add("-D" + key + "=" + value));
+            command.addAll(
+                    List.of("-Dquarkus.http.port=0", "-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().keySet().removeIf(name -> name.startsWith("REPLICACHE_") || name.startsWith("FLY_"));
+            if (!secret.isEmpty()) {
+                builder.environment().put("REPLICACHE_AUTH_SECRET", secret);
+            }
+            Process application = builder.start();
+            assertTrue(application.waitFor(60, TimeUnit.SECONDS), "the application should stop by itself");
+            List<String> output = new String(application.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .filter(line -> !line.isBlank()).toList();
+
+            assertEquals(1, application.exitValue(), String.join("\n", output));
+            assertTrue(output.get(output.size() - 1).contains(reason), "the last line says why: " + output);
+        } finally {
+            database.stop();
+        }
     }
 }

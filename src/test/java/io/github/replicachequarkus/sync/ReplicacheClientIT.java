@@ -7,12 +7,15 @@ import java.net.URL;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.github.replicachequarkus.testing.AuthModes;
 import io.github.replicachequarkus.testing.NodeTests;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 
-/** The real Replicache 15.3.0 client (in Node) against the packaged application. */
+/** The real Replicache 15.3.0 client (in Node) against the packaged application, in token mode. */
 @QuarkusIntegrationTest
+@QuarkusTestResource(value = AuthModes.Token.class, restrictToAnnotatedClass = true)
 class ReplicacheClientIT {
 
     @TestHTTPResource("/")

@@ -35,6 +35,7 @@ public final class NodeTests {
         ProcessBuilder builder = new ProcessBuilder("node", "--test", "--test-reporter=spec", testFile)
                 .directory(directory.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("BASE_URL", server.toString().replaceFirst("/$", ""));
+        builder.environment().put("AUTH_SECRET", Tokens.SECRET); // the Node tests sign their tokens with it
         Process node = builder.start();
         boolean finished = node.waitFor(5, TimeUnit.MINUTES);
         if (!finished) {

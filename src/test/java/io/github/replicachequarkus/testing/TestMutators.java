@@ -32,6 +32,22 @@ public final class TestMutators {
         }
     }
 
+    /** {@code whoami(key)}: stores the pushing user's id (or "anyone" when auth is open) at the key. */
+    @ApplicationScoped
+    public static class WhoAmI implements Mutator<String> {
+        public String name() {
+            return "whoami";
+        }
+
+        public Class<String> argsType() {
+            return String.class;
+        }
+
+        public void mutate(WriteTransaction tx, String key) {
+            tx.put(key, tx.userID().orElse("anyone"));
+        }
+    }
+
     /** {@code writeThenFail(key)}: writes and deletes, then throws, so nothing of it may remain. */
     @ApplicationScoped
     public static class WriteThenFail implements Mutator<String> {

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 
+import io.github.replicachequarkus.testing.AuthModes;
 import io.github.replicachequarkus.testing.NodeTests;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 
@@ -18,6 +20,7 @@ import io.quarkus.test.junit.QuarkusIntegrationTest;
  * browser): two people on one list, one of them offline for a while. Leaves a screenshot in target/todo-list.png.
  */
 @QuarkusIntegrationTest
+@QuarkusTestResource(value = AuthModes.Open.class, restrictToAnnotatedClass = true)
 class TodoAppIT {
 
     @TestHTTPResource("/")

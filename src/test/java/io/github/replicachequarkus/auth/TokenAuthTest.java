@@ -1,0 +1,244 @@
+package io.github.replicachequarkus.auth;
+
+import static io.github.replicachequarkus.testing.Protocol.client;
+import static io.github.replicachequarkus.testing.Protocol.mutation;
+import static io.github.replicachequarkus.testing.Protocol.pushBody;
+import static io.github.replicachequarkus.testing.Protocol.space;
+import static io.github.replicachequarkus.testing.Tokens.bearer;
+import static io.github.replicachequarkus.testing.Tokens.token;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.github.replicachequarkus.testing.TestSocket;
+import io.github.replicachequarkus.testing.Tokens;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+
+/** Token mode (PROTOCOL.md section 7): who may pull, push and listen, over HTTP and in rooms. */
+@QuarkusTest
+@TestProfile(TokenAuthTest.TokenMode.class)
+class TokenAuthTest {
+
+    public static class TokenMode implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("replicache.auth.mode", "token", "replicache.auth.secret", Tokens.SECRET);
+        }
+    }
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Test
+    void aPushWithoutATokenGets401AndChangesNothing() {
+        String space = space();
+        push(space, null, mutation(client(), 1, "increment", "n")).then().statusCode(401)
+                .header("WWW-Authenticate", containsString("Bearer"))
+                .body("error", is("Unauthorized"));
+        assertEquals(Map.of(), state(space, writer(space)));
+    }
+
+    @Test
+    void malformedForgedAndExpiredTokensGet401() {
+        String space = space();
+        String forged = token("mallory", Map.of("*", "rw"), Instant.now().plusSeconds(600), "x".repeat(40));
+        String expired = token("u1", Map.of(space, "rw"), Instant.now().minusSeconds(120), Tokens.SECRET);
+        for (String credentials : List.of("Bearer", "Bearer not.a.jwt", "garbage", bearer(forged), bearer(expired))) {
+            pull(space, credentials).then().statusCode(401).body("error", is("Unauthorized"));
+        }
+        pull(space, bearer(expired)).then().body("message", containsString("expired"));
+    }
+
+    @Test
+    void aTokenWithoutTheSpaceGets403() {
+        String space = space();
+        String elsewhere = bearer(token("u1", Map.of("other-*", "rw")));
+        push(space, elsewhere, mutation(client(), 1, "increment", "n")).then().statusCode(403).body("error", is("Forbidden"));
+        pull(space, elsewhere).then().statusCode(403);
+    }
+
+    @Test
+    void aReadOnlyTokenMayPullButNotPush() {
+        String space = space();
+        String reader = bearer(token("reader", Map.of(space, "r")));
+        push(space, writer(space), mutation(client(), 1, "increment", "n")).then().statusCode(200);
+
+        push(space, reader, mutation(client(), 1, "increment", "n")).then().statusCode(403)
+                .body("message", containsString("read-only"));
+        assertEquals(Map.of("n", 1), state(space, reader), "the reader pulls; its push changed nothing");
+    }
+
+    @Test
+    void theBareTokenIsAcceptedAsTheReplicacheClientSendsIt() {
+        String space = space();
+        push(space, token("u1", Map.of(space, "rw")), mutation(client(), 1, "increment", "n")).then().statusCode(200);
+    }
+
+    @Test
+    void mutatorsSeeTheAuthenticatedUser() {
+        String space = space();
+        push(space, bearer(token("alice", Map.of("t-*", "rw"))), mutation(client(), 1, "whoami", "who")).then()
+                .statusCode(200);
+        assertEquals(Map.of("who", "alice"), state(space, writer(space)));
+    }
+
+    @Test
+    void spacesAreCreatedAndLookedUpWithTheRightAccess() {
+        String space = space();
+        given().contentType(ContentType.JSON).header("Authorization", bearer(token("u1", Map.of(space, "r"))))
+                .body(Map.of("spaceID", space)).post("/api/replicache/createSpace").then().statusCode(403);
+        given().contentType(ContentType.JSON).header("Authorization", writer(space))
+                .body(Map.of("spaceID", space)).post("/api/replicache/createSpace").then().statusCode(200);
+        given().contentType(ContentType.JSON).body(Map.of("spaceID", space)).post("/api/replicache/spaceExists").then()
+                .statusCode(401);
+        given().contentType(ContentType.JSON).header("Authorization", bearer(token("u1", Map.of(space, "r"))))
+                .body(Map.of("spaceID", space)).post("/api/replicache/spaceExists").then().statusCode(200)
+                .body("spaceExists", is(true));
+    }
+
+    @Test
+    void theRoomListShowsOnlyReadableRooms() {
+        String mine = space();
+        String theirs = space();
+        push(mine, writer(mine), mutation(client(), 1, "increment", "n")).then().statusCode(200);
+        push(theirs, writer(theirs), mutation(client(), 1, "increment", "n")).then().statusCode(200);
+
+        given().get("/api/rooms").then().statusCode(401);
+        List<String> listed = given().header("Authorization", bearer(token("u1", Map.of(mine, "r")))).get("/api/rooms")
+                .then().statusCode(200).extract().jsonPath().getList("rooms.spaceID");
+        assertEquals(List.of(mine), listed);
+    }
+
+    @Test
+    void thePokeStreamNeedsReadAccessFromTheHeaderOrTheQuery() {
+        String space = space();
+        given().queryParam("spaceID", space).get("/api/replicache/poke").then().statusCode(401);
+        given().queryParam("spaceID", space).queryParam("auth", token("u1", Map.of("zzz", "r")))
+                .get("/api/replicache/poke").then().statusCode(403);
+    }
+
+    @Test
+    void aSocketWithoutATokenIsClosedWith4401AtItsHello() {
+        String space = space();
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            socket.send(hello(null));
+            assertEquals(4401, socket.closeCode());
+        }
+    }
+
+    @Test
+    void aSocketWithoutTheSpaceIsClosedWith4403() {
+        String space = space();
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            socket.send(hello(token("u1", Map.of("elsewhere", "rw"))));
+            assertEquals(4403, socket.closeCode());
+        }
+    }
+
+    @Test
+    void theTokenMayComeInTheQueryString() {
+        String space = space();
+        try (TestSocket socket = TestSocket.open(base, space + "?auth=" + token("u1", Map.of(space, "r")))) {
+            JsonNode poke = socket.hello(client(), "g1", null);
+            assertEquals(0, poke.path("cookie").asLong());
+        }
+    }
+
+    @Test
+    void aReadOnlySocketHearsChangesButItsPushesAreRefused() {
+        String space = space();
+        String reader = token("reader", Map.of(space, "r"));
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            socket.send(hello(reader));
+            assertEquals("poke", socket.next().path("message").asText());
+
+            socket.send(Map.of("messageType", "push", "pushVersion", 1, "clientGroupID", "g-reader", "mutations",
+                    List.of(mutation(client(), 1, "increment", "n")), "profileID", "p", "schemaVersion", ""));
+            JsonNode refused = socket.next();
+            assertEquals("error", refused.path("message").asText());
+            assertEquals("Forbidden", refused.path("error").asText());
+
+            push(space, writer(space), mutation(client(), 1, "increment", "n")).then().statusCode(200);
+            JsonNode poke = socket.next();
+            assertEquals("poke", poke.path("message").asText(), "the socket is still open and served");
+            assertEquals(1, poke.path("patch").get(0).path("value").asInt(), "only the writer's increment: " + poke);
+        }
+    }
+
+    @Test
+    void aSocketIsClosedWith4401WhenItsTokenExpires() {
+        String space = space();
+        String shortLived = token("u1", Map.of(space, "rw"), Instant.now().plusSeconds(2), Tokens.SECRET);
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            socket.send(hello(shortLived));
+            assertEquals("poke", socket.next().path("message").asText());
+            long start = System.nanoTime();
+            assertEquals(4401, socket.closeCode());
+            assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 9_000);
+        }
+    }
+
+    private static String writer(String space) {
+        return bearer(token("writer", Map.of(space, "rw")));
+    }
+
+    private static Map<String, Object> hello(String auth) {
+        Map<String, Object> hello = new HashMap<>();
+        hello.put("messageType", "hello");
+        hello.put("clientID", client());
+        hello.put("clientGroupID", "g-" + client());
+        hello.put("cookie", null);
+        if (auth != null) {
+            hello.put("auth", auth);
+        }
+        return hello;
+    }
+
+    @SafeVarargs
+    private static Response push(String spaceID, String auth, Map<String, Object>... mutations) {
+        var request = given().contentType(ContentType.JSON).queryParam("spaceID", spaceID)
+                .body(pushBody("g-" + spaceID, List.of(mutations)));
+        return (auth == null ? request : request.header("Authorization", auth)).post("/api/replicache/push");
+    }
+
+    private static Response pull(String spaceID, String auth) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("pullVersion", 1);
+        body.put("clientGroupID", "g-pull-" + spaceID);
+        body.put("cookie", null);
+        body.put("profileID", "p");
+        body.put("schemaVersion", "");
+        return given().contentType(ContentType.JSON).header("Authorization", auth).queryParam("spaceID", spaceID)
+                .body(body).post("/api/replicache/pull");
+    }
+
+    private static Map<String, Object> state(String spaceID, String auth) {
+        JsonPath pulled = pull(spaceID, auth).then().statusCode(200).extract().jsonPath();
+        Map<String, Object> state = new HashMap<>();
+        for (Map<String, Object> op : pulled.<Map<String, Object>> getList("patch")) {
+            if ("put".equals(op.get("op"))) {
+                state.put((String) op.get("key"), op.get("value"));
+            }
+        }
+        return state;
+    }
+}

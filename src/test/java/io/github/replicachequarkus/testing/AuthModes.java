@@ -1,0 +1,39 @@
+package io.github.replicachequarkus.testing;
+
+import java.util.Map;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * The auth mode an integration test runs the packaged application in (its default is token mode, which needs a key):
+ * {@code @QuarkusTestResource(value = AuthModes.Token.class, restrictToAnnotatedClass = true)}.
+ */
+public final class AuthModes {
+
+    private AuthModes() {
+    }
+
+    /** Token mode with the tests' HS256 secret ({@link Tokens#SECRET}), which the Node tests sign with too. */
+    public static class Token implements QuarkusTestResourceLifecycleManager {
+        @Override
+        public Map<String, String> start() {
+            return Map.of("replicache.auth.mode", "token", "replicache.auth.secret", Tokens.SECRET);
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+
+    /** Open mode: anyone may use any space. */
+    public static class Open implements QuarkusTestResourceLifecycleManager {
+        @Override
+        public Map<String, String> start() {
+            return Map.of("replicache.auth.mode", "open");
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+}
