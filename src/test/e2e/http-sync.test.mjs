@@ -3,10 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Replicache, TEST_LICENSE_KEY } from 'replicache';
 import { mutators } from './todo-mutators.mjs';
-import { BASE_URL, assertTodos, converge, newSpaceID, sleep } from './support.mjs';
+import { BASE_URL, assertTodos, converge, newSpaceID, sleep, token } from './support.mjs';
 
-function client(spaceID, name, options = {}) {
+async function client(spaceID, name, options = {}) {
   return new Replicache({
+    auth: await token(name, { [spaceID]: 'rw' }),
     name: `${name}-${spaceID}`, // a name of its own: a client group of its own
     licenseKey: TEST_LICENSE_KEY,
     kvStore: 'mem',
@@ -21,8 +22,8 @@ function client(spaceID, name, options = {}) {
 
 test('two client groups create, update and delete todos and converge', { timeout: 60_000 }, async () => {
   const spaceID = newSpaceID();
-  const a = client(spaceID, 'a');
-  const b = client(spaceID, 'b');
+  const a = await client(spaceID, 'a');
+  const b = await client(spaceID, 'b');
   try {
     await Promise.all([a.pull({ now: true }), b.pull({ now: true })]);
 
@@ -51,7 +52,7 @@ test('two client groups create, update and delete todos and converge', { timeout
 
 test('mutations are confirmed by a later pull, even when pushes were all the client sent', { timeout: 60_000 }, async () => {
   const spaceID = newSpaceID();
-  const writer = client(spaceID, 'writer');
+  const writer = await client(spaceID, 'writer');
   try {
     for (let i = 0; i < 20; i++) {
       await writer.mutate.createTodo({ id: `t${i}`, text: `todo ${i}`, completed: i % 2 === 0 });
@@ -62,6 +63,24 @@ test('mutations are confirmed by a later pull, even when pushes were all the cli
     const todos = await converge([writer], { nudge: () => writer.pull({ now: true }) });
     assert.equal(todos.length, 20);
     assert.deepEqual(todos.map((todo) => todo.sort).sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i + 1));
+  } finally {
+    await writer.close();
+  }
+});
+
+test('a client whose token expired gets a new one through getAuth and carries on', { timeout: 60_000 }, async () => {
+  const spaceID = newSpaceID();
+  const writer = await client(spaceID, 'expired', { auth: await token('expired', { [spaceID]: 'rw' }, { expiresInSeconds: -60 }) });
+  let asked = 0;
+  writer.getAuth = async () => {
+    asked++;
+    return token('expired', { [spaceID]: 'rw' });
+  };
+  try {
+    await writer.mutate.createTodo({ id: 'x', text: 'after a 401', completed: false });
+    const todos = await converge([writer], { nudge: () => writer.pull({ now: true }) });
+    assertTodos(todos, [{ id: 'x', text: 'after a 401', completed: false }]);
+    assert.ok(asked >= 1, 'the 401 made Replicache call getAuth');
   } finally {
     await writer.close();
   }

@@ -6,11 +6,17 @@ import WebSocket from 'ws';
 import { Replicache, TEST_LICENSE_KEY } from 'replicache';
 import { RoomClient, roomURL } from '../../main/webui/src/sync/room-client.js';
 import { mutators } from './todo-mutators.mjs';
-import { BASE_URL, assertTodos, converge, newSpaceID, sleep, todosOf } from './support.mjs';
+import { BASE_URL, assertTodos, converge, newSpaceID, sleep, todosOf, token } from './support.mjs';
 
-function client(spaceID, name) {
+async function client(spaceID, name, { expiresInSeconds = 3600 } = {}) {
   const log = process.env.DEBUG_ROOM ? (...args) => console.error(`[${name}]`, ...args) : undefined;
-  const room = new RoomClient({ url: roomURL(BASE_URL, spaceID), WebSocket, log });
+  const room = new RoomClient({
+    url: roomURL(BASE_URL, spaceID),
+    WebSocket,
+    log,
+    auth: await token(name, { [spaceID]: 'rw' }, { expiresInSeconds }),
+    getAuth: () => token(name, { [spaceID]: 'rw' }),
+  });
   const rep = new Replicache({
     name: `${name}-${spaceID}`,
     licenseKey: TEST_LICENSE_KEY,
@@ -39,7 +45,7 @@ test('three clients editing at once over room sockets converge', { timeout: 90_0
   const spaceID = newSpaceID();
   const seed = Number(process.env.SEED ?? Date.now() % 100000);
   const next = random(seed);
-  const clients = ['a', 'b', 'c'].map((name) => client(spaceID, name));
+  const clients = await Promise.all(['a', 'b', 'c'].map((name) => client(spaceID, name)));
   const reps = clients.map((c) => c.rep);
   try {
     await converge(reps);
@@ -72,13 +78,13 @@ test('three clients editing at once over room sockets converge', { timeout: 90_0
 
 test('a client that joins later gets the whole list, and edits flow both ways', { timeout: 60_000 }, async () => {
   const spaceID = newSpaceID();
-  const first = client(spaceID, 'first');
+  const first = await client(spaceID, 'first');
   try {
     await converge([first.rep]);
     await first.rep.mutate.createTodo({ id: 'x', text: 'written before the second client came', completed: false });
     await converge([first.rep]);
 
-    const second = client(spaceID, 'second');
+    const second = await client(spaceID, 'second');
     try {
       assert.deepEqual((await converge([first.rep, second.rep])).map((todo) => todo.id), ['x']);
       await second.rep.mutate.updateTodo({ id: 'x', completed: true });
@@ -97,8 +103,8 @@ test('a client that joins later gets the whole list, and edits flow both ways', 
 
 test('a client whose socket drops reconnects, says hello with its cookie and catches up', { timeout: 60_000 }, async () => {
   const spaceID = newSpaceID();
-  const a = client(spaceID, 'a');
-  const b = client(spaceID, 'b');
+  const a = await client(spaceID, 'a');
+  const b = await client(spaceID, 'b');
   try {
     await converge([a.rep, b.rep]);
     await a.rep.mutate.createTodo({ id: 'one', text: 'one', completed: false });
@@ -116,3 +122,24 @@ test('a client whose socket drops reconnects, says hello with its cookie and cat
     await Promise.all([a.close(), b.close()]);
   }
 });
+
+test('a socket closed because its token expired reconnects with a new token and keeps syncing', { timeout: 60_000 },
+  async () => {
+    const spaceID = newSpaceID();
+    const shortLived = await client(spaceID, 'short', { expiresInSeconds: 3 });
+    const other = await client(spaceID, 'other');
+    try {
+      await shortLived.rep.mutate.createTodo({ id: 'before', text: 'before expiry', completed: false });
+      await converge([shortLived.rep, other.rep]);
+      await sleep(4_000); // the server closes the socket with 4401; the client fetches a token and says hello again
+      await other.rep.mutate.createTodo({ id: 'after', text: 'after expiry', completed: false });
+      await shortLived.rep.mutate.updateTodo({ id: 'before', completed: true });
+      const todos = await converge([shortLived.rep, other.rep]);
+      assertTodos(todos, [
+        { id: 'after', text: 'after expiry', completed: false },
+        { id: 'before', text: 'before expiry', completed: true },
+      ]);
+    } finally {
+      await Promise.all([shortLived.close(), other.close()]);
+    }
+  });

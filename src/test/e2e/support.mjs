@@ -1,9 +1,23 @@
 // Shared helpers of the end-to-end tests.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { listTodos } from './todo-mutators.mjs';
 
 export const BASE_URL = (process.env.BASE_URL ?? 'http://localhost:8080').replace(/\/$/, '');
+
+/**
+ * A token for the spaces (PROTOCOL.md section 7), signed with the secret the server under test was given
+ * (AUTH_SECRET); servers in open mode ignore it.
+ */
+export async function token(user, spaces, { expiresInSeconds = 3600 } = {}) {
+  const secret = new TextEncoder().encode(process.env.AUTH_SECRET ?? '');
+  return new SignJWT({ spaces })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(user)
+    .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
+    .sign(secret);
+}
 
 /** A fresh space for each test, so that runs never see each other's data. */
 export const newSpaceID = () => `e2e-${randomUUID()}`;

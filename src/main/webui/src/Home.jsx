@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { followLink, navigate } from './router.js';
+import { authHeaders } from './sync/auth.js';
 
 async function json(response) {
   if (!response.ok) {
@@ -17,7 +18,7 @@ export function Home() {
   useEffect(() => {
     document.title = 'Todo lists · replicache-quarkus';
     let current = true;
-    fetch('/api/rooms')
+    fetch('/api/rooms', { headers: authHeaders() })
       .then(json)
       .then((body) => current && setRooms(body.rooms ?? []))
       .catch((e) => current && setError(`Could not load the lists: ${e.message}.`));
@@ -32,7 +33,7 @@ export function Home() {
     try {
       const { spaceID } = await json(await fetch('/api/replicache/createSpace', {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', ...authHeaders() },
         body: '{}',
       }));
       navigate(`/list/${spaceID}`);

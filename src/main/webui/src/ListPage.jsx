@@ -8,6 +8,8 @@ const STATUS_TEXT = {
   reconnecting: 'Reconnecting…',
   offline: 'Offline: changes are kept here and sent when you are back online',
   closed: 'Disconnected',
+  unauthorized: 'Signed out: open this list again from your site to sign in (changes are kept here)',
+  forbidden: 'You have no access to this list',
 };
 
 const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { Home } from './Home.jsx';
 import { ListPage } from './ListPage.jsx';
 import { spaceOf, usePath } from './router.js';
+import { adoptTokenFromURL } from './sync/auth.js';
 import './styles.css';
 
 /** Two pages: the lists (/) and one list (/list/{spaceID}). */
@@ -10,6 +11,8 @@ function App() {
   const spaceID = spaceOf(usePath());
   return spaceID ? <ListPage key={spaceID} spaceID={spaceID} /> : <Home />;
 }
+
+adoptTokenFromURL();
 
 createRoot(document.getElementById('root')).render(
   <StrictMode>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Replicache } from 'replicache';
+import { currentToken, refreshToken } from './sync/auth.js';
 import { RoomClient, roomURL } from './sync/room-client.js';
 import { listTodos, mutators } from './todo/mutators.js';
 
@@ -43,6 +44,8 @@ function openList(spaceID, { setRep, setTodos, setLoaded, setStatus, setPending 
     WebSocket: window.WebSocket,
     onStatus: setStatus,
     log: (...args) => console.debug('[room]', ...args),
+    auth: currentToken(),
+    getAuth: refreshToken,
   });
   const replicache = new Replicache({ name: `todo-${spaceID}`, mutators, pushDelay: 10, ...room.options });
   room.start(replicache);

@@ -93,7 +93,7 @@ class FakeReplicache {
   }
 }
 
-function setup({ fetch } = {}) {
+function setup({ fetch, auth, getAuth } = {}) {
   FakeSocket.all = [];
   const timers = [];
   const statuses = [];
@@ -102,6 +102,8 @@ function setup({ fetch } = {}) {
     WebSocket: FakeSocket,
     onStatus: (status) => statuses.push(status),
     fetch,
+    auth,
+    getAuth,
     setTimeout: (fn, ms) => {
       timers.push({ fn, ms, cleared: false });
       return timers.length - 1;
@@ -445,4 +447,44 @@ test('the room URL follows the page origin, wss behind https; pulls go to the sa
     'https://todo.fly.dev/api/replicache/pull?spaceID=a%20b');
   assert.equal(pullURLOf('ws://localhost:8080/api/replicache/websocket/x'),
     'http://localhost:8080/api/replicache/pull?spaceID=x');
+});
+
+test('the hello carries the token; a socket closed for an expired token reconnects with a new one', async () => {
+  const tokens = ['second'];
+  const context = setup({ auth: 'first', getAuth: async () => tokens.shift() });
+  const { socket, pending, statuses } = context;
+  await connect(context, 1);
+  assert.equal(socket().hellos()[0].auth, 'first');
+
+  socket().drop(4401);
+  await flush();
+  assert.equal(statuses.at(-1), 'reconnecting');
+  pending().at(-1).fn(); // the backoff is over
+  await connect(context, 1);
+  assert.equal(FakeSocket.all.length, 2);
+  assert.equal(socket().hellos()[0].auth, 'second', 'the new token goes in the new hello');
+});
+
+test('a socket refused for want of a token stays unauthorized when there is no way to get one', async () => {
+  const context = setup();
+  const { socket, pending, statuses } = context;
+  await connect(context, 1);
+  assert.equal('auth' in socket().hellos()[0], false, 'no token, no auth field');
+
+  socket().drop(4401);
+  await flush();
+  assert.equal(statuses.at(-1), 'unauthorized');
+  assert.equal(pending().length, 0, 'no reconnect without a new token');
+});
+
+test('a room the token gives no right to is not retried', async () => {
+  const context = setup({ auth: 't', getAuth: async () => 'u' });
+  const { socket, pending, statuses } = context;
+  socket().accept();
+  await flush();
+  socket().drop(4403);
+  await flush();
+  assert.equal(statuses.at(-1), 'forbidden');
+  assert.equal(pending().length, 0);
+  assert.equal(FakeSocket.all.length, 1);
 });

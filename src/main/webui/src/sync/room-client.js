@@ -28,6 +28,9 @@ const HELLO_TIMEOUT_MS = 10_000;
 /** Close codes a client may use are 1000 and 3000-4999; this one says "you did not answer my hello". */
 const NO_HELLO_REPLY = 4000;
 const ROOM_MOVED = 4010;
+/** The server's verdicts on a socket's token: expired or invalid (get a new one), or no right to the room. */
+const NOT_AUTHENTICATED = 4401;
+const FORBIDDEN = 4403;
 const CONNECTING = 0; // WebSocket.CONNECTING
 const OPEN = 1; // WebSocket.OPEN
 
@@ -81,17 +84,23 @@ export class RoomClient {
    * @param {string} options.url the room's WebSocket URL (see roomURL)
    * @param {function} options.WebSocket a WebSocket constructor (the browser's, or the `ws` package's)
    * @param {function} [options.onStatus] called with 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
+   *   | 'unauthorized' | 'forbidden'
    * @param {function} [options.log] debug logging, (message, ...details)
    * @param {string} [options.pullURL] where other client groups pull (mutation recovery); derived from `url`
+   * @param {string} [options.auth] the token sent in each hello (and as Authorization over HTTP)
+   * @param {function} [options.getAuth] async () => a new token, called when the server says the token expired or
+   *   is not valid (close 4401, HTTP 401); without it, such a client stays 'unauthorized'
    * @param {function} [options.fetch] [options.setTimeout] [options.clearTimeout] [options.random] for tests
    */
   // The timer defaults are wrappers: a browser's setTimeout called as a method of this object throws "Illegal
   // invocation" (it must be called on window).
-  constructor({ url, WebSocket, onStatus = () => {}, log = () => {}, pullURL = pullURLOf(url),
-    fetch = (...args) => globalThis.fetch(...args), setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms),
+  constructor({ url, WebSocket, onStatus = () => {}, log = () => {}, pullURL = pullURLOf(url), auth = '',
+    getAuth = null, fetch = (...args) => globalThis.fetch(...args), setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms),
     clearTimeout = (id) => globalThis.clearTimeout(id), random = Math.random }) {
     this.url = url;
     this.pullURL = pullURL;
+    this.auth = auth;
+    this.getAuth = getAuth;
     this.WebSocket = WebSocket;
     this.onStatus = onStatus;
     this.log = log;
@@ -244,15 +253,47 @@ export class RoomClient {
     }
   }
 
-  /** The socket is gone: connect again after the backoff (at once when the room moved to another machine). */
+  /**
+   * The socket is gone: connect again after the backoff (at once when the room moved to another machine, or with a new
+   * token when the server refused the old one). A room the token gives no right to is not retried.
+   */
   #lost(code) {
     this.#forgetSocket();
     if (this.stopped || this.offline) {
       return;
     }
+    if (code === FORBIDDEN) {
+      this.log('the token gives no access to this room');
+      this.#status('forbidden');
+      return;
+    }
+    if (code === NOT_AUTHENTICATED) {
+      this.#reauthenticate();
+      return;
+    }
     this.#status('reconnecting');
     const delay = code === ROOM_MOVED ? 0 : backoffDelay(this.attempt++, this.random);
     this.reconnectTimer = this.setTimeout(() => this.#connect(), delay);
+  }
+
+  /** Gets a new token (getAuth), then connects with it after the backoff; without one, waits as 'unauthorized'. */
+  async #reauthenticate() {
+    let token = null;
+    try {
+      token = this.getAuth ? await this.getAuth() : null;
+    } catch (error) {
+      this.log('getAuth failed', error);
+    }
+    if (this.stopped || this.offline) {
+      return;
+    }
+    if (!token) {
+      this.#status('unauthorized');
+      return;
+    }
+    this.auth = token;
+    this.#status('reconnecting');
+    this.reconnectTimer = this.setTimeout(() => this.#connect(), backoffDelay(this.attempt++, this.random));
   }
 
   /** Asks Replicache to pull; its puller sends the hello with the real cookie. */
@@ -388,16 +429,23 @@ export class RoomClient {
     }, HELLO_TIMEOUT_MS);
     this.hello = hello;
     this.log('hello', { cookie });
-    this.socket.send(JSON.stringify({ messageType: 'hello', clientID: this.rep.clientID, clientGroupID, cookie }));
+    const frame = { messageType: 'hello', clientID: this.rep.clientID, clientGroupID, cookie };
+    if (this.auth) {
+      frame.auth = this.auth;
+    }
+    this.socket.send(JSON.stringify(frame));
   }
 
   async #pullOverHTTP(body) {
     try {
       const response = await this.fetch(this.pullURL, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', ...(this.auth ? { Authorization: this.auth } : {}) },
         body: JSON.stringify(body),
       });
+      if (response.status === 401 && this.getAuth) {
+        this.auth = (await this.getAuth()) || this.auth; // Replicache retries the pull, with the new token
+      }
       if (response.status !== 200) {
         return statusOf(response.status, await response.text());
       }
