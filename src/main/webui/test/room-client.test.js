@@ -431,6 +431,17 @@ test('error frames keep the socket and the chain as they are', async () => {
   assert.equal(context.socket().hellos().length, 1);
 });
 
+test('a ClientStateNotFound error frame reaches Replicache through its next pull', async () => {
+  const context = setup();
+  await connect(context, 1);
+  context.socket().receive({ message: 'error', error: 'ClientStateNotFound', detail: '' });
+  await flush();
+  const last = context.rep.pullResults.at(-1);
+  assert.deepEqual(last.response, { error: 'ClientStateNotFound' });
+  assert.equal(last.httpRequestInfo.httpStatusCode, 200);
+  assert.equal(context.socket().hellos().length, 1, 'no new hello for a group the server has forgotten');
+});
+
 test('cookies compare as Replicache compares them', () => {
   assert.ok(compareCookies(null, 0) < 0);
   assert.ok(compareCookies(2, 10) < 0);

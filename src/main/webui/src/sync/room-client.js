@@ -125,6 +125,8 @@ export class RoomClient {
     this.reconnectTimer = null;
     this.stopped = false;
     this.offline = false;
+    /** The server said it no longer knows this client group: every pull reports it until Replicache starts anew. */
+    this.clientStateNotFound = false;
     this.status = 'connecting';
     /** Pulls waiting for the socket being opened (Replicache pulls as soon as it starts). */
     this.openWaiters = [];
@@ -320,6 +322,12 @@ export class RoomClient {
         break;
       case 'error':
         this.log('the room answered with an error', frame.error, frame.detail ?? '');
+        if (frame.error === 'ClientStateNotFound') {
+          // The server no longer knows this client group (collected after a long idle time): Replicache must hear it
+          // from a pull, and then starts a new group (its onClientStateNotFound).
+          this.clientStateNotFound = true;
+          this.rep.pull({ now: true }).catch((error) => this.log('pull to report ClientStateNotFound failed', error));
+        }
         break;
       default:
         this.log('ignored an unknown frame', frame);
@@ -396,6 +404,9 @@ export class RoomClient {
   async #pull(body) {
     if (body.pullVersion !== 1 || body.clientGroupID !== await this.rep.clientGroupID) {
       return this.#pullOverHTTP(body); // mutation recovery of another client group
+    }
+    if (this.clientStateNotFound) {
+      return { response: { error: 'ClientStateNotFound' }, ...statusOf(200) };
     }
     if (this.socket?.readyState === CONNECTING) {
       // Replicache pulls as soon as it opens, usually before the socket is open: this pull waits and says hello.

@@ -10,6 +10,8 @@ final class CloseCodes {
     static final CloseReason TOKEN_EXPIRED = new CloseReason(4401, "token expired");
     static final CloseReason TOO_MANY_MESSAGES = new CloseReason(4008, "too many messages");
     static final CloseReason MESSAGE_TOO_BIG = new CloseReason(4009, "message too big");
+    /** Changes this socket has not seen can no longer be sent as changes: it reconnects at once and says hello. */
+    static final CloseReason HISTORY_PURGED = new CloseReason(4010, "say hello again: old deletes were purged");
     /** Credentials missing, invalid or expired: the client fetches new ones and connects again. */
     static final int NOT_AUTHENTICATED = 4401;
     /** Valid credentials without access to the space. */

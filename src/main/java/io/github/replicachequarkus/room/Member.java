@@ -56,6 +56,11 @@ final class Member {
         return clientGroupID;
     }
 
+    /** The cookie last sent to this socket; -1 before the reply to its first hello. */
+    synchronized long cookie() {
+        return cookie;
+    }
+
     synchronized String clientID() {
         return clientID;
     }

@@ -10,6 +10,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 import io.github.replicachequarkus.sync.ChangeSet;
 import io.micrometer.core.instrument.Timer;
@@ -84,6 +85,19 @@ final class Room {
         return closed;
     }
 
+    /** Each client group with a socket here that has been sent a state, with the lowest cookie among its sockets. */
+    void connectedGroups(BiConsumer<String, Long> group) {
+        Map<String, Long> lowest = new HashMap<>();
+        for (Member member : members) {
+            String clientGroupID = member.clientGroupID();
+            long cookie = member.cookie();
+            if (clientGroupID != null && cookie >= 0) {
+                lowest.merge(clientGroupID, cookie, Math::min);
+            }
+        }
+        lowest.forEach(group);
+    }
+
     /** The space is at this version now (or later). */
     void changed(long version) {
         heardAt = System.nanoTime();
@@ -145,6 +159,11 @@ final class Room {
         latest.accumulateAndGet(changes.version(), Math::max);
         Map<String, String> pokes = new HashMap<>();
         for (Member member : due) {
+            if (member.cookie() < changes.fromVersion()) {
+                // Tombstones this socket has not seen were purged: it must say hello again and get the whole state.
+                member.close(CloseCodes.HISTORY_PURGED);
+                continue;
+            }
             member.offer(changes, pokes);
         }
     }

@@ -1,5 +1,6 @@
 package io.github.replicachequarkus.room;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,6 +13,7 @@ import org.eclipse.microprofile.context.ManagedExecutor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.replicachequarkus.gc.ClientGroups;
 import io.github.replicachequarkus.sync.ChangesMissed;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.SpaceChanged;
@@ -89,6 +91,14 @@ public class Rooms {
         Map<String, Integer> sockets = new TreeMap<>();
         rooms.forEach((spaceID, room) -> sockets.put(spaceID, room.size()));
         return sockets;
+    }
+
+    /** Each client group with a socket on this machine, with the lowest cookie among its sockets. */
+    public Map<ClientGroups.Group, Long> connectedGroups() {
+        Map<ClientGroups.Group, Long> groups = new HashMap<>();
+        rooms.forEach((spaceID, room) -> room.connectedGroups(
+                (clientGroupID, cookie) -> groups.merge(new ClientGroups.Group(spaceID, clientGroupID), cookie, Math::min)));
+        return groups;
     }
 
     /** Closes every socket of this machine with the code; returns how many. */

@@ -22,6 +22,10 @@ public class Space extends PanacheEntityBase {
 
     public long version;
 
+    /** Tombstones up to this version were purged: a pull from an older cookie must get the whole state. */
+    @Column(name = "purged_version")
+    public long purgedVersion;
+
     @Column(name = "created_at", insertable = false, updatable = false)
     public Instant createdAt;
 

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.github.replicachequarkus.gc.ClientGroups;
 import io.github.replicachequarkus.store.ClientRecord;
 import io.github.replicachequarkus.store.Entry;
 import io.github.replicachequarkus.store.Space;
@@ -20,10 +21,12 @@ public class PullService {
 
     private final SyncConfig config;
     private final SyncMetrics metrics;
+    private final ClientGroups groups;
 
-    PullService(SyncConfig config, SyncMetrics metrics) {
+    PullService(SyncConfig config, SyncMetrics metrics, ClientGroups groups) {
         this.config = config;
         this.metrics = metrics;
+        this.groups = groups;
     }
 
     /** The reply to a pull: a {@link PullResponse} or a {@link ProtocolError}. */
@@ -61,7 +64,9 @@ public class PullService {
 
     /**
      * Everything that changed in the space after the version, read as one snapshot: what a room needs to poke all its
-     * sockets whose cookies are at least {@code fromVersion}. A space that does not exist has no changes.
+     * sockets whose cookies are at least {@code fromVersion}. A space that does not exist has no changes. When
+     * tombstones after {@code fromVersion} were purged, the changes start later (their {@code fromVersion} says where):
+     * a socket with an older cookie needs the whole state.
      */
     public ChangeSet changesSince(String spaceID, long fromVersion) {
         return Transactions.withRetry("changes of " + spaceID, config.transactionAttempts(), () -> {
@@ -70,14 +75,15 @@ public class PullService {
             if (space == null || space.version <= fromVersion) {
                 return new ChangeSet(fromVersion, space == null ? fromVersion : space.version, List.of(), List.of());
             }
-            List<ChangeSet.EntryChange> entries = Entry.changedAfterWithVersions(spaceID, fromVersion).stream()
+            long from = Math.max(fromVersion, space.purgedVersion);
+            List<ChangeSet.EntryChange> entries = Entry.changedAfterWithVersions(spaceID, from).stream()
                     .map(entry -> new ChangeSet.EntryChange(entry.key(), entry.value(), entry.deleted(), entry.version()))
                     .toList();
-            List<ChangeSet.ClientChange> clients = ClientRecord.allChangedAfter(spaceID, fromVersion).stream()
+            List<ChangeSet.ClientChange> clients = ClientRecord.allChangedAfter(spaceID, from).stream()
                     .map(client -> new ChangeSet.ClientChange(client.clientId(), client.clientGroupId(),
                             client.lastMutationId(), client.lastModifiedVersion()))
                     .toList();
-            return new ChangeSet(fromVersion, space.version, entries, clients);
+            return new ChangeSet(from, space.version, entries, clients);
         });
     }
 
@@ -96,7 +102,19 @@ public class PullService {
             Space.create(spaceID);
             space = Space.findById(spaceID);
         }
-        return switch (PullPlan.of(request.cookie(), space.version)) {
+        PullPlan plan = PullPlan.of(request.cookie(), space.version);
+        if (plan instanceof PullPlan.Changes changes && changes.fromVersion() < space.purgedVersion) {
+            plan = new PullPlan.Reset(space.version); // deletes it has not seen were purged: it gets the whole state
+        }
+        long heldFrom = switch (plan) {
+            case PullPlan.Changes changes -> changes.fromVersion();
+            case PullPlan.Reset reset -> Math.max(space.version, reset.minimumVersion());
+            case PullPlan.ClientStateNotFound ignored -> -1;
+        };
+        if (heldFrom >= 0 && !groups.pulled(spaceID, request.clientGroupID(), heldFrom)) {
+            return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND); // collected after a long idle time
+        }
+        return switch (plan) {
             case PullPlan.Changes changes -> new Pulled(changesSince(space, request.clientGroupID(), changes.fromVersion()));
             case PullPlan.Reset reset -> new Pulled(reset(space, request.clientGroupID(), reset.minimumVersion()));
             case PullPlan.ClientStateNotFound ignored -> new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND);

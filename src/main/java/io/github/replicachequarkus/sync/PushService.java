@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 
 import io.github.replicachequarkus.auth.Caller;
+import io.github.replicachequarkus.gc.ClientGroups;
 import io.github.replicachequarkus.mutator.Mutator;
 import io.github.replicachequarkus.mutator.MutatorRegistry;
 import io.github.replicachequarkus.store.ClientRecord;
@@ -35,11 +36,13 @@ public class PushService {
     private final ObjectMapper mapper;
     private final SyncConfig config;
     private final SyncMetrics metrics;
+    private final ClientGroups groups;
     private final GroupCommit<Push, PushLoop.Outcome> commits;
 
     PushService(MutatorRegistry mutators, Event<SpaceChanged> spaceChanged, ObjectMapper mapper, SyncConfig config,
-            SyncMetrics metrics) {
+            SyncMetrics metrics, ClientGroups groups) {
         this.mutators = mutators;
+        this.groups = groups;
         this.spaceChanged = spaceChanged;
         this.mapper = mapper;
         this.config = config;
@@ -73,7 +76,12 @@ public class PushService {
         if (request.mutations().isEmpty()) {
             return null;
         }
-        PushLoop.Outcome outcome = commits.submit(spaceID, new Push(spaceID, request, caller.userID()));
+        PushLoop.Outcome outcome;
+        try {
+            outcome = commits.submit(spaceID, new Push(spaceID, request, caller.userID()));
+        } catch (ClientGroupCollected e) {
+            return refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
+        }
         metrics.pushed(outcome);
         if (outcome.changed()) {
             Log.debugf("Push to space %s from group %s: %d applied, %d failed, %d replayed, %d deferred", spaceID,
@@ -91,6 +99,13 @@ public class PushService {
     private ProtocolError refused(ProtocolError error) {
         metrics.pushRefused(error);
         return error;
+    }
+
+    /** The push's client group was collected after a long idle time: the client must start afresh. */
+    private static final class ClientGroupCollected extends RuntimeException {
+        ClientGroupCollected() {
+            super("the client group was collected", null, false, false);
+        }
     }
 
     /** A push waiting for its space's next transaction. */
@@ -120,6 +135,12 @@ public class PushService {
             InvalidRequestException stranger = strangerIn(spaceID, request, clients);
             if (stranger != null) {
                 results.add(GroupCommit.Result.failed(stranger));
+                continue;
+            }
+            boolean createsClients = request.mutations().stream()
+                    .anyMatch(mutation -> !clients.containsKey(mutation.clientID()));
+            if (!groups.pushed(spaceID, request.clientGroupID(), createsClients)) {
+                results.add(GroupCommit.Result.failed(new ClientGroupCollected()));
                 continue;
             }
             writes.beginPush(push.userID());

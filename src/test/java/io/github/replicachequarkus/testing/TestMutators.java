@@ -32,6 +32,22 @@ public final class TestMutators {
         }
     }
 
+    /** {@code remove(key)}: deletes the key (a tombstone). */
+    @ApplicationScoped
+    public static class Remove implements Mutator<String> {
+        public String name() {
+            return "remove";
+        }
+
+        public Class<String> argsType() {
+            return String.class;
+        }
+
+        public void mutate(WriteTransaction tx, String key) {
+            tx.del(key);
+        }
+    }
+
     /** {@code whoami(key)}: stores the pushing user's id (or "anyone" when auth is open) at the key. */
     @ApplicationScoped
     public static class WhoAmI implements Mutator<String> {

@@ -1,0 +1,97 @@
+package io.github.replicachequarkus.gc;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.Query;
+
+/**
+ * When each client group was last active and from which cookie it last pulled, recorded in the caller's transaction;
+ * and whether the collector deleted it (then it must start afresh: {@code ClientStateNotFound}).
+ * <p>
+ * Recording every push and pull would add a write to each. A group recorded less than a quarter of the maximum idle
+ * age ago (and at most an hour ago) is not recorded again: the collector cannot take it in that time, so the database
+ * need not be asked. Only a push that creates clients always asks, so that a collected group never gets new clients.
+ */
+@ApplicationScoped
+public class ClientGroups {
+
+    /** Most groups remembered as recently recorded; beyond it the memory starts over (and they are recorded again). */
+    private static final int MAX_REMEMBERED = 100_000;
+
+    private static final String PULLED = """
+            INSERT INTO client_group (space_id, id, cookie) VALUES (?1, ?2, ?3)
+            ON CONFLICT (space_id, id) DO UPDATE SET last_active_at = now(), cookie = excluded.cookie
+            WHERE client_group.deleted_at IS NULL
+            RETURNING 1""";
+
+    private static final String PUSHED = """
+            INSERT INTO client_group (space_id, id) VALUES (?1, ?2)
+            ON CONFLICT (space_id, id) DO UPDATE SET last_active_at = now()
+            WHERE client_group.deleted_at IS NULL
+            RETURNING 1""";
+
+    private final EntityManager entityManager;
+    private final long recordEveryNanos;
+    private final Map<Group, Long> recorded = new ConcurrentHashMap<>();
+
+    ClientGroups(EntityManager entityManager, GcConfig config) {
+        this.entityManager = entityManager;
+        Duration quarter = config.clientGroupMaxAge().dividedBy(4);
+        this.recordEveryNanos = Math.min(Duration.ofHours(1).toNanos(), quarter.toNanos());
+    }
+
+    /** A client group of a space. */
+    public record Group(String spaceID, String clientGroupID) {
+    }
+
+    /**
+     * The group pushed. {@code createsClients}: the push has clients the server does not know yet, which a collected
+     * group may not get, so the database is always asked.
+     *
+     * @return false when the group was collected
+     */
+    public boolean pushed(String spaceID, String clientGroupID, boolean createsClients) {
+        Group group = new Group(spaceID, clientGroupID);
+        if (!createsClients && recentlyRecorded(group)) {
+            return true;
+        }
+        return record(group, entityManager.createNativeQuery(PUSHED).setParameter(1, spaceID).setParameter(2, clientGroupID));
+    }
+
+    /**
+     * The group pulled (or said hello) and holds, from now on, a cookie of at least {@code cookie}: tombstones up to
+     * the lowest such cookie of a space's live groups may be purged.
+     *
+     * @return false when the group was collected
+     */
+    public boolean pulled(String spaceID, String clientGroupID, long cookie) {
+        Group group = new Group(spaceID, clientGroupID);
+        if (recentlyRecorded(group)) {
+            return true;
+        }
+        return record(group, entityManager.createNativeQuery(PULLED).setParameter(1, spaceID)
+                .setParameter(2, clientGroupID).setParameter(3, cookie));
+    }
+
+    private boolean recentlyRecorded(Group group) {
+        Long at = recorded.get(group);
+        return at != null && System.nanoTime() - at < recordEveryNanos;
+    }
+
+    private boolean record(Group group, Query upsert) {
+        boolean live = !upsert.getResultList().isEmpty();
+        if (!live) {
+            recorded.remove(group);
+            return false;
+        }
+        if (recorded.size() >= MAX_REMEMBERED) {
+            recorded.clear();
+        }
+        recorded.put(group, System.nanoTime());
+        return true;
+    }
+}

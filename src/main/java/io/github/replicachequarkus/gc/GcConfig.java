@@ -1,0 +1,26 @@
+package io.github.replicachequarkus.gc;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** What the collector removes, and how often it runs. */
+@ConfigMapping(prefix = "replicache.gc")
+public interface GcConfig {
+
+    /**
+     * A client group that has not pushed, pulled or held a socket open for this long is collected: its clients are
+     * deleted, and it gets {@code ClientStateNotFound} if it ever comes back.
+     */
+    @WithDefault("30d")
+    Duration clientGroupMaxAge();
+
+    /** How often the collector runs, first 5 minutes after start-up ({@code off}: never, nothing is collected or purged). */
+    @WithDefault("1h")
+    String interval();
+
+    /** Most client groups collected per transaction (a run goes on until none is left). */
+    @WithDefault("1000")
+    int batchSize();
+}
