@@ -12,6 +12,7 @@ import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 
 import org.hibernate.annotations.ColumnTransformer;
+import org.hibernate.jpa.HibernateHints;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 
@@ -58,6 +59,18 @@ public class Entry extends PanacheEntityBase {
     /** Every entry changed (or deleted) after the version. */
     public static Stream<Change> changedAfter(String spaceId, long version) {
         return find("spaceId = ?1 and version > ?2", spaceId, version).project(Change.class).stream();
+    }
+
+    /** {@link #live(String)}, read from the database {@code fetchSize} rows at a time (within a transaction). */
+    public static Stream<Change> live(String spaceId, int fetchSize) {
+        return find("spaceId = ?1 and deleted = false", spaceId).withHint(HibernateHints.HINT_FETCH_SIZE, fetchSize)
+                .project(Change.class).stream();
+    }
+
+    /** {@link #changedAfter(String, long)}, read from the database {@code fetchSize} rows at a time. */
+    public static Stream<Change> changedAfter(String spaceId, long version, int fetchSize) {
+        return find("spaceId = ?1 and version > ?2", spaceId, version).withHint(HibernateHints.HINT_FETCH_SIZE, fetchSize)
+                .project(Change.class).stream();
     }
 
     /** An entry with the version that last changed it. */

@@ -1,16 +1,25 @@
 package io.github.replicachequarkus.sync;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.replicachequarkus.gc.ClientGroups;
 import io.github.replicachequarkus.store.ClientRecord;
 import io.github.replicachequarkus.store.Entry;
 import io.github.replicachequarkus.store.Space;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
  * Answers pulls. The data and the client rows are read in one REPEATABLE READ transaction, a snapshot: a push that
@@ -21,12 +30,17 @@ public class PullService {
 
     private final SyncConfig config;
     private final SyncMetrics metrics;
-    private final ClientGroups groups;
+    /** Rows the database sends per round trip while a pull streams them: a whole state never loads at once. */
+    private static final int STREAM_FETCH_SIZE = 500;
 
-    PullService(SyncConfig config, SyncMetrics metrics, ClientGroups groups) {
+    private final ClientGroups groups;
+    private final JsonFactory json;
+
+    PullService(SyncConfig config, SyncMetrics metrics, ClientGroups groups, ObjectMapper mapper) {
         this.config = config;
         this.metrics = metrics;
         this.groups = groups;
+        this.json = mapper.getFactory();
     }
 
     /** The reply to a pull: a {@link PullResponse} or a {@link ProtocolError}. */
@@ -39,7 +53,71 @@ public class PullService {
     public record Refused(ProtocolError error) implements Reply {
     }
 
+    /** A pull answered in memory: what a room's hello and pull frames need. */
     public Reply pull(String spaceID, PullRequest request) {
+        Refused refused = check(spaceID, request);
+        if (refused != null) {
+            return refused;
+        }
+        Reply reply = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
+            repeatableRead();
+            return switch (decide(spaceID, request)) {
+                case Refused error -> error;
+                case Decided decided -> new Pulled(switch (decided.plan()) {
+                    case PullPlan.Changes changes -> changesSince(decided.space(), request.clientGroupID(),
+                            changes.fromVersion());
+                    case PullPlan.Reset ignored -> reset(decided.space(), request.clientGroupID());
+                    case PullPlan.ClientStateNotFound ignored -> throw new IllegalStateException("decided as refused");
+                });
+                default -> throw new IllegalStateException();
+            };
+        });
+        if (reply instanceof Pulled pulled) {
+            metrics.pulled(pulled.response().patch().size());
+        }
+        return reply;
+    }
+
+    /** A pull's response body, written straight to the client. */
+    @FunctionalInterface
+    public interface Body {
+        void writeTo(OutputStream output) throws IOException;
+    }
+
+    /**
+     * An HTTP pull: decided in one short transaction (is the group known, does the cookie get changes or the whole
+     * state), then written to the client from one snapshot while the rows are read, so that the whole state of a large
+     * space never sits in memory. The snapshot's connection is held while the client reads.
+     *
+     * @return a {@link Body} or the {@link ProtocolError} to answer with
+     */
+    public Object pullStreamed(String spaceID, PullRequest request) {
+        Refused refused = check(spaceID, request);
+        if (refused != null) {
+            return refused.error();
+        }
+        Object decision = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
+                () -> decide(spaceID, request));
+        if (decision instanceof Refused error) {
+            return error.error();
+        }
+        PullPlan plan = ((Decided) decision).plan();
+        return (Body) output -> QuarkusTransaction.requiringNew().run(() -> {
+            repeatableRead();
+            Space space = Space.findById(spaceID);
+            long from = plan instanceof PullPlan.Changes changes && changes.fromVersion() >= space.purgedVersion
+                    ? changes.fromVersion()
+                    : -1;
+            try {
+                metrics.pulled(write(output, space, request.clientGroupID(), from));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** The request's own faults, or a protocol error to answer with; null when it may be served. */
+    private Refused check(String spaceID, PullRequest request) {
         SpaceId.require(spaceID);
         if (request == null) {
             throw new InvalidRequestException("InvalidRequest", "the body must be a PullRequest JSON object");
@@ -54,12 +132,87 @@ public class PullService {
         if (!config.acceptsSchema(request.schemaVersion())) {
             return new Refused(ProtocolError.versionNotSupported("schema"));
         }
-        Reply reply = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
-                () -> read(spaceID, request));
-        if (reply instanceof Pulled pulled) {
-            metrics.pulled(pulled.response());
+        return null;
+    }
+
+    /** What the pull gets: decided in the caller's transaction, recording the group's activity. */
+    private record Decided(Space space, PullPlan plan) {
+    }
+
+    /**
+     * The space (created if allowed), the plan for the pull's cookie (the whole state when deletes it has not seen were
+     * purged), and the group recorded as active; {@link Refused} when the group was collected or the cookie cannot be
+     * served. A reset's minimum version is set on the space here.
+     */
+    private Object decide(String spaceID, PullRequest request) {
+        Space space = Space.findById(spaceID);
+        if (space == null) {
+            if (!config.autoCreateSpaces()) {
+                throw new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist");
+            }
+            Space.create(spaceID);
+            space = Space.findById(spaceID);
         }
-        return reply;
+        PullPlan plan = PullPlan.of(request.cookie(), space.version);
+        if (plan instanceof PullPlan.Changes changes && changes.fromVersion() < space.purgedVersion) {
+            plan = new PullPlan.Reset(space.version); // deletes it has not seen were purged: it gets the whole state
+        }
+        long heldFrom = switch (plan) {
+            case PullPlan.Changes changes -> changes.fromVersion();
+            case PullPlan.Reset reset -> Math.max(space.version, reset.minimumVersion());
+            case PullPlan.ClientStateNotFound ignored -> -1;
+        };
+        if (heldFrom < 0) {
+            return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
+        }
+        if (!groups.pulled(spaceID, request.clientGroupID(), heldFrom)) {
+            return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND); // collected after a long idle time
+        }
+        if (plan instanceof PullPlan.Reset && space.version < heldFrom) {
+            space.version = heldFrom; // flushed at commit; a push racing for the row makes this attempt retry
+        }
+        return new Decided(space, plan);
+    }
+
+    /**
+     * Writes a PullResponseV1 from the space's snapshot: the changes after {@code from}, or {@code clear} and every live
+     * entry when {@code from} is -1. Returns the number of patch operations.
+     */
+    private int write(OutputStream output, Space space, String clientGroupID, long from) throws IOException {
+        int operations = 0;
+        try (JsonGenerator out = json.createGenerator(output)) {
+            out.writeStartObject();
+            out.writeNumberField("cookie", space.version);
+            out.writeObjectFieldStart("lastMutationIDChanges");
+            for (Map.Entry<String, Long> client : lastMutationIDs(space.id, clientGroupID, from).entrySet()) {
+                out.writeNumberField(client.getKey(), client.getValue());
+            }
+            out.writeEndObject();
+            out.writeArrayFieldStart("patch");
+            if (from < 0) {
+                out.writeStartObject();
+                out.writeStringField("op", "clear");
+                out.writeEndObject();
+                operations++;
+            }
+            try (Stream<Entry.Change> changes = from < 0 ? Entry.live(space.id, STREAM_FETCH_SIZE)
+                    : Entry.changedAfter(space.id, from, STREAM_FETCH_SIZE)) {
+                for (Entry.Change change : (Iterable<Entry.Change>) changes::iterator) {
+                    out.writeStartObject();
+                    out.writeStringField("op", change.deleted() ? "del" : "put");
+                    out.writeStringField("key", change.key());
+                    if (!change.deleted()) {
+                        out.writeFieldName("value");
+                        out.writeRawValue(change.value());
+                    }
+                    out.writeEndObject();
+                    operations++;
+                }
+            }
+            out.writeEndArray();
+            out.writeEndObject();
+        }
+        return operations;
     }
 
     /**
@@ -92,35 +245,6 @@ public class PullService {
         Space.getEntityManager().createNativeQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").executeUpdate();
     }
 
-    private Reply read(String spaceID, PullRequest request) {
-        repeatableRead();
-        Space space = Space.findById(spaceID);
-        if (space == null) {
-            if (!config.autoCreateSpaces()) {
-                throw new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist");
-            }
-            Space.create(spaceID);
-            space = Space.findById(spaceID);
-        }
-        PullPlan plan = PullPlan.of(request.cookie(), space.version);
-        if (plan instanceof PullPlan.Changes changes && changes.fromVersion() < space.purgedVersion) {
-            plan = new PullPlan.Reset(space.version); // deletes it has not seen were purged: it gets the whole state
-        }
-        long heldFrom = switch (plan) {
-            case PullPlan.Changes changes -> changes.fromVersion();
-            case PullPlan.Reset reset -> Math.max(space.version, reset.minimumVersion());
-            case PullPlan.ClientStateNotFound ignored -> -1;
-        };
-        if (heldFrom >= 0 && !groups.pulled(spaceID, request.clientGroupID(), heldFrom)) {
-            return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND); // collected after a long idle time
-        }
-        return switch (plan) {
-            case PullPlan.Changes changes -> new Pulled(changesSince(space, request.clientGroupID(), changes.fromVersion()));
-            case PullPlan.Reset reset -> new Pulled(reset(space, request.clientGroupID(), reset.minimumVersion()));
-            case PullPlan.ClientStateNotFound ignored -> new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
-        };
-    }
-
     private static PullResponse changesSince(Space space, String clientGroupID, long fromVersion) {
         List<PatchOperation> patch = new ArrayList<>();
         try (var changes = Entry.changedAfter(space.id, fromVersion)) {
@@ -132,10 +256,7 @@ public class PullService {
     }
 
     /** Everything, for a client with no cookie or one the server did not issue; the version moves past its cookie. */
-    private static PullResponse reset(Space space, String clientGroupID, long minimumVersion) {
-        if (space.version < minimumVersion) {
-            space.version = minimumVersion; // flushed at commit; a push racing for the row makes this attempt retry
-        }
+    private static PullResponse reset(Space space, String clientGroupID) {
         List<PatchOperation> patch = new ArrayList<>();
         patch.add(PatchOperation.CLEAR);
         try (var live = Entry.live(space.id)) {

@@ -7,6 +7,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.StreamingOutput;
 
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -59,10 +60,8 @@ public class ReplicacheResource {
     @Path("pull")
     public Object pull(@RestQuery String spaceID, @RestHeader("Authorization") String auth, PullRequest request) {
         access.require(auth, SpaceId.require(spaceID), Access.READ);
-        return switch (pulls.pull(spaceID, request)) {
-            case PullService.Pulled pulled -> pulled.response();
-            case PullService.Refused refused -> refused.error();
-        };
+        Object reply = pulls.pullStreamed(spaceID, request);
+        return reply instanceof PullService.Body body ? (StreamingOutput) body::writeTo : reply;
     }
 
     @POST

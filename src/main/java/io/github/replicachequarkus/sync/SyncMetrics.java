@@ -43,8 +43,8 @@ public class SyncMetrics {
                 .increment();
     }
 
-    void pulled(PullResponse response) {
-        pullPatch.record(response.patch().size());
+    void pulled(int patchOperations) {
+        pullPatch.record(patchOperations);
     }
 
     private void mutation(String name, String result) {

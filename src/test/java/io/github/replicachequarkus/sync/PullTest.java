@@ -7,6 +7,7 @@ import static io.github.replicachequarkus.testing.Protocol.pullOk;
 import static io.github.replicachequarkus.testing.Protocol.pushOk;
 import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.github.replicachequarkus.testing.Protocol.version;
+import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,7 +17,9 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.github.replicachequarkus.testing.Protocol;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 
 @QuarkusTest
@@ -129,5 +132,26 @@ class PullTest {
 
         assertEquals(List.of(Map.of("op", "clear")), pullOk(space, "g1", null).getList("patch"));
         assertEquals(List.of(Map.of("op", "del", "key", "a")), pullOk(space, "g1", 0).getList("patch"));
+    }
+
+    @Test
+    void aStateLargerThanOneFetchIsStreamedWhole() {
+        String c1 = client();
+        String space = space();
+        int entries = 2_345; // several of the stream's fetches of rows
+        List<Map<String, Object>> puts = new java.util.ArrayList<>();
+        for (int i = 1; i <= entries; i++) {
+            puts.add(mutation(c1, i, "put", Map.of("key", "k/" + i, "value", Map.of("n", i, "text", "\u00e9\"\n"))));
+        }
+        given().contentType(ContentType.JSON).queryParam("spaceID", space).body(Protocol.pushBody("g1", puts))
+                .post("/api/replicache/push").then().statusCode(200);
+
+        JsonPath full = pullOk(space, "g1", null);
+        List<Map<String, Object>> patch = full.getList("patch");
+        assertEquals(entries + 1, patch.size());
+        assertEquals(Map.of("op", "clear"), patch.get(0));
+        assertEquals(Map.of("n", 7, "text", "\u00e9\"\n"), full.getMap("patch.find { it.key == 'k/7' }.value"));
+        assertEquals(Map.of(c1, entries), full.getMap("lastMutationIDChanges"));
+        assertEquals(entries, pullOk(space, "g1", 0).getList("patch").size(), "the same from cookie 0, without clear");
     }
 }
