@@ -142,14 +142,16 @@ final class Member {
 
     /**
      * Offers the changes to this socket: if they hold anything for it beyond its cookie, it gets a poke, built once per
-     * cookie and client group and shared through {@code pokes}.
+     * cookie (and per client group, for groups whose clients changed) and shared through {@code pokes}.
      */
     synchronized void offer(ChangeSet changes, Map<String, String> pokes) {
         if (cookie < changes.fromVersion() || writing || changes.version() <= seen) {
             return; // a hello or pull reply moved it meanwhile, or a poke is still being written
         }
         seen = changes.version();
-        String poke = pokes.computeIfAbsent(cookie + " " + clientGroupID, key -> {
+        // Sockets with the same cookie share a poke, unless their group's own clients changed.
+        String shared = changes.changesClientsOf(cookie, clientGroupID) ? cookie + " " + clientGroupID : Long.toString(cookie);
+        String poke = pokes.computeIfAbsent(shared, key -> {
             PullResponse response = changes.since(cookie, clientGroupID);
             boolean empty = response.patch().isEmpty() && response.lastMutationIDChanges().isEmpty();
             return empty ? "" : json(Frames.Poke.of(LongNode.valueOf(cookie), response));

@@ -20,6 +20,19 @@ public record ChangeSet(long fromVersion, long version, List<EntryChange> entrie
     }
 
     /**
+     * Whether a client of the group holding {@code cookie} gets {@code lastMutationIDChanges}: if not, its response is
+     * the same as every other group's with that cookie, and one poke serves them all.
+     */
+    public boolean changesClientsOf(long cookie, String clientGroupID) {
+        for (ClientChange client : clients) {
+            if (client.version() > cookie && client.clientGroupID().equals(clientGroupID)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * The pull response for a client of the group holding {@code cookie}: the entries and the group's clients changed
      * after it, and this change set's version as the new cookie.
      *

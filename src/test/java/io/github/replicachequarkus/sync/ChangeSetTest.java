@@ -42,6 +42,22 @@ class ChangeSetTest {
                 .map(entry -> entry.getKey() + "=" + entry.getValue()).collect(Collectors.joining(" ")));
     }
 
+    @ParameterizedTest(name = "from cookie {0}, group {1}: own clients changed {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            2 | g1 | true
+            5 | g1 | true
+            6 | g1 | false
+            4 | g2 | true
+            5 | g2 | false
+            2 | g3 | false
+            """)
+    void saysWhenAGroupsResponseDiffersFromOthersWithItsCookie(long cookie, String group, boolean own) {
+        assertEquals(own, CHANGES.changesClientsOf(cookie, group));
+        if (!own) {
+            assertEquals(CHANGES.since(cookie, "any other group"), CHANGES.since(cookie, group), "one poke serves both");
+        }
+    }
+
     @Test
     void aCookieOlderThanWhatWasReadIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> CHANGES.since(1, "g1"));
