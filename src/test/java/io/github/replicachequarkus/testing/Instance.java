@@ -55,6 +55,11 @@ public final class Instance implements AutoCloseable {
         return port;
     }
 
+    /** The process id, to read the instance's memory from {@code /proc} or to attach {@code jcmd}. */
+    public long pid() {
+        return process.pid();
+    }
+
     public URI uri() {
         return URI.create("http://localhost:" + port + "/");
     }
