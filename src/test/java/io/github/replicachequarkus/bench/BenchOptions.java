@@ -1,0 +1,114 @@
+package io.github.replicachequarkus.bench;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * What to run, read from {@code bench.*} system properties (or a map, for tests). Sizes default to the targets of the
+ * benchmark; a smoke run passes tiny ones.
+ *
+ * @param url the server to load; null: start the packaged application on a fresh embedded PostgreSQL
+ * @param token a JWT for a token-mode server, sent as {@code Authorization: Bearer} and in every hello
+ * @param pid the process id of the server at {@code url}, to read its memory; the harness knows it otherwise
+ * @param serverOptions JVM options for the server the harness starts ({@code JAVA_TOOL_OPTIONS}), e.g. {@code -Xmx256m}
+ */
+public record BenchOptions(URI url, String token, OptionalLong pid, List<String> scenarios, Duration duration,
+        Duration warmup, int clients, int pushTodos, int fanoutSockets, int fanoutRate, int idleSockets, int idleRooms,
+        Duration idleSettle, int pullEntries, int pullBatch, int pullRepeats, int startupRuns, Path out,
+        String serverOptions) {
+
+    /** Every scenario, in the order they run. */
+    public static final List<String> ALL = List.of("push-hot", "push-spaces", "fanout", "idle", "pull-100k", "startup");
+
+    /** The options that the JVM's system properties give. */
+    public static BenchOptions fromSystemProperties() {
+        Map<String, String> properties = new HashMap<>();
+        System.getProperties().stringPropertyNames().stream().filter(name -> name.startsWith("bench."))
+                .forEach(name -> properties.put(name, System.getProperty(name)));
+        return of(properties);
+    }
+
+    /** The options that the given {@code bench.*} properties give; absent ones take their defaults. */
+    public static BenchOptions of(Map<String, String> properties) {
+        Map<String, String> given = new HashMap<>();
+        properties.forEach((key, value) -> {
+            if (value != null && !value.isBlank()) {
+                given.put(key, value.strip());
+            }
+        });
+        String url = given.get("bench.url");
+        String pid = given.get("bench.pid");
+        List<String> scenarios = Arrays.stream(given.getOrDefault("bench.scenarios", String.join(",", ALL)).split(","))
+                .map(String::strip).filter(name -> !name.isEmpty()).toList();
+        for (String scenario : scenarios) {
+            if (!ALL.contains(scenario)) {
+                throw new IllegalArgumentException("bench.scenarios: unknown scenario '" + scenario + "'; known: " + ALL);
+            }
+        }
+        return new BenchOptions(
+                url == null ? null : URI.create(url.endsWith("/") ? url : url + "/"),
+                given.get("bench.token"),
+                pid == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(pid)),
+                scenarios,
+                seconds(given, "bench.duration", "30"),
+                seconds(given, "bench.warmup", "5"),
+                number(given, "bench.clients", 16),
+                number(given, "bench.push.todos", 1000),
+                number(given, "bench.fanout.sockets", 1000),
+                number(given, "bench.fanout.rate", 20),
+                number(given, "bench.idle.sockets", 20_000),
+                number(given, "bench.idle.rooms", 100),
+                seconds(given, "bench.idle.settle", "5"),
+                number(given, "bench.pull.entries", 100_000),
+                number(given, "bench.pull.batch", 1000),
+                number(given, "bench.pull.repeats", 3),
+                number(given, "bench.startup.runs", 3),
+                Path.of(given.getOrDefault("bench.out", "target/bench")),
+                given.getOrDefault("bench.server.options", ""));
+    }
+
+    /** The options as the report shows them. */
+    Map<String, Object> describe() {
+        Map<String, Object> described = new LinkedHashMap<>();
+        described.put("url", url == null ? "(started by the harness)" : url.toString());
+        described.put("token", token == null ? "none" : "given");
+        described.put("scenarios", String.join(",", scenarios));
+        described.put("duration", duration.toMillis() / 1000.0 + " s");
+        described.put("warmup", warmup.toMillis() / 1000.0 + " s");
+        described.put("clients", clients);
+        described.put("push.todos", pushTodos);
+        described.put("fanout.sockets", fanoutSockets);
+        described.put("fanout.rate", fanoutRate + "/s");
+        described.put("idle.sockets", idleSockets);
+        described.put("idle.rooms", idleRooms);
+        described.put("pull.entries", pullEntries);
+        described.put("pull.batch", pullBatch);
+        described.put("pull.repeats", pullRepeats);
+        described.put("startup.runs", startupRuns);
+        described.put("server.options", serverOptions.isEmpty() ? "(JVM defaults)" : serverOptions);
+        return described;
+    }
+
+    private static Duration seconds(Map<String, String> given, String key, String fallback) {
+        double seconds = Double.parseDouble(given.getOrDefault(key, fallback));
+        if (seconds < 0) {
+            throw new IllegalArgumentException(key + " must not be negative");
+        }
+        return Duration.ofMillis(Math.round(seconds * 1000));
+    }
+
+    private static int number(Map<String, String> given, String key, int fallback) {
+        int value = Integer.parseInt(given.getOrDefault(key, String.valueOf(fallback)).replace("_", ""));
+        if (value < 1) {
+            throw new IllegalArgumentException(key + " must be at least 1");
+        }
+        return value;
+    }
+}

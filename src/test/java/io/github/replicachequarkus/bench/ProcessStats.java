@@ -1,0 +1,157 @@
+package io.github.replicachequarkus.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+
+import com.sun.management.UnixOperatingSystemMXBean;
+
+/** What Linux's {@code /proc} says about a process (the server's, or the harness's own). */
+final class ProcessStats {
+
+    /** USER_HZ: Linux reports CPU times in these ticks per second. */
+    private static final int CLOCK_TICKS = 100;
+
+    private ProcessStats() {
+    }
+
+    /** Resident memory in bytes ({@code VmRSS}); empty when the process cannot be read. */
+    static OptionalLong rss(long pid) {
+        OptionalLong kilobytes = status(pid, "VmRSS:");
+        return kilobytes.isPresent() ? OptionalLong.of(kilobytes.getAsLong() * 1024) : kilobytes;
+    }
+
+    static OptionalLong threads(long pid) {
+        return status(pid, "Threads:");
+    }
+
+    /** The soft limit on open files ("Max open files" in {@code /proc/<pid>/limits}). */
+    static OptionalLong maxOpenFiles(long pid) {
+        try (Stream<String> lines = Files.lines(Path.of("/proc", String.valueOf(pid), "limits"))) {
+            return lines.filter(line -> line.startsWith("Max open files")).findFirst()
+                    .map(line -> OptionalLong
+                            .of(Long.parseLong(line.substring("Max open files".length()).strip().split("\\s+")[0])))
+                    .orElse(OptionalLong.empty());
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    static OptionalLong openFiles(long pid) {
+        try (Stream<Path> files = Files.list(Path.of("/proc", String.valueOf(pid), "fd"))) {
+            return OptionalLong.of(files.count());
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** How many more files this JVM may open before it hits its limit. */
+    static long harnessFileBudget() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+            return unix.getMaxFileDescriptorCount() - unix.getOpenFileDescriptorCount();
+        }
+        return Long.MAX_VALUE;
+    }
+
+    static long harnessFileLimit() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+                ? unix.getMaxFileDescriptorCount()
+                : -1;
+    }
+
+    /** The 1-minute load average of the machine. */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** A line of {@code /proc/meminfo}, in bytes. */
+    static OptionalLong memInfo(String field) {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/meminfo"))) {
+            return lines.filter(line -> line.startsWith(field + ":")).findFirst()
+                    .map(line -> OptionalLong.of(Long.parseLong(line.split("\\s+")[1]) * 1024))
+                    .orElse(OptionalLong.empty());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** CPU time (user and system) a process has used, in seconds; -1 when it cannot be read. */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) CLOCK_TICKS;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The machine's CPU time so far, in seconds summed over its cores: busy, and in all. */
+    static double[] machineCpuSeconds() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/stat"))) {
+            String[] fields = lines.findFirst().orElseThrow().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < Math.min(fields.length, 9); i++) {
+                total += Long.parseLong(fields[i]);
+            }
+            long idle = Long.parseLong(fields[4]) + Long.parseLong(fields[5]);
+            return new double[] { (total - idle) / (double) CLOCK_TICKS, total / (double) CLOCK_TICKS };
+        } catch (IOException | RuntimeException e) {
+            return new double[] { -1, -1 };
+        }
+    }
+
+    /**
+     * Where the CPU went while a scenario ran: the server's process, the harness's, and the whole machine's (the
+     * database, and whatever else runs here). Start one before the load and call {@link #cores} after.
+     */
+    static final class CpuUse {
+
+        private final long serverPid;
+        private final long start = System.nanoTime();
+        private final double server;
+        private final double harness;
+        private final double[] machine;
+
+        CpuUse(OptionalLong serverPid) {
+            this.serverPid = serverPid.orElse(-1);
+            this.server = this.serverPid < 0 ? -1 : cpuSeconds(this.serverPid);
+            this.harness = cpuSeconds(ProcessHandle.current().pid());
+            this.machine = machineCpuSeconds();
+        }
+
+        /** Average cores busy since the start: server, harness, machine (all processes). */
+        Map<String, Object> cores() {
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            double[] machineNow = machineCpuSeconds();
+            Map<String, Object> cores = new LinkedHashMap<>();
+            if (serverPid >= 0) {
+                cores.put("server", Latencies.round((cpuSeconds(serverPid) - server) / elapsed));
+            }
+            cores.put("harness", Latencies.round((cpuSeconds(ProcessHandle.current().pid()) - harness) / elapsed));
+            cores.put("machine", Latencies.round((machineNow[0] - machine[0]) / elapsed));
+            cores.put("machineCores", Runtime.getRuntime().availableProcessors());
+            return cores;
+        }
+    }
+
+    private static OptionalLong status(long pid, String field) {
+        try (Stream<String> lines = Files.lines(Path.of("/proc", String.valueOf(pid), "status"))) {
+            return lines.filter(line -> line.startsWith(field)).findFirst()
+                    .map(line -> OptionalLong.of(Long.parseLong(line.substring(field.length()).strip().split("\\s+")[0])))
+                    .orElse(OptionalLong.empty());
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.github.replicachequarkus.bench;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * HTTP pushes of one {@code updateTodo} each, from concurrent clients that each are a client group of their own with
+ * sequential mutation ids: all into one space ({@code push-hot}, where pushes queue on the space's lock) or one space
+ * per client ({@code push-spaces}). The first seconds warm up and are not counted; afterwards a pull checks that the
+ * server confirms every mutation it answered 200 for.
+ */
+final class PushLoad implements Scenario {
+
+    private final String name;
+    private final boolean spacePerClient;
+    private final double targetPerSecond;
+
+    PushLoad(String name, boolean spacePerClient, double targetPerSecond) {
+        this.name = name;
+        this.spacePerClient = spacePerClient;
+        this.targetPerSecond = targetPerSecond;
+    }
+
+    @Override
+    public Result run(Target target, BenchOptions options) throws Exception {
+        List<String> spaces = new ArrayList<>();
+        for (int i = 0; i < (spacePerClient ? options.clients() : 1); i++) {
+            spaces.add(Scenario.id("bench-" + name));
+        }
+        try (SyncClient seeder = new SyncClient(target)) {
+            for (String space : spaces) {
+                seeder.seedTodos(space, "todo-", options.pushTodos(), 1000);
+            }
+        }
+        List<Pusher> pushers = new ArrayList<>();
+        for (int i = 0; i < options.clients(); i++) {
+            pushers.add(new Pusher(target, spaces.get(spacePerClient ? i : 0), options.pushTodos()));
+        }
+
+        long start = System.nanoTime();
+        long measureFrom = start + options.warmup().toNanos();
+        long until = measureFrom + options.duration().toNanos();
+        ProcessStats.CpuUse cpu = null;
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> running = new ArrayList<>();
+            for (Pusher pusher : pushers) {
+                running.add(threads.submit(() -> pusher.run(measureFrom, until)));
+            }
+            Thread.sleep(Math.max(0, (measureFrom - System.nanoTime()) / 1_000_000));
+            cpu = new ProcessStats.CpuUse(target.pid());
+            for (Future<?> pusher : running) {
+                pusher.get();
+            }
+        }
+        Map<String, Object> cores = cpu.cores();
+
+        Latencies latencies = new Latencies();
+        long pushes = 0;
+        long warmupPushes = 0;
+        long errors = 0;
+        List<String> problems = new ArrayList<>();
+        for (Pusher pusher : pushers) {
+            latencies.addAll(pusher.latencies);
+            pushes += pusher.measured;
+            warmupPushes += pusher.warmup;
+            errors += pusher.errors;
+            if (pusher.problem != null && problems.size() < 5) {
+                problems.add(pusher.problem);
+            }
+        }
+        long unconfirmed = 0;
+        try (SyncClient checker = new SyncClient(target)) {
+            for (Pusher pusher : pushers) {
+                if (!pusher.confirmed(checker)) {
+                    unconfirmed++;
+                }
+                pusher.client.close();
+            }
+        }
+
+        double perSecond = pushes / Scenario.seconds(options.duration().toNanos());
+        Map<String, Object> latency = latencies.summary();
+        return new Result(name)
+                .summary(String.format("%,.0f pushes/s; latency p50 %s ms, p99 %s ms, max %s ms; %d errors", perSecond,
+                        latency.get("p50Ms"), latency.get("p99Ms"), latency.get("maxMs"), errors + unconfirmed))
+                .target(String.format("≥ %,.0f pushes/s, 0 errors", targetPerSecond),
+                        perSecond >= targetPerSecond && errors + unconfirmed == 0)
+                .throughput(perSecond, "pushes/s")
+                .errors(errors + unconfirmed)
+                .put("clients", options.clients())
+                .put("spaces", spaces.size())
+                .put("todosPerSpace", options.pushTodos())
+                .put("mutationsPerPush", 1)
+                .put("warmupSeconds", Scenario.seconds(options.warmup().toNanos()))
+                .put("durationSeconds", Scenario.seconds(options.duration().toNanos()))
+                .put("pushes", pushes)
+                .put("warmupPushes", warmupPushes)
+                .put("latency", latency)
+                .put("failedPushes", errors)
+                .put("unconfirmedClients", unconfirmed)
+                .put("problems", problems)
+                .put("cpuCores", cores);
+    }
+
+    /** One client: a client group of its own, sequential mutation ids, its own keep-alive connection. */
+    private static final class Pusher {
+
+        final SyncClient client;
+        final String space;
+        final String group = Scenario.id("group");
+        final String clientID = Scenario.id("client");
+        final int todos;
+        final Latencies latencies = new Latencies();
+        long measured;
+        long warmup;
+        long errors;
+        long lastID;
+        String problem;
+
+        Pusher(Target target, String space, int todos) {
+            this.client = new SyncClient(target);
+            this.space = space;
+            this.todos = todos;
+        }
+
+        /** Pushes until {@code until}; counts the pushes that end between {@code measureFrom} and then. */
+        void run(long measureFrom, long until) {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            long id = 0;
+            for (long sent = System.nanoTime(); sent < until; sent = System.nanoTime()) {
+                long next = id + 1;
+                SyncClient.Reply reply;
+                try {
+                    reply = client.push(space, group, List.of(SyncClient.updateTodo(clientID, next,
+                            "todo-" + random.nextInt(todos), random.nextBoolean(), "edited by " + clientID + " #" + next)));
+                } catch (IOException e) {
+                    reply = new SyncClient.Reply(-1, e.toString());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                long done = System.nanoTime();
+                if (reply.ok()) {
+                    id = next; // else the same mutation goes again, as a Replicache client would re-send it
+                } else {
+                    errors++;
+                    problem = problem == null ? reply.problem() : problem;
+                }
+                if (done < measureFrom) {
+                    warmup++;
+                } else if (done <= until) {
+                    measured++;
+                    latencies.add(done - sent);
+                }
+            }
+            lastID = id;
+        }
+
+        /** Whether a pull of the client's group says every mutation answered with 200 was applied. */
+        boolean confirmed(SyncClient checker) throws IOException, InterruptedException {
+            SyncClient.Reply reply = checker.pull(space, group);
+            if (!reply.ok()) {
+                problem = problem == null ? "pull: " + reply.problem() : problem;
+                return false;
+            }
+            JsonNode changes = SyncClient.JSON.readTree(reply.body()).path("lastMutationIDChanges");
+            boolean confirmed = lastID == 0 || changes.path(clientID).asLong(-1) == lastID;
+            if (!confirmed) {
+                problem = "client " + clientID + " sent up to " + lastID + ", the server confirms "
+                        + changes.path(clientID).asText("nothing");
+            }
+            return confirmed;
+        }
+    }
+}

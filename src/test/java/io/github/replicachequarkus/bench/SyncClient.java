@@ -1,0 +1,126 @@
+package io.github.replicachequarkus.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Push and pull over HTTP as a Replicache client sends them. One per load thread: its own HTTP/1.1 client keeps one
+ * connection alive, as a browser tab would.
+ */
+final class SyncClient implements AutoCloseable {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Target target;
+    private final HttpClient http;
+
+    SyncClient(Target target) {
+        this.target = target;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    /** The status and body of a push or pull. */
+    record Reply(int status, String body) {
+
+        /** A 200 whose body is no protocol error. */
+        boolean ok() {
+            return status == 200 && !body.contains("\"error\"");
+        }
+
+        String problem() {
+            return status + " " + (body.length() > 200 ? body.substring(0, 200) + "…" : body);
+        }
+    }
+
+    Reply push(String spaceID, String clientGroupID, List<ObjectNode> mutations) throws IOException, InterruptedException {
+        ObjectNode body = JSON.createObjectNode().put("pushVersion", 1).put("clientGroupID", clientGroupID)
+                .put("profileID", "bench").put("schemaVersion", "");
+        body.putArray("mutations").addAll(mutations);
+        HttpResponse<String> response = http.send(post("push", spaceID, body), HttpResponse.BodyHandlers.ofString());
+        return new Reply(response.statusCode(), response.body());
+    }
+
+    Reply pull(String spaceID, String clientGroupID) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(post("pull", spaceID, pullBody(clientGroupID)),
+                HttpResponse.BodyHandlers.ofString());
+        return new Reply(response.statusCode(), response.body());
+    }
+
+    /** A pull from cookie null whose body the caller reads as it arrives. */
+    HttpResponse<InputStream> pullStream(String spaceID, String clientGroupID) throws IOException, InterruptedException {
+        return http.send(post("pull", spaceID, pullBody(clientGroupID)), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    /** Creates the todos {@code <prefix>0 ..} in the space, {@code batch} per push, from a client of their own. */
+    void seedTodos(String spaceID, String prefix, int count, int batch) throws IOException, InterruptedException {
+        String group = Scenario.id("seed-group");
+        String client = Scenario.id("seed");
+        long id = 0;
+        for (int start = 0; start < count; start += batch) {
+            List<ObjectNode> mutations = new ArrayList<>();
+            for (int i = start; i < Math.min(count, start + batch); i++) {
+                mutations.add(createTodo(client, ++id, prefix + i, "Todo number " + i + ": water the plants", i));
+            }
+            Reply reply = push(spaceID, group, mutations);
+            if (!reply.ok()) {
+                throw new IllegalStateException("Seeding space " + spaceID + " failed: " + reply.problem());
+            }
+        }
+    }
+
+    HttpClient http() {
+        return http;
+    }
+
+    private static ObjectNode pullBody(String clientGroupID) {
+        ObjectNode body = JSON.createObjectNode().put("pullVersion", 1).put("clientGroupID", clientGroupID)
+                .put("profileID", "bench").put("schemaVersion", "");
+        body.putNull("cookie");
+        return body;
+    }
+
+    private HttpRequest post(String endpoint, String spaceID, ObjectNode body) {
+        try {
+            return target.request("api/replicache/" + endpoint + "?spaceID=" + spaceID)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code createTodo({id, text, completed, sort})}, giving the sort so the server need not scan for one. */
+    static ObjectNode createTodo(String clientID, long id, String todoID, String text, double sort) {
+        ObjectNode args = JSON.createObjectNode().put("id", todoID).put("text", text).put("completed", false)
+                .put("sort", sort);
+        return mutation(clientID, id, "createTodo", args);
+    }
+
+    /** {@code updateTodo({id, ...changes})}. */
+    static ObjectNode updateTodo(String clientID, long id, String todoID, boolean completed, String text) {
+        ObjectNode args = JSON.createObjectNode().put("id", todoID).put("completed", completed).put("text", text);
+        return mutation(clientID, id, "updateTodo", args);
+    }
+
+    private static ObjectNode mutation(String clientID, long id, String name, ObjectNode args) {
+        ObjectNode mutation = JSON.createObjectNode().put("clientID", clientID).put("id", id).put("name", name);
+        mutation.set("args", args);
+        return mutation.put("timestamp", (double) System.currentTimeMillis());
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}

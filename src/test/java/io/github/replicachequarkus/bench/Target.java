@@ -1,0 +1,186 @@
+package io.github.replicachequarkus.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+
+import io.github.replicachequarkus.testing.Instance;
+import io.github.replicachequarkus.testing.TestDatabase;
+
+/**
+ * The server under load: either the packaged application, which the harness starts on a fresh database (embedded
+ * PostgreSQL, or the server {@code REPLICACHE_TEST_DATABASE_URL} names) and can look into, or any server at a URL.
+ */
+final class Target implements AutoCloseable {
+
+    private final URI base;
+    private final String token;
+    private final OptionalLong pid;
+    private final TestDatabase database;
+    private final Map<String, String> datasource;
+    private final Instance instance;
+    private final String serverOptions;
+
+    private Target(URI base, String token, OptionalLong pid, TestDatabase database, Map<String, String> datasource,
+            Instance instance, String serverOptions) {
+        this.base = base;
+        this.token = token;
+        this.pid = pid;
+        this.database = database;
+        this.datasource = datasource;
+        this.instance = instance;
+        this.serverOptions = serverOptions;
+    }
+
+    /** The server at {@code bench.url}. */
+    static Target connect(BenchOptions options) {
+        return new Target(options.url(), options.token(), options.pid(), null, Map.of(), null, "");
+    }
+
+    /** Starts a database and the packaged application on it, in open auth mode. */
+    static Target start(BenchOptions options) throws IOException, InterruptedException {
+        if (!Files.exists(Path.of("target", "quarkus-app", "quarkus-run.jar"))) {
+            throw new IllegalStateException("No packaged application: run ./mvnw package first, or pass -Dbench.url");
+        }
+        TestDatabase database = new TestDatabase();
+        Map<String, String> datasource = database.start();
+        try {
+            Instance instance = launch("bench", datasource, options.serverOptions());
+            return new Target(instance.uri(), options.token(), OptionalLong.of(instance.pid()), database, datasource,
+                    instance, options.serverOptions());
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            database.stop();
+            throw e;
+        }
+    }
+
+    /** Another instance of the packaged application on this target's database (the startup scenario's). */
+    Instance launchAnother(String name) throws IOException, InterruptedException {
+        if (!started()) {
+            throw new IllegalStateException("only a server the harness started has a database to start another on");
+        }
+        return launch(name, datasource, serverOptions);
+    }
+
+    private static Instance launch(String name, Map<String, String> datasource, String serverOptions)
+            throws IOException, InterruptedException {
+        Map<String, String> environment = new HashMap<>();
+        environment.put("REPLICACHE_AUTH_MODE", "open");
+        if (!serverOptions.isBlank()) {
+            environment.put("JAVA_TOOL_OPTIONS", serverOptions);
+        }
+        return Instance.start(name, datasource, environment);
+    }
+
+    /** Whether the harness started this server (and so knows its process and database). */
+    boolean started() {
+        return instance != null;
+    }
+
+    URI base() {
+        return base;
+    }
+
+    String token() {
+        return token;
+    }
+
+    OptionalLong pid() {
+        return pid;
+    }
+
+    /** The server's resident memory in bytes, when its process is known and on this machine. */
+    OptionalLong rss() {
+        return pid.isPresent() ? ProcessStats.rss(pid.getAsLong()) : OptionalLong.empty();
+    }
+
+    /** A request to a path under the base, with the token when there is one. */
+    HttpRequest.Builder request(String path) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return request;
+    }
+
+    /** The room of a space, as a WebSocket address. */
+    URI room(String spaceID) {
+        return URI.create(base.toString().replaceFirst("^http", "ws") + "api/replicache/websocket/" + spaceID);
+    }
+
+    /**
+     * The heap the server uses, in bytes, summed over its heap pools as its Prometheus metrics say; empty when it has
+     * no such metrics.
+     */
+    OptionalLong heapUsed(HttpClient client) {
+        try {
+            HttpResponse<String> response = client.send(request("q/metrics").build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                return OptionalLong.empty();
+            }
+            long sum = 0;
+            boolean found = false;
+            for (String line : response.body().split("\n")) {
+                if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                    sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    found = true;
+                }
+            }
+            return found ? OptionalLong.of(sum) : OptionalLong.empty();
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalLong.empty();
+        }
+    }
+
+    /** What the report says about the database: its version and the settings that weigh on commits. */
+    Map<String, Object> describeDatabase() {
+        Map<String, Object> described = new LinkedHashMap<>();
+        if (!started()) {
+            described.put("database", "the target's own (unknown to the harness)");
+            return described;
+        }
+        String url = datasource.get("quarkus.datasource.jdbc.url");
+        described.put("database", System.getenv("REPLICACHE_TEST_DATABASE_URL") == null
+                ? "embedded PostgreSQL (zonky), loopback"
+                : "the server REPLICACHE_TEST_DATABASE_URL names");
+        try (Connection connection = DriverManager.getConnection(url, datasource.get("quarkus.datasource.username"),
+                datasource.get("quarkus.datasource.password")); Statement statement = connection.createStatement()) {
+            for (String setting : new String[] { "server_version", "synchronous_commit", "fsync", "shared_buffers" }) {
+                try (ResultSet result = statement.executeQuery("SHOW " + setting)) {
+                    result.next();
+                    described.put(setting, result.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            described.put("error", e.getMessage());
+        }
+        return described;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (instance != null) {
+            instance.close();
+        }
+        if (database != null) {
+            database.stop();
+        }
+    }
+}
