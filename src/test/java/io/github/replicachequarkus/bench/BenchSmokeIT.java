@@ -1,0 +1,53 @@
+package io.github.replicachequarkus.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The benchmark harness, run for a few seconds with tiny sizes against the packaged application it starts itself:
+ * every scenario (startup aside, which only restarts the server) writes its JSON, with a throughput and no errors.
+ */
+class BenchSmokeIT {
+
+    private static final List<String> SCENARIOS = List.of("push-hot", "push-spaces", "fanout", "idle", "pull-100k");
+
+    @Test
+    void everyScenarioRunsAndWritesItsResults() throws Exception {
+        Path out = Path.of("target", "bench-smoke");
+        BenchOptions options = BenchOptions.of(Map.ofEntries(
+                Map.entry("bench.scenarios", String.join(",", SCENARIOS)),
+                Map.entry("bench.duration", "1"),
+                Map.entry("bench.warmup", "0.2"),
+                Map.entry("bench.clients", "2"),
+                Map.entry("bench.push.todos", "20"),
+                Map.entry("bench.fanout.sockets", "20"),
+                Map.entry("bench.idle.sockets", "40"),
+                Map.entry("bench.idle.rooms", "4"),
+                Map.entry("bench.idle.settle", "0.2"),
+                Map.entry("bench.pull.entries", "1000"),
+                Map.entry("bench.pull.batch", "500"),
+                Map.entry("bench.pull.repeats", "1"),
+                Map.entry("bench.out", out.toString())));
+
+        Bench.run(options);
+
+        for (String scenario : SCENARIOS) {
+            Path file = out.resolve(scenario + ".json");
+            assertTrue(Files.exists(file), scenario + " wrote no " + file);
+            JsonNode result = SyncClient.JSON.readTree(file.toFile());
+            assertEquals(scenario, result.path("scenario").asText());
+            assertTrue(result.path("throughput").asDouble() > 0, scenario + " measured no throughput: " + result);
+            assertEquals(0, result.path("errors").asLong(), scenario + " had errors: " + result);
+        }
+        assertTrue(Files.readString(out.resolve("results.md")).contains("| push-hot |"), "results.md has the table");
+    }
+}
