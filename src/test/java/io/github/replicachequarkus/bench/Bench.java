@@ -2,7 +2,7 @@ package io.github.replicachequarkus.bench;
 
 import java.nio.file.Files;
 import java.time.LocalTime;
-import java.time.temporal.ChronoUnit;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +22,8 @@ public final class Bench {
             "idle", new Idle(),
             "pull-100k", new BigPull(),
             "startup", new Startup());
+
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     private Bench() {
     }
@@ -46,6 +48,7 @@ public final class Bench {
                     + "; " + database);
             for (String name : options.scenarios()) {
                 log(name + ": running");
+                double load = ProcessStats.loadAverage();
                 Result result;
                 try {
                     result = SCENARIOS.get(name).run(target, options);
@@ -54,7 +57,7 @@ public final class Bench {
                     e.printStackTrace(System.out);
                     result = Result.failed(name, e);
                 }
-                result.write(options.out());
+                result.write(options.out(), load);
                 results.add(result);
                 log(name + ": " + result.summary());
             }
@@ -66,7 +69,7 @@ public final class Bench {
         return results;
     }
 
-    private static void log(String message) {
-        System.out.println("[bench " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + "] " + message);
+    static void log(String message) {
+        System.out.println("[bench " + LocalTime.now().format(CLOCK) + "] " + message);
     }
 }

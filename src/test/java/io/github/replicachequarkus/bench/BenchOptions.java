@@ -21,7 +21,7 @@ import java.util.OptionalLong;
  */
 public record BenchOptions(URI url, String token, OptionalLong pid, List<String> scenarios, Duration duration,
         Duration warmup, int clients, int pushTodos, int fanoutSockets, int fanoutRate, int idleSockets, int idleRooms,
-        Duration idleSettle, int pullEntries, int pullBatch, int pullRepeats, int startupRuns, Path out,
+        int idleConcurrency, Duration idleSettle, int pullEntries, int pullBatch, int pullRepeats, int startupRuns, Path out,
         String serverOptions) {
 
     /** Every scenario, in the order they run. */
@@ -65,6 +65,7 @@ public record BenchOptions(URI url, String token, OptionalLong pid, List<String>
                 number(given, "bench.fanout.rate", 20),
                 number(given, "bench.idle.sockets", 20_000),
                 number(given, "bench.idle.rooms", 100),
+                number(given, "bench.idle.concurrency", 100),
                 seconds(given, "bench.idle.settle", "5"),
                 number(given, "bench.pull.entries", 100_000),
                 number(given, "bench.pull.batch", 1000),
@@ -88,6 +89,7 @@ public record BenchOptions(URI url, String token, OptionalLong pid, List<String>
         described.put("fanout.rate", fanoutRate + "/s");
         described.put("idle.sockets", idleSockets);
         described.put("idle.rooms", idleRooms);
+        described.put("idle.concurrency", idleConcurrency);
         described.put("pull.entries", pullEntries);
         described.put("pull.batch", pullBatch);
         described.put("pull.repeats", pullRepeats);

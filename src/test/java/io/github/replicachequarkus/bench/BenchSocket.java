@@ -63,8 +63,11 @@ final class BenchSocket implements WebSocket.Listener {
         });
     }
 
-    /** The sockets, by index (null where one could not be opened), how many failed and the first reasons. */
-    record Opened(List<BenchSocket> byIndex, int failures, List<String> problems, long nanos) {
+    /**
+     * The sockets, by index (null where one could not be opened), how many failed and the first reasons, and how long
+     * each successful one took from the connect to the poke answering its hello.
+     */
+    record Opened(List<BenchSocket> byIndex, int failures, List<String> problems, long nanos, Latencies handshakes) {
 
         /** The sockets that opened. */
         List<BenchSocket> sockets() {
@@ -81,19 +84,26 @@ final class BenchSocket implements WebSocket.Listener {
         long start = System.nanoTime();
         Semaphore handshakes = new Semaphore(concurrency);
         List<CompletableFuture<BenchSocket>> opening = new ArrayList<>();
+        long[] took = new long[count];
         for (int i = 0; i < count; i++) {
             handshakes.acquire();
-            CompletableFuture<BenchSocket> socket = open(clients.next(), target, spaceOf.apply(i), handlerOf.apply(i),
-                    Duration.ofSeconds(30));
-            socket.whenComplete((opened, failure) -> handshakes.release());
-            opening.add(socket);
+            long begun = System.nanoTime();
+            int index = i;
+            // The future whenComplete returns completes after its action: joining it sees took[index].
+            opening.add(open(clients.next(), target, spaceOf.apply(i), handlerOf.apply(i), Duration.ofSeconds(30))
+                    .whenComplete((opened, failure) -> {
+                        took[index] = System.nanoTime() - begun;
+                        handshakes.release();
+                    }));
         }
         List<BenchSocket> sockets = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        Latencies latencies = new Latencies();
         int failures = 0;
-        for (CompletableFuture<BenchSocket> socket : opening) {
+        for (int i = 0; i < count; i++) {
             try {
-                sockets.add(socket.join());
+                sockets.add(opening.get(i).join());
+                latencies.add(took[i]);
             } catch (CompletionException e) {
                 sockets.add(null);
                 failures++;
@@ -102,7 +112,7 @@ final class BenchSocket implements WebSocket.Listener {
                 }
             }
         }
-        return new Opened(sockets, failures, problems, System.nanoTime() - start);
+        return new Opened(sockets, failures, problems, System.nanoTime() - start, latencies);
     }
 
     private static String hello(String token) {

@@ -43,7 +43,7 @@ final class Fanout implements Scenario {
             String group = Scenario.id("writer-group");
             String clientID = Scenario.id("writer");
             long id = 0;
-            ProcessStats.CpuUse cpu = new ProcessStats.CpuUse(target.pid());
+            ProcessStats.CpuUse cpu = new ProcessStats.CpuUse(target);
             long start = System.nanoTime();
             long period = 1_000_000_000L / rate;
             for (int change = 0; change < changes; change++) {
@@ -121,6 +121,7 @@ final class Fanout implements Scenario {
                     .put("socketFailures", opened.failures())
                     .put("socketProblems", opened.problems())
                     .put("openSeconds", Latencies.round(Scenario.seconds(opened.nanos())))
+                    .put("handshake", opened.handshakes().summary())
                     .put("changesPerSecond", rate)
                     .put("changes", changes - warmupChanges)
                     .put("warmupChanges", warmupChanges)

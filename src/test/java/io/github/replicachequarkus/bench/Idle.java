@@ -52,9 +52,12 @@ final class Idle implements Scenario {
             OptionalLong threadsBefore = target.pid().isPresent() ? ProcessStats.threads(target.pid().getAsLong())
                     : OptionalLong.empty();
 
-            BenchSocket.Opened opened = BenchSocket.openAll(clients, target, count, 256,
+            Bench.log(String.format("idle: opening %,d sockets, %d handshakes at a time", count, options.idleConcurrency()));
+            BenchSocket.Opened opened = BenchSocket.openAll(clients, target, count, options.idleConcurrency(),
                     i -> rooms.get(i % roomCount), i -> (arrived, text) -> {
                     });
+            Bench.log(String.format("idle: %,d sockets open, %d failed; settling", opened.sockets().size(),
+                    opened.failures()));
             settle(target, options);
             OptionalLong rssAfter = target.rss();
             OptionalLong heapAfter = target.heapUsed(metrics);
@@ -93,11 +96,13 @@ final class Idle implements Scenario {
                     .put("attempted", count)
                     .put("opened", sockets.size())
                     .put("rooms", roomCount)
+                    .put("concurrentHandshakes", options.idleConcurrency())
                     .put("limitedBy", limitedBy)
                     .put("openFailures", opened.failures())
                     .put("openProblems", opened.problems())
                     .put("closedByServerWhileIdle", closed)
                     .put("openSeconds", Latencies.round(Scenario.seconds(opened.nanos())))
+                    .put("handshake", opened.handshakes().summary())
                     .put("settleSeconds", Scenario.seconds(options.idleSettle().toNanos()))
                     .put("rssBeforeMb", mb(rssBefore))
                     .put("rssAfterMb", mb(rssAfter))

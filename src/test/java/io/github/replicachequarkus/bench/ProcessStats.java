@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -111,32 +112,83 @@ final class ProcessStats {
         }
     }
 
+    /** The process listening as PostgreSQL on the port (its command line says {@code -p <port>}), if any. */
+    static OptionalLong postmaster(int port) {
+        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+            return processes.filter(path -> path.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(path -> {
+                        try {
+                            String command = Files.readString(path.resolve("cmdline")).replace('\0', ' ');
+                            return command.contains("postgres") && command.contains(" -p " + port + " ");
+                        } catch (IOException | RuntimeException e) {
+                            return false;
+                        }
+                    }).mapToLong(path -> Long.parseLong(path.getFileName().toString())).findFirst();
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** CPU seconds of a process and of its children (PostgreSQL's backends are the postmaster's children). */
+    static Map<Long, Double> cpuOfTree(long root) {
+        Map<Long, Double> cpu = new HashMap<>();
+        cpu.put(root, cpuSeconds(root));
+        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+            processes.map(path -> path.getFileName().toString()).filter(name -> name.chars().allMatch(Character::isDigit))
+                    .forEach(name -> {
+                        try {
+                            String stat = Files.readString(Path.of("/proc", name, "stat"));
+                            long parent = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+                            if (parent == root) {
+                                cpu.put(Long.parseLong(name), cpuSeconds(Long.parseLong(name)));
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            // gone meanwhile
+                        }
+                    });
+        } catch (IOException e) {
+            // no /proc: nothing known
+        }
+        return cpu;
+    }
+
     /**
-     * Where the CPU went while a scenario ran: the server's process, the harness's, and the whole machine's (the
-     * database, and whatever else runs here). Start one before the load and call {@link #cores} after.
+     * Where the CPU went while a scenario ran: the server's process, the database's, the harness's, and the whole
+     * machine's (which includes whatever else runs here). Start one before the load and call {@link #cores} after.
      */
     static final class CpuUse {
 
         private final long serverPid;
+        private final long databasePid;
         private final long start = System.nanoTime();
         private final double server;
+        private final Map<Long, Double> database;
         private final double harness;
         private final double[] machine;
 
-        CpuUse(OptionalLong serverPid) {
-            this.serverPid = serverPid.orElse(-1);
-            this.server = this.serverPid < 0 ? -1 : cpuSeconds(this.serverPid);
+        CpuUse(Target target) {
+            this.serverPid = target.pid().orElse(-1);
+            this.databasePid = target.databasePid().orElse(-1);
+            this.server = serverPid < 0 ? -1 : cpuSeconds(serverPid);
+            this.database = databasePid < 0 ? Map.of() : cpuOfTree(databasePid);
             this.harness = cpuSeconds(ProcessHandle.current().pid());
             this.machine = machineCpuSeconds();
         }
 
-        /** Average cores busy since the start: server, harness, machine (all processes). */
+        /** Average cores busy since the start: server, database, harness, machine (all processes). */
         Map<String, Object> cores() {
             double elapsed = (System.nanoTime() - start) / 1e9;
             double[] machineNow = machineCpuSeconds();
             Map<String, Object> cores = new LinkedHashMap<>();
             if (serverPid >= 0) {
                 cores.put("server", Latencies.round((cpuSeconds(serverPid) - server) / elapsed));
+            }
+            if (databasePid >= 0) {
+                double used = 0;
+                for (Map.Entry<Long, Double> process : cpuOfTree(databasePid).entrySet()) {
+                    used += process.getValue() - database.getOrDefault(process.getKey(), 0.0);
+                }
+                cores.put("database", Latencies.round(used / elapsed));
             }
             cores.put("harness", Latencies.round((cpuSeconds(ProcessHandle.current().pid()) - harness) / elapsed));
             cores.put("machine", Latencies.round((machineNow[0] - machine[0]) / elapsed));

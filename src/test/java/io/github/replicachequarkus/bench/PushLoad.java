@@ -2,8 +2,10 @@ package io.github.replicachequarkus.bench;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -49,18 +51,21 @@ final class PushLoad implements Scenario {
         long measureFrom = start + options.warmup().toNanos();
         long until = measureFrom + options.duration().toNanos();
         ProcessStats.CpuUse cpu = null;
+        OptionalLong commitsBefore = OptionalLong.empty();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> running = new ArrayList<>();
             for (Pusher pusher : pushers) {
                 running.add(threads.submit(() -> pusher.run(measureFrom, until)));
             }
             Thread.sleep(Math.max(0, (measureFrom - System.nanoTime()) / 1_000_000));
-            cpu = new ProcessStats.CpuUse(target.pid());
+            commitsBefore = target.databaseCommits();
+            cpu = new ProcessStats.CpuUse(target);
             for (Future<?> pusher : running) {
                 pusher.get();
             }
         }
         Map<String, Object> cores = cpu.cores();
+        OptionalLong commitsAfter = target.databaseCommits();
 
         Latencies latencies = new Latencies();
         long pushes = 0;
@@ -107,7 +112,23 @@ final class PushLoad implements Scenario {
                 .put("failedPushes", errors)
                 .put("unconfirmedClients", unconfirmed)
                 .put("problems", problems)
-                .put("cpuCores", cores);
+                .put("cpuCores", cores)
+                .put("cpuMsPerPush", cpuPerPush(cores, pushes, options))
+                .put("databaseCommitsPerPush", commitsBefore.isPresent() && commitsAfter.isPresent() && pushes > 0
+                        ? Latencies.round((commitsAfter.getAsLong() - commitsBefore.getAsLong()) / (double) pushes)
+                        : null);
+    }
+
+    /** CPU milliseconds per push that each process spent in the measured window. */
+    private static Map<String, Object> cpuPerPush(Map<String, Object> cores, long pushes, BenchOptions options) {
+        Map<String, Object> perPush = new LinkedHashMap<>();
+        double seconds = Scenario.seconds(options.duration().toNanos());
+        for (String process : List.of("server", "database", "harness", "machine")) {
+            if (cores.get(process) instanceof Double used && pushes > 0) {
+                perPush.put(process, Latencies.round(used * seconds * 1000 / pushes));
+            }
+        }
+        return perPush;
     }
 
     /** One client: a client group of its own, sequential mutation ids, its own keep-alive connection. */
@@ -143,9 +164,6 @@ final class PushLoad implements Scenario {
                             "todo-" + random.nextInt(todos), random.nextBoolean(), "edited by " + clientID + " #" + next)));
                 } catch (IOException e) {
                     reply = new SyncClient.Reply(-1, e.toString());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
                 }
                 long done = System.nanoTime();
                 if (reply.ok()) {
@@ -165,7 +183,7 @@ final class PushLoad implements Scenario {
         }
 
         /** Whether a pull of the client's group says every mutation answered with 200 was applied. */
-        boolean confirmed(SyncClient checker) throws IOException, InterruptedException {
+        boolean confirmed(SyncClient checker) throws IOException {
             SyncClient.Reply reply = checker.pull(space, group);
             if (!reply.ok()) {
                 problem = problem == null ? "pull: " + reply.problem() : problem;

@@ -22,7 +22,6 @@ final class Result {
         json.put("throughput", 0.0);
         json.put("throughputUnit", "");
         json.put("errors", 0L);
-        json.put("loadAverageBefore", ProcessStats.loadAverage());
     }
 
     static Result skipped(String scenario, String reason) {
@@ -78,7 +77,9 @@ final class Result {
         return json;
     }
 
-    Path write(Path directory) throws IOException {
+    /** Writes {@code <scenario>.json}, with the machine's load average before the scenario ran and now. */
+    Path write(Path directory, double loadAverageBefore) throws IOException {
+        json.put("loadAverageBefore", loadAverageBefore);
         json.put("loadAverageAfter", ProcessStats.loadAverage());
         Files.createDirectories(directory);
         Path file = directory.resolve(scenario() + ".json");

@@ -9,25 +9,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Push and pull over HTTP as a Replicache client sends them. One per load thread: its own HTTP/1.1 client keeps one
- * connection alive, as a browser tab would.
+ * Push and pull over HTTP as a Replicache client sends them. One per load thread: it keeps one HTTP/1.1 connection
+ * alive, as a browser tab would (see {@link Http1Client} for why not the JDK's client).
  */
 final class SyncClient implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final Target target;
-    private final HttpClient http;
+    private final Http1Client connection;
+    private HttpClient streaming;
 
     SyncClient(Target target) {
         this.target = target;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
-                .build();
+        this.connection = new Http1Client(target.base(), target.token());
     }
 
     /** The status and body of a push or pull. */
@@ -43,27 +42,35 @@ final class SyncClient implements AutoCloseable {
         }
     }
 
-    Reply push(String spaceID, String clientGroupID, List<ObjectNode> mutations) throws IOException, InterruptedException {
+    Reply push(String spaceID, String clientGroupID, List<ObjectNode> mutations) throws IOException {
         ObjectNode body = JSON.createObjectNode().put("pushVersion", 1).put("clientGroupID", clientGroupID)
                 .put("profileID", "bench").put("schemaVersion", "");
         body.putArray("mutations").addAll(mutations);
-        HttpResponse<String> response = http.send(post("push", spaceID, body), HttpResponse.BodyHandlers.ofString());
-        return new Reply(response.statusCode(), response.body());
+        Http1Client.Response response = connection.post("api/replicache/push?spaceID=" + spaceID,
+                JSON.writeValueAsBytes(body));
+        return new Reply(response.status(), response.text());
     }
 
-    Reply pull(String spaceID, String clientGroupID) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(post("pull", spaceID, pullBody(clientGroupID)),
-                HttpResponse.BodyHandlers.ofString());
-        return new Reply(response.statusCode(), response.body());
+    Reply pull(String spaceID, String clientGroupID) throws IOException {
+        Http1Client.Response response = connection.post("api/replicache/pull?spaceID=" + spaceID,
+                JSON.writeValueAsBytes(pullBody(clientGroupID)));
+        return new Reply(response.status(), response.text());
     }
 
-    /** A pull from cookie null whose body the caller reads as it arrives. */
+    /** A pull from cookie null whose body the caller reads as it arrives (through the JDK's client). */
     HttpResponse<InputStream> pullStream(String spaceID, String clientGroupID) throws IOException, InterruptedException {
-        return http.send(post("pull", spaceID, pullBody(clientGroupID)), HttpResponse.BodyHandlers.ofInputStream());
+        if (streaming == null) {
+            streaming = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(10)).build();
+        }
+        HttpRequest request = target.request("api/replicache/pull?spaceID=" + spaceID)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(pullBody(clientGroupID)))).build();
+        return streaming.send(request, HttpResponse.BodyHandlers.ofInputStream());
     }
 
     /** Creates the todos {@code <prefix>0 ..} in the space, {@code batch} per push, from a client of their own. */
-    void seedTodos(String spaceID, String prefix, int count, int batch) throws IOException, InterruptedException {
+    void seedTodos(String spaceID, String prefix, int count, int batch) throws IOException {
         String group = Scenario.id("seed-group");
         String client = Scenario.id("seed");
         long id = 0;
@@ -79,25 +86,11 @@ final class SyncClient implements AutoCloseable {
         }
     }
 
-    HttpClient http() {
-        return http;
-    }
-
     private static ObjectNode pullBody(String clientGroupID) {
         ObjectNode body = JSON.createObjectNode().put("pullVersion", 1).put("clientGroupID", clientGroupID)
                 .put("profileID", "bench").put("schemaVersion", "");
         body.putNull("cookie");
         return body;
-    }
-
-    private HttpRequest post(String endpoint, String spaceID, ObjectNode body) {
-        try {
-            return target.request("api/replicache/" + endpoint + "?spaceID=" + spaceID)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** {@code createTodo({id, text, completed, sort})}, giving the sort so the server need not scan for one. */
@@ -121,6 +114,9 @@ final class SyncClient implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
+        connection.close();
+        if (streaming != null) {
+            streaming.close();
+        }
     }
 }

@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.github.replicachequarkus.testing.Instance;
 import io.github.replicachequarkus.testing.TestDatabase;
@@ -26,6 +28,8 @@ import io.github.replicachequarkus.testing.TestDatabase;
  * PostgreSQL, or the server {@code REPLICACHE_TEST_DATABASE_URL} names) and can look into, or any server at a URL.
  */
 final class Target implements AutoCloseable {
+
+    private static final Pattern LOCAL_PORT = Pattern.compile("//(localhost|127\\.0\\.0\\.1):(\\d+)/");
 
     private final URI base;
     private final String token;
@@ -103,6 +107,12 @@ final class Target implements AutoCloseable {
         return pid;
     }
 
+    /** The PostgreSQL the harness started the server on, when it runs on this machine. */
+    OptionalLong databasePid() {
+        Matcher port = LOCAL_PORT.matcher(datasource.getOrDefault("quarkus.datasource.jdbc.url", ""));
+        return port.find() ? ProcessStats.postmaster(Integer.parseInt(port.group(2))) : OptionalLong.empty();
+    }
+
     /** The server's resident memory in bytes, when its process is known and on this machine. */
     OptionalLong rss() {
         return pid.isPresent() ? ProcessStats.rss(pid.getAsLong()) : OptionalLong.empty();
@@ -145,6 +155,25 @@ final class Target implements AutoCloseable {
             return OptionalLong.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return OptionalLong.empty();
+        }
+    }
+
+    /**
+     * Transactions committed in the server's database so far (PostgreSQL's statistics, flushed about every second),
+     * when the harness started it.
+     */
+    OptionalLong databaseCommits() {
+        if (!started()) {
+            return OptionalLong.empty();
+        }
+        try (Connection connection = DriverManager.getConnection(datasource.get("quarkus.datasource.jdbc.url"),
+                datasource.get("quarkus.datasource.username"), datasource.get("quarkus.datasource.password"));
+                Statement statement = connection.createStatement();
+                ResultSet result = statement
+                        .executeQuery("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
+            return result.next() ? OptionalLong.of(result.getLong(1)) : OptionalLong.empty();
+        } catch (SQLException e) {
             return OptionalLong.empty();
         }
     }
