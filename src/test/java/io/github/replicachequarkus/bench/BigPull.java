@@ -16,7 +16,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * A space of many entries (created by pushes of {@code bench.pull.batch} {@code createTodo}s each), then pulls from
  * cookie null: the time to the first and to the last byte, the bytes, and the server's heap, polled from its metrics
- * every 50 ms while the pull runs. The first pull is the cold one; the target applies to the median.
+ * every 50 ms while the pull runs (after a full GC, when the harness can run one). The first pull is the cold one; the
+ * target applies to the median.
  */
 final class BigPull implements Scenario {
 
@@ -31,6 +32,7 @@ final class BigPull implements Scenario {
             client.seedTodos(space, "todo-", entries, options.pullBatch());
             double seedSeconds = Scenario.seconds(System.nanoTime() - seedStart);
 
+            target.collectGarbage(); // what earlier scenarios left on the heap is no part of the baseline
             Thread.sleep(500);
             OptionalLong heapBaseline = target.heapUsed(metrics);
             List<Map<String, Object>> pulls = new ArrayList<>();
@@ -38,6 +40,7 @@ final class BigPull implements Scenario {
             long errors = 0;
             String problem = null;
             for (int i = 0; i < options.pullRepeats(); i++) {
+                target.collectGarbage();
                 HeapPoller heap = new HeapPoller(target, metrics);
                 Thread poller = Thread.ofPlatform().daemon().name("bench-heap-poller").start(heap);
                 long start = System.nanoTime();

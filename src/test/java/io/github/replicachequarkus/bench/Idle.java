@@ -1,12 +1,9 @@
 package io.github.replicachequarkus.bench;
 
-import java.io.IOException;
 import java.net.http.HttpClient;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Many idle sockets spread over rooms, each having said hello and got its poke: the server's resident memory before
@@ -119,18 +116,7 @@ final class Idle implements Scenario {
 
     /** A full GC on the server (when the harness can attach to it), then a pause. */
     private static void settle(Target target, BenchOptions options) throws InterruptedException {
-        if (target.pid().isPresent()) {
-            try {
-                Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                        String.valueOf(target.pid().getAsLong()), "GC.run").redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                if (!gc.waitFor(60, TimeUnit.SECONDS)) {
-                    gc.destroyForcibly();
-                }
-            } catch (IOException e) {
-                // no jcmd here: the pause alone has to do
-            }
-        }
+        target.collectGarbage();
         Thread.sleep(options.idleSettle().toMillis());
     }
 

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -116,6 +117,23 @@ final class Target implements AutoCloseable {
     /** The server's resident memory in bytes, when its process is known and on this machine. */
     OptionalLong rss() {
         return pid.isPresent() ? ProcessStats.rss(pid.getAsLong()) : OptionalLong.empty();
+    }
+
+    /** Runs a full GC on the server ({@code jcmd <pid> GC.run}) when its process is known; else does nothing. */
+    void collectGarbage() throws InterruptedException {
+        if (pid.isEmpty()) {
+            return;
+        }
+        try {
+            Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    String.valueOf(pid.getAsLong()), "GC.run").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!gc.waitFor(60, TimeUnit.SECONDS)) {
+                gc.destroyForcibly();
+            }
+        } catch (IOException e) {
+            // no jcmd here: the caller measures without a GC first
+        }
     }
 
     /** A request to a path under the base, with the token when there is one. */
