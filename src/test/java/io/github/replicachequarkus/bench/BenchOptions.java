@@ -57,7 +57,7 @@ public record BenchOptions(URI url, String token, OptionalLong pid, List<String>
                 given.get("bench.token"),
                 pid == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(pid)),
                 scenarios,
-                seconds(given, "bench.duration", "30"),
+                positive(seconds(given, "bench.duration", "30"), "bench.duration"),
                 seconds(given, "bench.warmup", "5"),
                 number(given, "bench.clients", 16),
                 number(given, "bench.push.todos", 1000),
@@ -96,6 +96,13 @@ public record BenchOptions(URI url, String token, OptionalLong pid, List<String>
         described.put("startup.runs", startupRuns);
         described.put("server.options", serverOptions.isEmpty() ? "(JVM defaults)" : serverOptions);
         return described;
+    }
+
+    private static Duration positive(Duration duration, String key) {
+        if (duration.isZero()) {
+            throw new IllegalArgumentException(key + " must be more than 0");
+        }
+        return duration;
     }
 
     private static Duration seconds(Map<String, String> given, String key, String fallback) {

@@ -1,5 +1,6 @@
 package io.github.replicachequarkus.bench;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -52,8 +53,13 @@ final class Fanout implements Scenario {
                     LockSupport.parkNanos(wait);
                 }
                 sent[change] = System.nanoTime();
-                SyncClient.Reply reply = writer.push(space, group, List.of(
-                        SyncClient.createTodo(clientID, id + 1, "w-" + change, "change " + change, change)));
+                SyncClient.Reply reply;
+                try {
+                    reply = writer.push(space, group, List.of(
+                            SyncClient.createTodo(clientID, id + 1, "w-" + change, "change " + change, change)));
+                } catch (IOException e) {
+                    reply = new SyncClient.Reply(-1, e.toString());
+                }
                 answered[change] = System.nanoTime();
                 pushLatencies.add(answered[change] - sent[change]);
                 written[change] = reply.ok();

@@ -152,7 +152,7 @@ final class PushLoad implements Scenario {
             this.todos = todos;
         }
 
-        /** Pushes until {@code until}; counts the pushes that end between {@code measureFrom} and then. */
+        /** Pushes until {@code until}; counts the successful pushes that end between {@code measureFrom} and then. */
         void run(long measureFrom, long until) {
             ThreadLocalRandom random = ThreadLocalRandom.current();
             long id = 0;
@@ -174,8 +174,8 @@ final class PushLoad implements Scenario {
                 }
                 if (done < measureFrom) {
                     warmup++;
-                } else if (done <= until) {
-                    measured++;
+                } else if (done <= until && reply.ok()) {
+                    measured++; // only pushes answered 200 without an error count towards the rate
                     latencies.add(done - sent);
                 }
             }
