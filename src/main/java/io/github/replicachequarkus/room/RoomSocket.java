@@ -121,7 +121,7 @@ public class RoomSocket {
         if (Faults.isUnavailable(e) || Faults.isRace(e)) {
             Log.warnf("Socket %s of space %s: database unavailable: %s", connection.id(), connection.pathParam("spaceID"),
                     e.getMessage());
-            reply(connection, Frames.Error.of("Unavailable", "the database is unavailable; try again"));
+            reply(connection, Frames.Error.of("Unavailable", "the database is unavailable or busy; try again"));
         } else {
             Log.errorf(e, "Socket %s of space %s: handling a frame failed", connection.id(), connection.pathParam("spaceID"));
             reply(connection, Frames.Error.of("InternalError", "the server failed to handle the frame"));

@@ -85,7 +85,7 @@ public class ErrorMapper {
     public Response unexpected(RuntimeException e) {
         if (Faults.isUnavailable(e)) {
             Log.warnf("Database unavailable: %s", rootMessage(e));
-            return Response.fromResponse(error(503, "Unavailable", "the database is unavailable; try again"))
+            return Response.fromResponse(error(503, "Unavailable", "the database is unavailable or busy; try again"))
                     .header("Retry-After", "1").build();
         }
         if (Faults.isRace(e)) {
