@@ -21,7 +21,8 @@ public final class Bench {
             "fanout", new Fanout(),
             "idle", new Idle(),
             "pull-100k", new BigPull(),
-            "startup", new Startup());
+            "startup", new Startup(),
+            "soak", new Soak());
 
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 

@@ -22,10 +22,13 @@ import java.util.OptionalLong;
 public record BenchOptions(URI url, String token, OptionalLong pid, List<String> scenarios, Duration duration,
         Duration warmup, int clients, int pushTodos, int fanoutSockets, int fanoutRate, int idleSockets, int idleRooms,
         int idleConcurrency, Duration idleSettle, int pullEntries, int pullBatch, int pullRepeats, int startupRuns, Path out,
-        String serverOptions) {
+        String serverOptions, int soakSockets, int soakRooms, int soakRate, Duration soakDuration, Duration soakSample) {
 
-    /** Every scenario, in the order they run. */
+    /** The scenarios run by default, in the order they run. */
     public static final List<String> ALL = List.of("push-hot", "push-spaces", "fanout", "idle", "pull-100k", "startup");
+
+    /** Scenarios run only when asked for: the soak takes ten minutes. */
+    public static final List<String> OPTIONAL = List.of("soak");
 
     /** The options that the JVM's system properties give. */
     public static BenchOptions fromSystemProperties() {
@@ -48,8 +51,9 @@ public record BenchOptions(URI url, String token, OptionalLong pid, List<String>
         List<String> scenarios = Arrays.stream(given.getOrDefault("bench.scenarios", String.join(",", ALL)).split(","))
                 .map(String::strip).filter(name -> !name.isEmpty()).toList();
         for (String scenario : scenarios) {
-            if (!ALL.contains(scenario)) {
-                throw new IllegalArgumentException("bench.scenarios: unknown scenario '" + scenario + "'; known: " + ALL);
+            if (!ALL.contains(scenario) && !OPTIONAL.contains(scenario)) {
+                throw new IllegalArgumentException("bench.scenarios: unknown scenario '" + scenario + "'; known: " + ALL
+                        + " and " + OPTIONAL);
             }
         }
         return new BenchOptions(
@@ -72,7 +76,12 @@ public record BenchOptions(URI url, String token, OptionalLong pid, List<String>
                 number(given, "bench.pull.repeats", 3),
                 number(given, "bench.startup.runs", 3),
                 Path.of(given.getOrDefault("bench.out", "target/bench")),
-                given.getOrDefault("bench.server.options", ""));
+                given.getOrDefault("bench.server.options", ""),
+                number(given, "bench.soak.sockets", 10_000),
+                number(given, "bench.soak.rooms", 100),
+                number(given, "bench.soak.rate", 20),
+                positive(seconds(given, "bench.soak.duration", "600"), "bench.soak.duration"),
+                seconds(given, "bench.soak.sample", "60"));
     }
 
     /** The options as the report shows them. */
@@ -94,6 +103,10 @@ public record BenchOptions(URI url, String token, OptionalLong pid, List<String>
         described.put("pull.batch", pullBatch);
         described.put("pull.repeats", pullRepeats);
         described.put("startup.runs", startupRuns);
+        if (scenarios.contains("soak")) {
+            described.put("soak", soakSockets + " sockets, " + soakRooms + " rooms, " + soakRate + " changes/s, "
+                    + soakDuration.toSeconds() + " s, sampled every " + soakSample.toSeconds() + " s");
+        }
         described.put("server.options", serverOptions.isEmpty() ? "(JVM defaults)" : serverOptions);
         return described;
     }

@@ -14,11 +14,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The benchmark harness, run for a few seconds with tiny sizes against the packaged application it starts itself:
- * every scenario (startup aside, which only restarts the server) writes its JSON, with a throughput and no errors.
+ * every scenario (startup aside, which only restarts the server; the soak for 3 s) writes its JSON, with a throughput
+ * and no errors.
  */
 class BenchSmokeIT {
 
-    private static final List<String> SCENARIOS = List.of("push-hot", "push-spaces", "fanout", "idle", "pull-100k");
+    private static final List<String> SCENARIOS = List.of("push-hot", "push-spaces", "fanout", "idle", "pull-100k", "soak");
 
     @Test
     void everyScenarioRunsAndWritesItsResults() throws Exception {
@@ -36,6 +37,11 @@ class BenchSmokeIT {
                 Map.entry("bench.pull.entries", "1000"),
                 Map.entry("bench.pull.batch", "500"),
                 Map.entry("bench.pull.repeats", "1"),
+                Map.entry("bench.soak.sockets", "20"),
+                Map.entry("bench.soak.rooms", "2"),
+                Map.entry("bench.soak.rate", "10"),
+                Map.entry("bench.soak.duration", "3"),
+                Map.entry("bench.soak.sample", "1"),
                 Map.entry("bench.out", out.toString())));
 
         Bench.run(options);
