@@ -62,25 +62,33 @@ public sealed interface PullPlan {
     }
 
     /**
-     * A version at or above {@code version} whose decimal form sorts after {@code text} as JavaScript compares
-     * strings. Only a text of digits can be passed (no digit sorts after a letter). Two kinds of number do it: one that
-     * starts with a greater first digit ({@code (d + 1) * 10^k}), and one whose text is the text followed by zeros
-     * ({@code text * 10^k}, when the text has no leading zero); the smaller that is at least {@code version} wins.
+     * The smallest version at or above {@code version} whose decimal form sorts after {@code text} as JavaScript compares
+     * strings. A number's text sorts after the text when it starts with the text's first {@code i} characters (digits,
+     * without a leading zero) followed by a greater digit, or by any digit once the whole text is matched; and the
+     * smallest number at or above the version that starts with a given prefix is that prefix followed by zeros (had the
+     * version itself started with such a prefix, it would sort after the text already).
      */
     private static PullPlan afterString(String text, long version) {
         if (Long.toString(version).compareTo(text) > 0) {
             return new Reset(version);
         }
-        if (text.length() > 15 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return new ClientStateNotFound();
-        }
-        int first = text.charAt(0) - '0';
-        long best = first < 9 ? scaleUp(first + 1, version) : -1;
-        if (first != 0) {
-            long extended = scaleUp(Long.parseLong(text) * 10, version);
-            if (extended != -1 && (best == -1 || extended < best)) {
-                best = extended;
+        long best = -1;
+        long prefix = 0; // the text's first i characters, as a number
+        for (int i = 0; i <= text.length(); i++) {
+            for (int digit = i == 0 ? 1 : 0; digit <= 9; digit++) {
+                if (i < text.length() && '0' + digit <= text.charAt(i)) {
+                    continue;
+                }
+                long candidate = scaleUp(prefix * 10 + digit, version);
+                if (candidate != -1 && (best == -1 || candidate < best)) {
+                    best = candidate;
+                }
             }
+            if (i == text.length() || text.charAt(i) < '0' || text.charAt(i) > '9' || text.charAt(0) == '0'
+                    || prefix > MAX_SAFE_INTEGER / 10) {
+                break; // no number's text goes on from here: a non-digit, a leading zero, or too many digits
+            }
+            prefix = prefix * 10 + (text.charAt(i) - '0');
         }
         return best == -1 ? new ClientStateNotFound() : new Reset(best);
     }

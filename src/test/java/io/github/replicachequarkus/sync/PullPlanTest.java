@@ -39,6 +39,12 @@ class PullPlanTest {
             '"abc"'                | 7  | ClientStateNotFound
             '"12345678901234567"'  | 7  | Reset 7
             '"99999999999999999"'  | 7  | ClientStateNotFound
+            '"7659076524520935"'   | 1245 | Reset 7660
+            '"90071992547409910"'  | 7  | Reset 91
+            '"1a"'                 | 1245 | Reset 2000
+            '"9a"'                 | 7  | ClientStateNotFound
+            '"10"'                 | 10 | Reset 11
+            '"55843"'              | 10 | Reset 56
             '{"order": 3}'         | 7  | Reset 7
             '{"order": 12}'        | 7  | Reset 13
             '{"order": "9"}'       | 7  | Reset 90
