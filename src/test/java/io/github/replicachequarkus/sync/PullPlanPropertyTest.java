@@ -1,0 +1,139 @@
+package io.github.replicachequarkus.sync;
+
+import static io.github.replicachequarkus.testing.RandomCases.check;
+import static io.github.replicachequarkus.testing.RandomCases.oneOf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+
+/**
+ * What a pull from any cookie must send (PROTOCOL.md sections 1 and 3), checked against the client's own comparison of
+ * cookies: a cookie the server issued gets the changes since it; any other gets everything with the smallest cookie
+ * the client sees as greater than its own; and only when no cookie the server can send is greater is the client told
+ * to start afresh.
+ */
+class PullPlanPropertyTest {
+
+    private static final long MAX_SAFE = PullPlan.MAX_SAFE_INTEGER;
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private static long randomVersion(Random random) {
+        return switch (random.nextInt(3)) {
+            case 0 -> random.nextLong(3001);
+            case 1 -> oneOf(random, 0L, 1L, 9L, 10L, 99L, 100L);
+            default -> 999_999_999_999_990L + random.nextLong(MAX_SAFE - 999_999_999_999_990L);
+        };
+    }
+
+    private static String randomString(Random random, char from, char to, int minLength, int maxLength) {
+        StringBuilder text = new StringBuilder();
+        for (int i = minLength + random.nextInt(maxLength - minLength + 1); i > 0; i--) {
+            text.append((char) (from + random.nextInt(to - from + 1)));
+        }
+        return text.toString();
+    }
+
+    private static JsonNode randomNumber(Random random) {
+        return switch (random.nextInt(6)) {
+            case 0 -> LongNode.valueOf(-5 + random.nextInt(3106));
+            case 1 -> LongNode.valueOf(MAX_SAFE - 3 + random.nextInt(7));
+            case 2 -> LongNode.valueOf(random.nextLong());
+            case 3 -> DoubleNode.valueOf(-10 + random.nextDouble() * 3110);
+            case 4 -> DoubleNode.valueOf(oneOf(random, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
+                    -0.0, 1e300, 0.5, 3.0));
+            default -> LongNode.valueOf(random.nextInt(12));
+        };
+    }
+
+    private static JsonNode randomText(Random random) {
+        return TextNode.valueOf(switch (random.nextInt(4)) {
+            case 0 -> randomString(random, '0', '9', 0, 5);
+            case 1 -> randomString(random, '0', '9', 14, 17);
+            case 2 -> randomString(random, ' ', '~', 0, 4);
+            default -> randomString(random, '\0', '\uffff', 0, 3);
+        });
+    }
+
+    private static JsonNode randomCookie(Random random) {
+        return switch (random.nextInt(11)) {
+            case 0, 1, 2, 3 -> randomNumber(random);
+            case 4, 5, 6 -> randomText(random);
+            case 7, 8 -> NODES.objectNode().set("order", random.nextBoolean() ? randomNumber(random) : randomText(random));
+            case 9 -> NullNode.getInstance();
+            default -> oneOf(random, BooleanNode.TRUE, NODES.arrayNode().add(1), NODES.objectNode().put("other", 1),
+                    NODES.objectNode());
+        };
+    }
+
+    /** Replicache's {@code compareCookies}: objects by their order; as strings when either is one; else by value. */
+    private static boolean greater(long issued, JsonNode held) {
+        if (held.isNull()) {
+            return true;
+        }
+        JsonNode value = held.isObject() ? held.get("order") : held;
+        if (value.isTextual()) {
+            return Long.toString(issued).compareTo(value.textValue()) > 0;
+        }
+        return issued > value.doubleValue();
+    }
+
+    /** Whether the server can issue, at this version or later, a cookie the client sees as greater than its own. */
+    private static boolean anyGreater(JsonNode held, long version) {
+        if (held.isNull()) {
+            return true;
+        }
+        JsonNode value = held.isObject() ? held.get("order") : held;
+        if (value == null || !(value.isNumber() || value.isTextual())) {
+            return false;
+        }
+        if (value.isNumber()) {
+            return value.doubleValue() < MAX_SAFE; // false for NaN too
+        }
+        // The greatest decimal text of a safe integer from the version up: fifteen nines, or past them the largest
+        // safe integer itself (every larger safe integer has sixteen digits and starts with 900).
+        String greatest = version <= 999_999_999_999_999L ? "9".repeat(15) : Long.toString(MAX_SAFE);
+        return greatest.compareTo(value.textValue()) > 0;
+    }
+
+    @Test
+    void aCookieGetsTheChangesSinceItOrEverythingWithAGreaterCookie() {
+        check("pull plan", 5000, random -> {
+            JsonNode cookie = randomCookie(random);
+            long version = randomVersion(random);
+            PullPlan plan = PullPlan.of(cookie, version);
+            String what = "cookie " + cookie + " at version " + version + ": " + plan;
+            // A whole number from 0 to the version, however it is written (3, 3.0): a cookie the server issued.
+            boolean issued = cookie.isNumber() && cookie.canConvertToExactIntegral() && cookie.canConvertToLong()
+                    && cookie.longValue() >= 0 && cookie.longValue() <= version;
+
+            if (issued) {
+                assertEquals(new PullPlan.Changes(cookie.longValue()), plan, what);
+                return;
+            }
+            if (!anyGreater(cookie, version)) {
+                assertEquals(new PullPlan.ClientStateNotFound(), plan, what);
+                return;
+            }
+            assertTrue(plan instanceof PullPlan.Reset, what);
+            long next = ((PullPlan.Reset) plan).minimumVersion();
+            assertTrue(next >= version && next <= MAX_SAFE, what);
+            assertTrue(greater(next, cookie), what + ": the client would not take the new cookie");
+            // The smallest: no smaller version would do (every one is tried when there are not too many).
+            assertTrue(next == version || !greater(next - 1, cookie), what + ": " + (next - 1) + " would do");
+            for (long smaller = version; smaller < next && next - version <= 100_000; smaller++) {
+                assertTrue(!greater(smaller, cookie), what + ": " + smaller + " would do");
+            }
+        });
+    }
+}
