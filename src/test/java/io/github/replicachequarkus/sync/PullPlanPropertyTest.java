@@ -17,6 +17,8 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
+import io.github.replicachequarkus.testing.Cookies;
+
 /**
  * What a pull from any cookie must send (PROTOCOL.md sections 1 and 3), checked against the client's own comparison of
  * cookies: a cookie the server issued gets the changes since it; any other gets everything with the smallest cookie
@@ -25,7 +27,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
  */
 class PullPlanPropertyTest {
 
-    private static final long MAX_SAFE = PullPlan.MAX_SAFE_INTEGER;
+    private static final long MAX_SAFE = Cookies.MAX_SAFE_INTEGER;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private static long randomVersion(Random random) {
@@ -76,36 +78,6 @@ class PullPlanPropertyTest {
         };
     }
 
-    /** Replicache's {@code compareCookies}: objects by their order; as strings when either is one; else by value. */
-    private static boolean greater(long issued, JsonNode held) {
-        if (held.isNull()) {
-            return true;
-        }
-        JsonNode value = held.isObject() ? held.get("order") : held;
-        if (value.isTextual()) {
-            return Long.toString(issued).compareTo(value.textValue()) > 0;
-        }
-        return issued > value.doubleValue();
-    }
-
-    /** Whether the server can issue, at this version or later, a cookie the client sees as greater than its own. */
-    private static boolean anyGreater(JsonNode held, long version) {
-        if (held.isNull()) {
-            return true;
-        }
-        JsonNode value = held.isObject() ? held.get("order") : held;
-        if (value == null || !(value.isNumber() || value.isTextual())) {
-            return false;
-        }
-        if (value.isNumber()) {
-            return value.doubleValue() < MAX_SAFE; // false for NaN too
-        }
-        // The greatest decimal text of a safe integer from the version up: fifteen nines, or past them the largest
-        // safe integer itself (every larger safe integer has sixteen digits and starts with 900).
-        String greatest = version <= 999_999_999_999_999L ? "9".repeat(15) : Long.toString(MAX_SAFE);
-        return greatest.compareTo(value.textValue()) > 0;
-    }
-
     @Test
     void aCookieGetsTheChangesSinceItOrEverythingWithAGreaterCookie() {
         check("pull plan", 5000, random -> {
@@ -113,26 +85,22 @@ class PullPlanPropertyTest {
             long version = randomVersion(random);
             PullPlan plan = PullPlan.of(cookie, version);
             String what = "cookie " + cookie + " at version " + version + ": " + plan;
-            // A whole number from 0 to the version, however it is written (3, 3.0): a cookie the server issued.
-            boolean issued = cookie.isNumber() && cookie.canConvertToExactIntegral() && cookie.canConvertToLong()
-                    && cookie.longValue() >= 0 && cookie.longValue() <= version;
-
-            if (issued) {
+            if (Cookies.issuable(cookie, version)) {
                 assertEquals(new PullPlan.Changes(cookie.longValue()), plan, what);
                 return;
             }
-            if (!anyGreater(cookie, version)) {
+            if (!Cookies.anyGreater(cookie, version)) {
                 assertEquals(new PullPlan.ClientStateNotFound(), plan, what);
                 return;
             }
             assertTrue(plan instanceof PullPlan.Reset, what);
             long next = ((PullPlan.Reset) plan).minimumVersion();
             assertTrue(next >= version && next <= MAX_SAFE, what);
-            assertTrue(greater(next, cookie), what + ": the client would not take the new cookie");
+            assertTrue(Cookies.greater(next, cookie), what + ": the client would not take the new cookie");
             // The smallest: no smaller version would do (every one is tried when there are not too many).
-            assertTrue(next == version || !greater(next - 1, cookie), what + ": " + (next - 1) + " would do");
+            assertTrue(next == version || !Cookies.greater(next - 1, cookie), what + ": " + (next - 1) + " would do");
             for (long smaller = version; smaller < next && next - version <= 100_000; smaller++) {
-                assertTrue(!greater(smaller, cookie), what + ": " + smaller + " would do");
+                assertTrue(!Cookies.greater(smaller, cookie), what + ": " + smaller + " would do");
             }
         });
     }

@@ -32,7 +32,7 @@ public final class TestMutators {
         }
     }
 
-    /** {@code remove(key)}: deletes the key (a tombstone). */
+    /** {@code remove(key)}: deletes the key (named so, since other tests rely on there being no {@code del}). */
     @ApplicationScoped
     public static class Remove implements Mutator<String> {
         public String name() {
