@@ -18,6 +18,7 @@ import io.github.replicachequarkus.sync.PullRequest;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.PushRequest;
 import io.github.replicachequarkus.sync.PushService;
+import io.github.replicachequarkus.sync.StorableText;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Vertx;
 
@@ -134,8 +135,9 @@ class RoomProtocol {
     private static String helloId(JsonNode frame, String field) {
         JsonNode value = frame.get(field);
         if (value == null || !value.isTextual() || value.textValue().isEmpty()
-                || value.textValue().length() > MAX_ID_LENGTH) {
-            throw new BadFrameException("BadHello", "a hello needs " + field + " (a non-empty string)", true);
+                || value.textValue().length() > MAX_ID_LENGTH || !StorableText.isStorable(value.textValue())) {
+            throw new BadFrameException("BadHello", "a hello needs " + field + " (a non-empty string of Unicode text)",
+                    true);
         }
         return value.textValue();
     }

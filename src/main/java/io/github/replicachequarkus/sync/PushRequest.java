@@ -48,5 +48,9 @@ public record PushRequest(Integer pushVersion, String clientGroupID, List<Mutati
         if (value.length() > MAX_ID_LENGTH) {
             throw new InvalidRequestException("InvalidRequest", field + " is longer than " + MAX_ID_LENGTH + " characters");
         }
+        if (!StorableText.isStorable(value)) {
+            throw new InvalidRequestException("InvalidRequest",
+                    field + " must be Unicode text without NUL characters or unpaired surrogates");
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.github.replicachequarkus.sync;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -133,6 +134,9 @@ final class SpaceWrites implements WriteTransaction {
         checkKey(key);
         JsonNode node = value instanceof JsonNode json ? json.deepCopy() : mapper.valueToTree(value);
         String json = json(node);
+        if (!StorableText.isStorable(json)) {
+            throw new IllegalArgumentException("the value for '%s' has text with an unpaired surrogate".formatted(key));
+        }
         long size = json.getBytes(StandardCharsets.UTF_8).length;
         if (size > maxValueBytes) {
             throw new IllegalArgumentException(
@@ -152,8 +156,9 @@ final class SpaceWrites implements WriteTransaction {
     @Override
     public SortedMap<String, JsonNode> scan(String prefix) {
         SortedMap<String, JsonNode> result = new TreeMap<>();
-        // Entries changed earlier in this push are managed by Hibernate, which flushes them before the query runs.
-        for (Entry entry : Entry.liveWithPrefix(spaceID, prefix)) {
+        // Entries changed earlier in this push are managed by Hibernate, which flushes them before the query runs. No
+        // stored key starts with a prefix that is not storable text.
+        for (Entry entry : StorableText.isStorable(prefix) ? Entry.liveWithPrefix(spaceID, prefix) : List.<Entry> of()) {
             entries.put(entry.key, entry);
             result.put(entry.key, parse(entry));
         }
@@ -173,7 +178,7 @@ final class SpaceWrites implements WriteTransaction {
         if (entries.containsKey(key)) {
             return entries.get(key);
         }
-        Entry entry = Entry.findByKey(spaceID, key);
+        Entry entry = StorableText.isStorable(key) ? Entry.findByKey(spaceID, key) : null; // no such key is stored
         entries.put(key, entry);
         return entry;
     }
@@ -181,6 +186,9 @@ final class SpaceWrites implements WriteTransaction {
     private void checkKey(String key) {
         if (key == null || key.isEmpty()) {
             throw new IllegalArgumentException("a key must be a non-empty string");
+        }
+        if (!StorableText.isStorable(key)) {
+            throw new IllegalArgumentException("a key must be Unicode text without NUL characters or unpaired surrogates");
         }
         int bytes = key.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > maxKeyBytes) {

@@ -205,6 +205,14 @@ class RoomSocketTest {
     }
 
     @Test
+    void aHelloWhoseIdsCannotBeStoredClosesTheSocketWith4400() {
+        try (TestSocket socket = TestSocket.open(base, space())) {
+            socket.sendText("{\"messageType\":\"hello\",\"clientID\":\"c\",\"clientGroupID\":\"g\\u0000\",\"cookie\":null}");
+            assertEquals(4400, socket.closeCode());
+        }
+    }
+
+    @Test
     void aBadSpaceIDClosesTheSocketWith4400() {
         try (TestSocket socket = TestSocket.openRaw(base, "bad%20space")) {
             assertEquals(4400, socket.closeCode());

@@ -69,6 +69,10 @@ class MalformedRequestTest {
             {"pushVersion":1,"clientGroupID":"g1","mutations":[{"clientID":"C","id":2,"name":["x"],"args":"n"}]}          | 400 | InvalidRequest | mutations[0].name
             {"pushVersion":1,"clientGroupID":"g1","mutations":[{"clientID":"C","id":2,"name":"increment","args":"n","timestamp":"now"}]} | 400 | InvalidRequest | mutations[0].timestamp
             {"pushVersion":1,"clientGroupID":"g1","clientGroupID":"g2","mutations":[]}             | 400 | InvalidRequest | not valid JSON
+            {"pushVersion":1,"clientGroupID":"g\\u0000","mutations":[{"clientID":"x1","id":1,"name":"increment","args":"n"}]} | 400 | InvalidRequest | clientGroupID
+            {"pushVersion":1,"clientGroupID":"g1","mutations":[{"clientID":"a\\u0000b","id":1,"name":"increment","args":"n"}]} | 400 | InvalidRequest | mutations[0].clientID
+            {"pushVersion":1,"clientGroupID":"g1","mutations":[{"clientID":"x\\ud800","id":1,"name":"increment","args":"n"}]} | 400 | InvalidRequest | mutations[0].clientID
+            {"pushVersion":1,"clientGroupID":"g1","mutations":[{"clientID":"x\\udc00y","id":1,"name":"increment","args":"n"}]} | 400 | InvalidRequest | mutations[0].clientID
             {"pushVersion":1,"clientGroupID":"g1","mutations":[{"clientID":"C","id":2,"name":"increment","args":"n"},{"clientID":"C","id":3,"name":"increment","args":[[[[]]]]},{"clientID":"C","id":4,"name":"increment","args":"n","id":5}]} | 400 | InvalidRequest | not valid JSON
             """)
     void badPushBodiesAreRefusedAndChangeNothing(String body, int status, String error, String hint) {
@@ -89,6 +93,8 @@ class MalformedRequestTest {
             {"pullVersion":1.0,"clientGroupID":"g"}                       | 400 | InvalidRequest | pullVersion
             {"pullVersion":1,"clientGroupID":["g"]}                       | 400 | InvalidRequest | clientGroupID
             {"pullVersion":1,"clientGroupID":"g","schemaVersion":3}       | 400 | InvalidRequest | schemaVersion
+            {"pullVersion":1,"clientGroupID":"\\u0000"}                  | 400 | InvalidRequest | clientGroupID
+            {"pullVersion":1,"clientGroupID":"g\\ud800"}                 | 400 | InvalidRequest | clientGroupID
             """)
     void badPullBodiesAreRefused(String body, int status, String error, String hint) {
         given().contentType(ContentType.JSON).queryParam("spaceID", space).body(body).post("/api/replicache/pull")

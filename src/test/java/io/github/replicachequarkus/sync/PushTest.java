@@ -8,6 +8,7 @@ import static io.github.replicachequarkus.testing.Protocol.pushOk;
 import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.github.replicachequarkus.testing.Protocol.state;
 import static io.github.replicachequarkus.testing.Protocol.version;
+import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,6 +22,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 
 @QuarkusTest
@@ -199,6 +201,26 @@ class PushTest {
                 mutation(c1, 4, "put", Map.of("key", "ok", "value", "v".repeat(1000))));
 
         assertEquals(Map.of("ok", "v".repeat(1000)), state(space));
+    }
+
+    @Test
+    void keysAndValuesThatCannotBeStoredFailOnlyTheirMutation() {
+        String c1 = client();
+        String space = space();
+        // PostgreSQL text holds no NUL, and the driver writes an unpaired surrogate as '?' (the second key would be "lone?").
+        String body = """
+                {"pushVersion":1,"clientGroupID":"g1","mutations":[
+                 {"clientID":"C","id":1,"name":"put","args":{"key":"nul\\u0000key","value":1}},
+                 {"clientID":"C","id":2,"name":"put","args":{"key":"lone\\ud800","value":2}},
+                 {"clientID":"C","id":3,"name":"put","args":{"key":"ok","value":"lone\\udc00"}},
+                 {"clientID":"C","id":4,"name":"updateTodo","args":{"id":"nul\\u0000id","completed":true}},
+                 {"clientID":"C","id":5,"name":"scan","args":"nul\\u0000"},
+                 {"clientID":"C","id":6,"name":"put","args":{"key":"lone?","value":6}}]}""".replace("\"C\"", "\"" + c1 + "\"");
+        given().contentType(ContentType.JSON).queryParam("spaceID", space).body(body).post("/api/replicache/push")
+                .then().statusCode(200);
+
+        assertEquals(Map.of("lone?", 6), state(space));
+        assertEquals(Map.of(c1, 6), pullOk(space, "g1", null).getMap("lastMutationIDChanges"));
     }
 
     @Test
