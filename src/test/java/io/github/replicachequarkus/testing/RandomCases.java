@@ -1,5 +1,6 @@
 package io.github.replicachequarkus.testing;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -10,7 +11,8 @@ import java.util.Random;
  * <li>{@code -Dreplicache.fuzz.seed=S}: the first case's seed (case i has seed S + i); without it, each run draws
  * one, unless the test fixes its own default;</li>
  * <li>{@code -Dreplicache.fuzz.cases=N}: how many cases each test runs, instead of its own count (1 to replay a
- * failure, thousands for a long soak).</li>
+ * failure, thousands for a long soak);</li>
+ * <li>{@code -Dreplicache.fuzz.keep-going=true}: run every case and report all failures, not just the first.</li>
  * </ul>
  */
 public final class RandomCases {
@@ -33,16 +35,25 @@ public final class RandomCases {
     public static void check(String what, int count, long defaultSeed, Check check) {
         long seed = Long.getLong("replicache.fuzz.seed", defaultSeed);
         int cases = Integer.getInteger("replicache.fuzz.cases", count);
+        boolean keepGoing = Boolean.getBoolean("replicache.fuzz.keep-going");
+        List<String> failures = new ArrayList<>();
         for (int i = 0; i < cases; i++) {
             long caseSeed = seed + i;
             try {
                 check.run(new Random(caseSeed));
             } catch (Throwable e) {
-                throw new AssertionError(
+                AssertionError failure = new AssertionError(
                         "%s: case %d of %d failed; run it alone with -Dreplicache.fuzz.seed=%d -Dreplicache.fuzz.cases=1: %s"
                                 .formatted(what, i + 1, cases, caseSeed, e.getMessage()),
                         e);
+                if (!keepGoing) {
+                    throw failure;
+                }
+                failures.add(failure.getMessage());
             }
+        }
+        if (!failures.isEmpty()) {
+            throw new AssertionError(failures.size() + " cases failed:\n" + String.join("\n\n", failures));
         }
     }
 

@@ -41,6 +41,24 @@ public final class RawHttp {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
+    /** GETs the path and reads only the status and content type: for streams (SSE) that never end. */
+    public Reply open(String pathAndQuery) {
+        try {
+            HttpResponse<java.io.InputStream> response = CLIENT.send(HttpRequest.newBuilder(URI.create(base + pathAndQuery))
+                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            String contentType = response.headers().firstValue("Content-Type").orElse("");
+            String body = contentType.startsWith("text/event-stream") ? ""
+                    : new String(response.body().readAllBytes(), StandardCharsets.UTF_8);
+            response.body().close();
+            return new Reply(response.statusCode(), body, contentType);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Reply get(String pathAndQuery) {
         return send(HttpRequest.newBuilder(URI.create(base + pathAndQuery)).GET());
     }
