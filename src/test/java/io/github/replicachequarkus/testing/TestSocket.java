@@ -109,6 +109,35 @@ public final class TestSocket implements WebSocket.Listener, AutoCloseable {
         }
     }
 
+    /** Sends a binary frame (rooms speak JSON text only). */
+    public TestSocket sendBinary(byte[] data) {
+        socket.sendBinary(java.nio.ByteBuffer.wrap(data), true).join();
+        return this;
+    }
+
+    /** The next frame, or {@code null} when none comes within the time. */
+    public JsonNode poll(Duration wait) {
+        try {
+            return frames.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether the server has sent its close (the client may not have seen it through yet). */
+    public boolean closing() {
+        return socket.isInputClosed() || closed.isDone();
+    }
+
+    /** The close code if the socket was closed (by the server, or failed: -1), else {@code null}. */
+    public Integer closeCodeNow() {
+        if (!closed.isDone()) {
+            return null;
+        }
+        return closed.isCompletedExceptionally() ? -1 : closed.join();
+    }
+
     /** Asserts that no frame comes within the time. */
     public void expectNothingFor(Duration quiet) {
         try {
