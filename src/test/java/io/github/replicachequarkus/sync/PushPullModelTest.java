@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 
@@ -63,6 +66,117 @@ class PushPullModelTest {
         pushOk(space(), "g-elsewhere", mutation(elsewhere, 1, "increment", "n"));
 
         RandomCases.check("pushes and pulls against the model", 200, random -> new Scenario(random, http, elsewhere).run());
+    }
+
+    /**
+     * Several groups push to one space at once, each to keys of its own, while pulls run: pushes that arrive together
+     * share one transaction (group commit). Every pull must show each group's keys, and the pulling group's last
+     * mutation ids, as they were after a whole number of that group's pushes, never half a push and never going back;
+     * and at the end, what the model says.
+     */
+    @Test
+    void concurrentPushesOfSeveralGroupsAreWholeInEveryPull() throws Exception {
+        RawHttp http = new RawHttp(base);
+        RandomCases.check("concurrent pushes against the model", 30, random -> {
+            String space = space();
+            List<Lane> lanes = new ArrayList<>();
+            for (int group = 2 + random.nextInt(3); group > 0; group--) {
+                lanes.add(new Lane(random, space, "g" + group, 2 + random.nextInt(5)));
+            }
+            ExecutorService pushers = Executors.newFixedThreadPool(lanes.size());
+            try {
+                List<Future<?>> pushing = new ArrayList<>();
+                for (Lane lane : lanes) {
+                    pushing.add(pushers.submit(() -> lane.bodies.forEach(body -> {
+                        RawHttp.Reply reply = http.post("/api/replicache/push", space, body);
+                        assertEquals("200 {}", reply.status() + " " + reply.body(), body);
+                    })));
+                }
+                Map<Lane, Integer> seen = new HashMap<>();
+                while (pushing.stream().anyMatch(future -> !future.isDone())) {
+                    checkPull(http, space, oneOf(random, lanes), lanes, seen);
+                }
+                for (Future<?> future : pushing) {
+                    future.get();
+                }
+                for (Lane lane : lanes) {
+                    seen.put(lane, lane.snapshots.size() - 1); // after all its pushes, only the last snapshot will do
+                    checkPull(http, space, lane, lanes, seen);
+                }
+            } finally {
+                pushers.shutdownNow();
+            }
+        });
+    }
+
+    /** What a group's keys and clients are after each of its pushes (the first: before any). */
+    private record Snapshot(Map<String, JsonNode> state, Map<String, Long> lastMutationIDs) {
+    }
+
+    /** One group's clients, keys and pushes, played on a model of its own: no other group touches them. */
+    private static final class Lane {
+        final String group;
+        final String prefix;
+        final List<String> bodies = new ArrayList<>();
+        final List<Snapshot> snapshots = new ArrayList<>();
+
+        Lane(Random random, String space, String group, int pushes) {
+            this.group = group;
+            this.prefix = group + "/";
+            List<String> clients = List.of(space + "/" + group + "c0", space + "/" + group + "c1");
+            List<String> keys = List.of(prefix + "a", prefix + "b", prefix + "c");
+            SpaceModel model = new SpaceModel();
+            snapshots.add(new Snapshot(Map.of(), Map.of()));
+            for (int push = 0; push < pushes; push++) {
+                List<SpaceModel.Mutation> mutations = new ArrayList<>();
+                ArrayNode wire = JSON.createArrayNode();
+                Map<String, Long> sent = new HashMap<>();
+                for (int i = 1 + random.nextInt(3); i > 0; i--) {
+                    String clientID = oneOf(random, clients);
+                    long last = sent.computeIfAbsent(clientID, model::lastMutationID);
+                    long id = random.nextInt(8) == 0 ? last + 2 : last + 1;
+                    sent.put(clientID, Math.max(last, id));
+                    Scenario.add(random, keys, mutations, wire, clientID, id);
+                }
+                assertTrue(model.push(group, mutations));
+                bodies.add(JSON.createObjectNode().put("pushVersion", 1).put("clientGroupID", group)
+                        .set("mutations", wire).toString());
+                snapshots.add(new Snapshot(model.state(), model.lastMutationIDChanges(group, -1)));
+            }
+        }
+
+        /** The first snapshot from {@code from} on that the pull matches, or -1. */
+        int match(Map<String, JsonNode> state, Map<String, Long> lastMutationIDs, int from) {
+            Map<String, JsonNode> mine = new java.util.TreeMap<>();
+            state.forEach((key, value) -> {
+                if (key.startsWith(prefix)) {
+                    mine.put(key, value);
+                }
+            });
+            for (int i = from; i < snapshots.size(); i++) {
+                if (snapshots.get(i).state().equals(mine)
+                        && (lastMutationIDs == null || snapshots.get(i).lastMutationIDs().equals(lastMutationIDs))) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
+    /** A pull from null by the lane's group: every group's keys at one of its snapshots, no earlier than before. */
+    private static void checkPull(RawHttp http, String space, Lane puller, List<Lane> lanes, Map<Lane, Integer> seen) {
+        RawHttp.Reply reply = http.post("/api/replicache/pull", space,
+                "{\"pullVersion\":1,\"clientGroupID\":\"" + puller.group + "\",\"cookie\":null}");
+        assertEquals(200, reply.status(), reply.body());
+        JsonNode pulled = Scenario.read(reply.body());
+        Map<String, JsonNode> state = SpaceModel.applyPatch(Map.of(), pulled.get("patch"));
+        for (Lane lane : lanes) {
+            int from = seen.getOrDefault(lane, 0);
+            int at = lane.match(state, lane == puller ? Scenario.lastMutationIDs(pulled) : null, from);
+            assertTrue(at >= 0, () -> "group " + lane.group + " is at none of its snapshots from " + from + " on: "
+                    + reply.body() + "\nsnapshots: " + lane.snapshots);
+            seen.put(lane, at);
+        }
     }
 
     /** One space, a few groups of clients, and a random run of pushes and pulls on it. */
@@ -119,13 +233,13 @@ class PushPullModelTest {
                     default -> last + 1;
                 };
                 sent.put(clientID, Math.max(last, id));
-                add(mutations, wire, clientID, id);
+                add(random, KEYS, mutations, wire, clientID, id);
             }
             if (chance(random, 0.1)) {
                 // A client that exists in another group or space: the whole push is refused.
                 String stranger = model.clients().entrySet().stream().filter(c -> !c.getValue().group().equals(group))
                         .map(Map.Entry::getKey).sorted().findFirst().orElse(elsewhere);
-                add(mutations, wire, stranger, model.lastMutationID(stranger) + 1);
+                add(random, KEYS, mutations, wire, stranger, model.lastMutationID(stranger) + 1);
             }
 
             boolean accepted = model.push(group, mutations);
@@ -143,13 +257,14 @@ class PushPullModelTest {
         }
 
         /** Adds a random mutation of the client to the model's push and to the wire's. */
-        private void add(List<SpaceModel.Mutation> mutations, ArrayNode wire, String clientID, long id) {
-            String key = oneOf(random, KEYS);
+        private static void add(Random random, List<String> keys, List<SpaceModel.Mutation> mutations, ArrayNode wire,
+                String clientID, long id) {
+            String key = oneOf(random, keys);
             ObjectNode mutation = JSON.createObjectNode().put("clientID", clientID).put("id", id).put("timestamp", 1.5);
             SpaceModel.Op op;
             switch (random.nextInt(20)) {
                 case 0, 1, 2, 3, 4, 5, 6, 7, 8 -> {
-                    JsonNode value = randomValue(2);
+                    JsonNode value = randomValue(random, 2);
                     mutation.put("name", "put").set("args", JSON.createObjectNode().put("key", key).set("value", value));
                     op = new SpaceModel.Put(key, value);
                 }
@@ -183,7 +298,7 @@ class PushPullModelTest {
         }
 
         /** A JSON value, as the client would read it back (read from its text, so that number types match). */
-        private JsonNode randomValue(int depth) {
+        private static JsonNode randomValue(Random random, int depth) {
             JsonNode value = switch (random.nextInt(depth > 0 ? 9 : 7)) {
                 case 0 -> LongNode.valueOf(random.nextInt(2001) - 1000);
                 case 1 -> LongNode.valueOf(random.nextLong());
@@ -196,14 +311,14 @@ class PushPullModelTest {
                 case 7 -> {
                     ArrayNode array = JSON.createArrayNode();
                     for (int i = random.nextInt(4); i > 0; i--) {
-                        array.add(randomValue(depth - 1));
+                        array.add(randomValue(random, depth - 1));
                     }
                     yield array;
                 }
                 default -> {
                     ObjectNode object = JSON.createObjectNode();
                     for (int i = random.nextInt(4); i > 0; i--) {
-                        object.set(oneOf(random, "id", "text", "done", "ключ", ""), randomValue(depth - 1));
+                        object.set(oneOf(random, "id", "text", "done", "ключ", ""), randomValue(random, depth - 1));
                     }
                     yield object;
                 }
