@@ -70,9 +70,10 @@ class PushPullModelTest {
 
     /**
      * Several groups push to one space at once, each to keys of its own, while pulls run: pushes that arrive together
-     * share one transaction (group commit). Every pull must show each group's keys, and the pulling group's last
-     * mutation ids, as they were after a whole number of that group's pushes, never half a push and never going back;
-     * and at the end, what the model says.
+     * share one transaction (group commit), and pulls from cookies far ahead move the version meanwhile. Every pull must
+     * show each group's keys, and the pulling group's last mutation ids, as they were after a whole number of that
+     * group's pushes, never half a push and never going back; one cookie must always come with one state; and at the
+     * end, what the model says.
      */
     @Test
     void concurrentPushesOfSeveralGroupsAreWholeInEveryPull() throws Exception {
@@ -93,15 +94,19 @@ class PushPullModelTest {
                     })));
                 }
                 Map<Lane, Integer> seen = new HashMap<>();
+                Map<Long, Map<String, JsonNode>> states = new HashMap<>();
                 while (pushing.stream().anyMatch(future -> !future.isDone())) {
-                    checkPull(http, space, oneOf(random, lanes), lanes, seen);
+                    // From null, or from far ahead: a reset that moves the version while pushes commit theirs.
+                    long ahead = states.keySet().stream().mapToLong(Long::longValue).max().orElse(0) + 1000;
+                    checkPull(http, space, oneOf(random, lanes), chance(random, 0.7) ? "null" : Long.toString(ahead),
+                            lanes, seen, states);
                 }
                 for (Future<?> future : pushing) {
                     future.get();
                 }
                 for (Lane lane : lanes) {
                     seen.put(lane, lane.snapshots.size() - 1); // after all its pushes, only the last snapshot will do
-                    checkPull(http, space, lane, lanes, seen);
+                    checkPull(http, space, lane, "null", lanes, seen, states);
                 }
             } finally {
                 pushers.shutdownNow();
@@ -163,13 +168,21 @@ class PushPullModelTest {
         }
     }
 
-    /** A pull from null by the lane's group: every group's keys at one of its snapshots, no earlier than before. */
-    private static void checkPull(RawHttp http, String space, Lane puller, List<Lane> lanes, Map<Lane, Integer> seen) {
+    /**
+     * A pull of the whole state (from null, or from a cookie far ahead) by the lane's group: every group's keys at one
+     * of its snapshots, no earlier than before; and a cookie seen before comes with the state it came with then.
+     */
+    private static void checkPull(RawHttp http, String space, Lane puller, String cookie, List<Lane> lanes,
+            Map<Lane, Integer> seen, Map<Long, Map<String, JsonNode>> states) {
         RawHttp.Reply reply = http.post("/api/replicache/pull", space,
-                "{\"pullVersion\":1,\"clientGroupID\":\"" + puller.group + "\",\"cookie\":null}");
+                "{\"pullVersion\":1,\"clientGroupID\":\"" + puller.group + "\",\"cookie\":" + cookie + "}");
         assertEquals(200, reply.status(), reply.body());
         JsonNode pulled = Scenario.read(reply.body());
+        assertEquals("clear", pulled.path("patch").path(0).path("op").asText(), reply.body());
         Map<String, JsonNode> state = SpaceModel.applyPatch(Map.of(), pulled.get("patch"));
+        Map<String, JsonNode> before = states.putIfAbsent(pulled.get("cookie").asLong(), state);
+        assertTrue(before == null || before.equals(state),
+                () -> "cookie " + pulled.get("cookie") + " named " + before + " and now " + state);
         for (Lane lane : lanes) {
             int from = seen.getOrDefault(lane, 0);
             int at = lane.match(state, lane == puller ? Scenario.lastMutationIDs(pulled) : null, from);
