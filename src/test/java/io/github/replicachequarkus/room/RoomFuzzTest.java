@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.net.URI;
+import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,7 +83,7 @@ class RoomFuzzTest {
                 assertEquals(4400, socket.closeCode(), path);
             } catch (CompletionException refused) {
                 // The upgrade itself was refused (the path matches no route): also fine, unless the server failed.
-                assertTrue(!(refused.getCause() instanceof java.net.http.WebSocketHandshakeException handshake)
+                assertTrue(!(refused.getCause() instanceof WebSocketHandshakeException handshake)
                         || handshake.getResponse().statusCode() < 500, path + ": " + refused);
             }
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
@@ -83,7 +84,7 @@ class HttpFuzzTest {
         String mutation = "{\"clientID\":\"" + client + "\",\"id\":7,\"name\":\"put\",\"args\":{\"key\":\"a\",\"value\":0}}";
         String push = "{\"pushVersion\":1,\"clientGroupID\":\"" + group + "\",\"mutations\":[" + mutation + "]}";
 
-        List<String> pushes = new java.util.ArrayList<>(List.of("", " ", "not json", "null", "[]", "{}", "\"text\"",
+        List<String> pushes = new ArrayList<>(List.of("", " ", "not json", "null", "[]", "{}", "\"text\"",
                 push.substring(0, push.length() - 2), push + "}", push + " trailing", "[" + push + "]",
                 push.replace("\"pushVersion\":1", "\"pushVersion\":1,\"pushVersion\":1"),
                 push.replace("\"clientID\"", "\"clientID\":\"x\",\"clientID\""),
@@ -108,7 +109,7 @@ class HttpFuzzTest {
             }
             pushes.add(push.replace(field + ",", "").replace("," + field, ""));
         }
-        List<Request> requests = new java.util.ArrayList<>();
+        List<Request> requests = new ArrayList<>();
         for (String body : pushes) {
             requests.add(new Request("POST", "/api/replicache/push" + space, "application/json", body));
         }

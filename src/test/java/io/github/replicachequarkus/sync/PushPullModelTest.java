@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -152,7 +153,7 @@ class PushPullModelTest {
 
         /** The first snapshot from {@code from} on that the pull matches, or -1. */
         int match(Map<String, JsonNode> state, Map<String, Long> lastMutationIDs, int from) {
-            Map<String, JsonNode> mine = new java.util.TreeMap<>();
+            Map<String, JsonNode> mine = new TreeMap<>();
             state.forEach((key, value) -> {
                 if (key.startsWith(prefix)) {
                     mine.put(key, value);
