@@ -46,9 +46,6 @@ public class TokenAuthorizer implements Authorizer {
 
     private static final Pattern BEARER = Pattern.compile("^Bearer(\\s+|$)", Pattern.CASE_INSENSITIVE);
 
-    /** Tolerated difference between the minting backend's clock and ours when checking {@code exp}. */
-    private static final int CLOCK_SKEW_SECONDS = 30;
-
     private final AuthConfig config;
     private volatile JwtConsumer consumer;
 
@@ -95,7 +92,8 @@ public class TokenAuthorizer implements Authorizer {
     /**
      * Checks what PROTOCOL.md section 7 asks and nothing more: the signature (only the algorithms of the configured
      * key, so an HS256 token signed with a public key as its secret is refused), {@code exp} and {@code sub}.
-     * {@code iat}, {@code iss} and {@code aud} may be present and are not checked.
+     * {@code iat}, {@code iss} and {@code aud} may be present and are not checked. {@code exp} is checked without a
+     * tolerance, as {@link SpaceAccess} checks every caller's expiry (whatever the authorizer) and closes sockets then.
      */
     static JwtConsumer consumer(Key key) {
         return new JwtConsumerBuilder()
@@ -103,7 +101,6 @@ public class TokenAuthorizer implements Authorizer {
                 .setJwsAlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT, algorithms(key))
                 .setRequireExpirationTime()
                 .setRequireSubject()
-                .setAllowedClockSkewInSeconds(CLOCK_SKEW_SECONDS)
                 .setSkipDefaultAudienceValidation()
                 .build();
     }

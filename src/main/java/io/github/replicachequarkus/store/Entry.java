@@ -51,23 +51,16 @@ public class Entry extends PanacheEntityBase {
                 escapeLike(prefix) + "%");
     }
 
-    /** Every live entry of the space: what a client with no cookie is sent. */
-    public static Stream<Change> live(String spaceId) {
-        return find("spaceId = ?1 and deleted = false", spaceId).project(Change.class).stream();
-    }
-
-    /** Every entry changed (or deleted) after the version. */
-    public static Stream<Change> changedAfter(String spaceId, long version) {
-        return find("spaceId = ?1 and version > ?2", spaceId, version).project(Change.class).stream();
-    }
-
-    /** {@link #live(String)}, read from the database {@code fetchSize} rows at a time (within a transaction). */
+    /**
+     * Every live entry of the space (what a client with no cookie is sent), read {@code fetchSize} rows at a time: a
+     * stream over a large space never holds it whole (within a transaction).
+     */
     public static Stream<Change> live(String spaceId, int fetchSize) {
         return find("spaceId = ?1 and deleted = false", spaceId).withHint(HibernateHints.HINT_FETCH_SIZE, fetchSize)
                 .project(Change.class).stream();
     }
 
-    /** {@link #changedAfter(String, long)}, read from the database {@code fetchSize} rows at a time. */
+    /** Every entry changed (or deleted) after the version, read {@code fetchSize} rows at a time. */
     public static Stream<Change> changedAfter(String spaceId, long version, int fetchSize) {
         return find("spaceId = ?1 and version > ?2", spaceId, version).withHint(HibernateHints.HINT_FETCH_SIZE, fetchSize)
                 .project(Change.class).stream();

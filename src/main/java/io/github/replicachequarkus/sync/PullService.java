@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -61,16 +62,14 @@ public class PullService {
         }
         Reply reply = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
             repeatableRead();
-            return switch (decide(spaceID, request)) {
-                case Refused error -> error;
-                case Decided decided -> new Pulled(switch (decided.plan()) {
-                    case PullPlan.Changes changes -> changesSince(decided.space(), request.clientGroupID(),
-                            changes.fromVersion());
-                    case PullPlan.Reset ignored -> reset(decided.space(), request.clientGroupID());
-                    case PullPlan.ClientStateNotFound ignored -> throw new IllegalStateException("decided as refused");
-                });
-                default -> throw new IllegalStateException();
-            };
+            Decided decided = decide(spaceID, request);
+            if (decided.refused()) {
+                return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
+            }
+            List<PatchOperation> patch = new ArrayList<>();
+            patch(decided.space(), decided.from(), patch::add);
+            return new Pulled(new PullResponse(decided.space().version,
+                    lastMutationIDs(spaceID, request.clientGroupID(), decided.from()), patch));
         });
         if (reply instanceof Pulled pulled) {
             metrics.pulled(pulled.response().patch().size());
@@ -96,18 +95,16 @@ public class PullService {
         if (refused != null) {
             return refused.error();
         }
-        Object decision = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
+        Decided decided = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
                 () -> decide(spaceID, request));
-        if (decision instanceof Refused error) {
-            return error.error();
+        if (decided.refused()) {
+            return ProtocolError.CLIENT_STATE_NOT_FOUND;
         }
-        PullPlan plan = ((Decided) decision).plan();
         return (Body) output -> QuarkusTransaction.requiringNew().run(() -> {
             repeatableRead();
             Space space = Space.findById(spaceID);
-            long from = plan instanceof PullPlan.Changes changes && changes.fromVersion() >= space.purgedVersion
-                    ? changes.fromVersion()
-                    : -1;
+            // A purge committed since the decision may have taken deletes this cookie has not seen.
+            long from = decided.from() >= space.purgedVersion ? decided.from() : -1;
             try {
                 metrics.pulled(write(output, space, request.clientGroupID(), from));
             } catch (IOException e) {
@@ -137,14 +134,24 @@ public class PullService {
 
     /** What the pull gets: decided in the caller's transaction, recording the group's activity. */
     private record Decided(Space space, PullPlan plan) {
+
+        /** The group must start afresh: the cookie cannot be served, or the group was collected. */
+        boolean refused() {
+            return plan instanceof PullPlan.ClientStateNotFound;
+        }
+
+        /** The version the patch starts after; -1 for {@code clear} and the whole state. */
+        long from() {
+            return plan instanceof PullPlan.Changes changes ? changes.fromVersion() : -1;
+        }
     }
 
     /**
      * The space (created if allowed), the plan for the pull's cookie (the whole state when deletes it has not seen were
-     * purged), and the group recorded as active; {@link Refused} when the group was collected or the cookie cannot be
-     * served. A reset's minimum version is set on the space here.
+     * purged), and the group recorded as active; {@link PullPlan.ClientStateNotFound} when the group was collected or the
+     * cookie cannot be served. A reset's minimum version is set on the space here.
      */
-    private Object decide(String spaceID, PullRequest request) {
+    private Decided decide(String spaceID, PullRequest request) {
         Space space = Space.findById(spaceID);
         if (space == null) {
             if (!config.autoCreateSpaces()) {
@@ -163,10 +170,10 @@ public class PullService {
             case PullPlan.ClientStateNotFound ignored -> -1;
         };
         if (heldFrom < 0) {
-            return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
+            return new Decided(space, plan);
         }
         if (!groups.pulled(spaceID, request.clientGroupID(), heldFrom)) {
-            return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND); // collected after a long idle time
+            return new Decided(space, new PullPlan.ClientStateNotFound()); // collected after a long idle time
         }
         if (plan instanceof PullPlan.Reset && space.version < heldFrom) {
             space.version = heldFrom; // flushed at commit; a push racing for the row makes this attempt retry
@@ -179,7 +186,7 @@ public class PullService {
      * entry when {@code from} is -1. Returns the number of patch operations.
      */
     private int write(OutputStream output, Space space, String clientGroupID, long from) throws IOException {
-        int operations = 0;
+        int operations;
         try (JsonGenerator out = json.createGenerator(output)) {
             out.writeStartObject();
             out.writeNumberField("cookie", space.version);
@@ -189,26 +196,13 @@ public class PullService {
             }
             out.writeEndObject();
             out.writeArrayFieldStart("patch");
-            if (from < 0) {
-                out.writeStartObject();
-                out.writeStringField("op", "clear");
-                out.writeEndObject();
-                operations++;
-            }
-            try (Stream<Entry.Change> changes = from < 0 ? Entry.live(space.id, STREAM_FETCH_SIZE)
-                    : Entry.changedAfter(space.id, from, STREAM_FETCH_SIZE)) {
-                for (Entry.Change change : (Iterable<Entry.Change>) changes::iterator) {
-                    out.writeStartObject();
-                    out.writeStringField("op", change.deleted() ? "del" : "put");
-                    out.writeStringField("key", change.key());
-                    if (!change.deleted()) {
-                        out.writeFieldName("value");
-                        out.writeRawValue(change.value());
-                    }
-                    out.writeEndObject();
-                    operations++;
+            operations = patch(space, from, operation -> {
+                try {
+                    out.writeObject(operation);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
-            }
+            });
             out.writeEndArray();
             out.writeEndObject();
         }
@@ -245,24 +239,25 @@ public class PullService {
         Space.getEntityManager().createNativeQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").executeUpdate();
     }
 
-    private static PullResponse changesSince(Space space, String clientGroupID, long fromVersion) {
-        List<PatchOperation> patch = new ArrayList<>();
-        try (var changes = Entry.changedAfter(space.id, fromVersion)) {
-            changes.forEach(change -> patch
-                    .add(change.deleted() ? PatchOperation.del(change.key())
-                            : PatchOperation.put(change.key(), change.value())));
+    /**
+     * Hands {@code sink} the patch from the space's snapshot: what changed after {@code from}, or {@code clear} and every
+     * live entry when {@code from} is -1; read a fetch at a time. Returns the number of operations.
+     */
+    private static int patch(Space space, long from, Consumer<PatchOperation> sink) {
+        int operations = 0;
+        if (from < 0) {
+            sink.accept(PatchOperation.CLEAR);
+            operations++;
         }
-        return new PullResponse(space.version, lastMutationIDs(space.id, clientGroupID, fromVersion), patch);
-    }
-
-    /** Everything, for a client with no cookie or one the server did not issue; the version moves past its cookie. */
-    private static PullResponse reset(Space space, String clientGroupID) {
-        List<PatchOperation> patch = new ArrayList<>();
-        patch.add(PatchOperation.CLEAR);
-        try (var live = Entry.live(space.id)) {
-            live.forEach(entry -> patch.add(PatchOperation.put(entry.key(), entry.value())));
+        try (Stream<Entry.Change> changes = from < 0 ? Entry.live(space.id, STREAM_FETCH_SIZE)
+                : Entry.changedAfter(space.id, from, STREAM_FETCH_SIZE)) {
+            for (Entry.Change change : (Iterable<Entry.Change>) changes::iterator) {
+                sink.accept(
+                        change.deleted() ? PatchOperation.del(change.key()) : PatchOperation.put(change.key(), change.value()));
+                operations++;
+            }
         }
-        return new PullResponse(space.version, lastMutationIDs(space.id, clientGroupID, -1), patch);
+        return operations;
     }
 
     private static Map<String, Long> lastMutationIDs(String spaceID, String clientGroupID, long afterVersion) {
