@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -24,9 +25,12 @@ import io.github.replicachequarkus.store.Space;
 import io.quarkus.logging.Log;
 
 /**
- * Applies pushes. The pushes of one space are committed together: those that arrive while the space's transaction
- * runs go into its next one (see {@link GroupCommit}), which locks the space's row, runs each push in turn (each with
- * its own all-or-nothing result) and commits one new version of the space for all of them.
+ * Applies pushes, committed together (see {@link GroupCommit}): spaces are spread over a few lanes by their id, and
+ * the pushes that arrive in a lane while its transaction runs go into its next one. That transaction locks the rows
+ * of its spaces (in id order), runs each push in turn (each with its own all-or-nothing result) and commits one new
+ * version of each space it changed. A hot space pays for one transaction per batch rather than one per push, and so
+ * do many quiet spaces; a space is always in the same lane, so two transactions of this machine never wait for each
+ * other's rows.
  */
 @ApplicationScoped
 public class PushService {
@@ -38,6 +42,7 @@ public class PushService {
     private final SyncMetrics metrics;
     private final ClientGroups groups;
     private final GroupCommit<Push, PushLoop.Outcome> commits;
+    private final int lanes;
 
     PushService(MutatorRegistry mutators, Event<SpaceChanged> spaceChanged, ObjectMapper mapper, SyncConfig config,
             SyncMetrics metrics, ClientGroups groups) {
@@ -47,6 +52,8 @@ public class PushService {
         this.mapper = mapper;
         this.config = config;
         this.metrics = metrics;
+        this.lanes = Math.max(1, config.groupCommit().lanes()
+                .orElse(2 * Runtime.getRuntime().availableProcessors()));
         this.commits = new GroupCommit<>(this::commit,
                 failure -> failure instanceof InvalidRequestException || Faults.isUnavailable(failure),
                 push -> push.request().mutations().size(), Math.max(1, config.groupCommit().maxPushes()),
@@ -78,7 +85,7 @@ public class PushService {
         }
         PushLoop.Outcome outcome;
         try {
-            outcome = commits.submit(spaceID, new Push(spaceID, request, caller.userID()));
+            outcome = commits.submit(lane(spaceID), new Push(spaceID, request, caller.userID()));
         } catch (ClientGroupCollected e) {
             return refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
@@ -91,9 +98,14 @@ public class PushService {
         return null;
     }
 
-    /** Pushes to the space waiting for its next transaction. */
+    /** Pushes waiting for the next transaction of the space's lane. */
     int queued(String spaceID) {
-        return commits.queued(spaceID);
+        return commits.queued(lane(spaceID));
+    }
+
+    /** The lane whose transactions commit the space's pushes. */
+    String lane(String spaceID) {
+        return Integer.toString(Math.floorMod(spaceID.hashCode(), lanes));
     }
 
     private ProtocolError refused(ProtocolError error) {
@@ -112,29 +124,37 @@ public class PushService {
     private record Push(String spaceID, PushRequest request, Optional<String> userID) {
     }
 
-    /** Commits a batch of pushes to one space in one transaction, run again from the start if it loses a race. */
+    /** Commits a batch of pushes in one transaction, run again from the start if it loses a race. */
     private List<GroupCommit.Result<PushLoop.Outcome>> commit(List<Push> pushes) {
-        String spaceID = pushes.get(0).spaceID();
-        return Transactions.withRetry("push to " + spaceID, config.transactionAttempts(), () -> apply(spaceID, pushes));
+        return Transactions.withRetry("push", config.transactionAttempts(), () -> apply(pushes));
     }
 
-    /** One attempt, inside its transaction. */
-    private List<GroupCommit.Result<PushLoop.Outcome>> apply(String spaceID, List<Push> pushes) {
-        Space space = SpaceService.lockOrCreate(spaceID, config.autoCreateSpaces());
-        long version = space.version + 1;
+    /** One attempt, inside its transaction: the batch's spaces locked in id order, then every push in turn. */
+    private List<GroupCommit.Result<PushLoop.Outcome>> apply(List<Push> pushes) {
+        Map<String, SpaceWrites> spaces = new TreeMap<>();
+        Map<String, InvalidRequestException> missing = new HashMap<>();
+        pushes.forEach(push -> spaces.put(push.spaceID(), null));
+        for (String spaceID : List.copyOf(spaces.keySet())) {
+            try {
+                Space space = SpaceService.lockOrCreate(spaceID, config.autoCreateSpaces());
+                spaces.put(spaceID, new SpaceWrites(space, mapper, config.maxKeyBytes(), config.maxValueSize().asLongValue()));
+            } catch (InvalidRequestException e) {
+                missing.put(spaceID, e); // only this space's pushes fail
+            }
+        }
         Map<String, ClientRecord> clients = clientsOf(pushes);
         Map<String, Long> lastMutationIDs = new HashMap<>();
         clients.forEach((id, client) -> lastMutationIDs.put(id, client.lastMutationId));
-        SpaceWrites writes = new SpaceWrites(spaceID, version, mapper, config.maxKeyBytes(),
-                config.maxValueSize().asLongValue());
 
         List<GroupCommit.Result<PushLoop.Outcome>> results = new ArrayList<>(pushes.size());
-        boolean changed = false;
+        Set<SpaceWrites> changed = new LinkedHashSet<>();
         for (Push push : pushes) {
+            String spaceID = push.spaceID();
             PushRequest request = push.request();
-            InvalidRequestException stranger = strangerIn(spaceID, request, clients);
-            if (stranger != null) {
-                results.add(GroupCommit.Result.failed(stranger));
+            InvalidRequestException refused = missing.containsKey(spaceID) ? missing.get(spaceID)
+                    : strangerIn(spaceID, request, clients);
+            if (refused != null) {
+                results.add(GroupCommit.Result.failed(refused));
                 continue;
             }
             boolean createsClients = request.mutations().stream()
@@ -143,6 +163,8 @@ public class PushService {
                 results.add(GroupCommit.Result.failed(new ClientGroupCollected()));
                 continue;
             }
+            SpaceWrites writes = spaces.get(spaceID);
+            long version = writes.version();
             writes.beginPush(push.userID());
             PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs,
                     mutation -> run(writes, mutation));
@@ -165,12 +187,14 @@ public class PushService {
                 Log.warnf("Mutation %d (%s) of client %s in space %s failed, its writes were discarded: %s",
                         mutation.id(), mutation.name(), mutation.clientID(), spaceID, failure.reason());
             }
-            changed |= outcome.changed();
+            if (outcome.changed()) {
+                changed.add(writes);
+            }
             results.add(GroupCommit.Result.of(outcome));
         }
-        if (changed) {
-            space.version = version;
-            spaceChanged.fire(new SpaceChanged(spaceID, version, false));
+        for (SpaceWrites writes : changed) {
+            writes.space().version = writes.version();
+            spaceChanged.fire(new SpaceChanged(writes.spaceID(), writes.version(), false));
         }
         return results;
     }

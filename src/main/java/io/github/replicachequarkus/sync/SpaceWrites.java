@@ -14,15 +14,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.replicachequarkus.mutator.WriteTransaction;
 import io.github.replicachequarkus.store.Entry;
+import io.github.replicachequarkus.store.Space;
 
 /**
- * The {@link WriteTransaction} of one push: mutators read the space's entries through it, and their writes are
- * held back per mutation. {@link #commitMutation()} applies a mutation's writes to the entries (stamped with the
- * push's version); {@link #rollbackMutation()} forgets them, which is the savepoint a failing mutator needs, kept in
- * memory rather than in the database.
+ * The {@link WriteTransaction} of one space's pushes in a transaction: mutators read the space's entries through it,
+ * and their writes are held back per mutation. {@link #commitMutation()} applies a mutation's writes to the entries
+ * (stamped with the transaction's new version of the space); {@link #rollbackMutation()} forgets them, which is the
+ * savepoint a failing mutator needs, kept in memory rather than in the database.
  */
 final class SpaceWrites implements WriteTransaction {
 
+    private final Space space;
     private final String spaceID;
     private final long version;
     private final ObjectMapper mapper;
@@ -37,12 +39,23 @@ final class SpaceWrites implements WriteTransaction {
     private String clientID;
     private long mutationID;
 
-    SpaceWrites(String spaceID, long version, ObjectMapper mapper, int maxKeyBytes, long maxValueBytes) {
-        this.spaceID = spaceID;
-        this.version = version;
+    /** @param space the space, locked by this transaction: its changes will be the next version */
+    SpaceWrites(Space space, ObjectMapper mapper, int maxKeyBytes, long maxValueBytes) {
+        this.space = space;
+        this.spaceID = space.id;
+        this.version = space.version + 1;
         this.mapper = mapper;
         this.maxKeyBytes = maxKeyBytes;
         this.maxValueBytes = maxValueBytes;
+    }
+
+    Space space() {
+        return space;
+    }
+
+    /** The version this transaction's changes to the space get. */
+    long version() {
+        return version;
     }
 
     /** The pushes of one transaction may come from different users. */

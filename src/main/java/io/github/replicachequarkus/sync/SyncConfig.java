@@ -2,6 +2,7 @@ package io.github.replicachequarkus.sync;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 import io.quarkus.runtime.configuration.MemorySize;
@@ -48,7 +49,7 @@ public interface SyncConfig {
     @WithDefault("8")
     int transactionAttempts();
 
-    /** How the pushes of one space that arrive together are committed together. */
+    /** How pushes that arrive together are committed together. */
     GroupCommitConfig groupCommit();
 
     interface GroupCommitConfig {
@@ -60,5 +61,11 @@ public interface SyncConfig {
         /** Most mutations one transaction runs, counted over its pushes (a bigger single push still runs alone). */
         @WithDefault("10000")
         int maxMutations();
+
+        /**
+         * Lanes the spaces are spread over, each committing one transaction at a time: the most push transactions this
+         * machine runs at once. Unset: twice the processors.
+         */
+        OptionalInt lanes();
     }
 }

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +32,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 
 /**
- * Pushes to one space that arrive while its transaction runs are committed together, in one transaction with one
- * version, and each keeps its own result. The space's row is held locked from outside so they pile up.
+ * Pushes that arrive while their lane's transaction runs are committed together, in one transaction with one version
+ * per space, and each keeps its own result. The first space's row is held locked from outside so they pile up.
  */
 @QuarkusTest
 class GroupCommitPushTest {
@@ -109,6 +110,60 @@ class GroupCommitPushTest {
 
         assertEquals(List.of(200, 200, 400), replies.stream().map(Response::statusCode).toList());
         assertEquals(Map.of("counter", 2, "first", 1), state(space));
+    }
+
+    @Test
+    void pushesToSeveralSpacesOfALaneAreCommittedInOneTransactionEachWithItsOwnVersion() throws Exception {
+        String first = space();
+        String second = spaceInLaneOf(first);
+        String third = spaceInLaneOf(first);
+        pushOk(first, "g0", mutation(client(), 1, "increment", "counter"));
+        pushOk(second, "g0", mutation(client(), 1, "increment", "counter"));
+        String stranger = client();
+        pushOk(second, "g-other", mutation(stranger, 1, "increment", "counter"));
+        String a = client();
+        String b = client();
+        String c = client();
+
+        List<Response> replies = whileLocked(first, List.of(
+                () -> push(first, "g1", mutation(a, 1, "increment", "counter")), // leads, alone, waiting for the lock
+                () -> push(second, "g1", mutation(b, 1, "increment", "counter")),
+                () -> push(third, "g1", mutation(c, 1, "put", Map.of("key", "x", "value", 1))),
+                () -> push(first, "g1", mutation(a, 2, "increment", "counter")),
+                () -> push(third, "g2", mutation(stranger, 2, "put", Map.of("key", "stolen", "value", true)))));
+
+        assertEquals(List.of(200, 200, 200, 200, 400), replies.stream().map(Response::statusCode).toList());
+        assertEquals("ClientNotInGroup", replies.get(4).jsonPath().getString("error"));
+        assertEquals(Map.of("counter", 3), state(first));
+        assertEquals(Map.of("counter", 3), state(second));
+        assertEquals(Map.of("x", 1), state(third), "the space was created in the batch; the rejected push wrote nothing");
+        assertEquals(List.of(3L, 3L, 1L), List.of(version(first), version(second), version(third)),
+                "each space got one new version");
+        assertEquals(1, writers(first, second, third), "the three spaces changed in one transaction");
+        assertEquals(Map.of(a, 2), pullOk(first, "g1", 1).getMap("lastMutationIDChanges"));
+    }
+
+    /** A new space whose pushes go through the same lane as the given one's. */
+    private String spaceInLaneOf(String space) {
+        while (true) {
+            String candidate = space();
+            if (pushes.lane(candidate).equals(pushes.lane(space))) {
+                return candidate;
+            }
+        }
+    }
+
+    /** How many transactions last wrote the spaces' rows (PostgreSQL's xmin is the writing transaction's id). */
+    private long writers(String... spaces) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection
+                        .prepareStatement("SELECT count(DISTINCT xmin::text) FROM space WHERE id = ANY (?)")) {
+            select.setArray(1, connection.createArrayOf("text", spaces));
+            try (ResultSet rows = select.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
     }
 
     /**
