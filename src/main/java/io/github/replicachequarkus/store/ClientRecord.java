@@ -50,12 +50,17 @@ public class ClientRecord extends PanacheEntityBase {
     }
 
     /**
-     * The clients with these ids that exist. Loaded by id in one statement with an array parameter: a query with
-     * {@code in ?1} would be translated anew by Hibernate for every number of ids, on every push.
+     * The clients with these ids that exist, in one statement with one array parameter. Neither {@code in ?1} (translated
+     * anew for every number of ids) nor a multi-load (whose select Hibernate builds on every call) keeps a plan: they
+     * cost a push a sixth of its time.
      */
     public static List<ClientRecord> findByIds(Collection<String> ids) {
-        List<ClientRecord> found = getSession().byMultipleIds(ClientRecord.class).multiLoad(List.copyOf(ids));
-        return found.stream().filter(Objects::nonNull).toList();
+        @SuppressWarnings("unchecked")
+        List<ClientRecord> found = getEntityManager()
+                .createNativeQuery("SELECT * FROM client WHERE id = ANY (?1)", ClientRecord.class)
+                .setParameter(1, ids.toArray(String[]::new))
+                .getResultList();
+        return found;
     }
 
     /** The clients of the group whose last mutation id changed after the version. */
