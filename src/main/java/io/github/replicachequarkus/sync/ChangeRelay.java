@@ -33,7 +33,9 @@ import io.quarkus.runtime.StartupEvent;
  * <ul>
  * <li>Sending: after a local commit the space and its version are queued; a sender thread NOTIFYs them in batches,
  * on a connection of its own. Never inside the push's transaction: NOTIFY there would take PostgreSQL's global
- * notify lock at every commit and serialise all writers. Bursts coalesce: only a space's newest version is sent.</li>
+ * notify lock at every commit and serialise all writers. Bursts coalesce: only a space's newest version is sent, and
+ * the changes of a batch window ({@code replicache.relay.batch-window}) go out in one transaction, so that busy spaces
+ * do not add a NOTIFY transaction for nearly every push.</li>
  * <li>Receiving: a listener thread holds one connection with LISTEN, outside the pool (a connection that dies under
  * it must not go back to the pool), and fires {@link SpaceChanged} ({@code remote})
  * for what other machines committed. When the connection breaks it reconnects with backoff and fires
@@ -124,7 +126,17 @@ public class ChangeRelay {
                 batch.forEach((space, version) -> outbox.merge(space, version, Math::max));
                 Log.warnf("Could not tell other machines of %d changed space(s), retrying: %s", batch.size(), e.getMessage());
                 pause(++failures);
+                continue;
             }
+            waitOut(config.batchWindow()); // what commits meanwhile goes out with the next, outside the connection
+        }
+    }
+
+    /** Waits the whole window: commits unpark the sender, and must not cut it short. */
+    private void waitOut(Duration window) {
+        long until = System.nanoTime() + window.toNanos();
+        for (long left = window.toNanos(); running && left > 0; left = until - System.nanoTime()) {
+            LockSupport.parkNanos(this, left);
         }
     }
 

@@ -17,6 +17,13 @@ public interface RelayConfig {
     @WithDefault("replicache_changes")
     String channel();
 
+    /**
+     * The shortest time between two announcements: changes committed meanwhile go out together, in one NOTIFY
+     * transaction, at the price of this much delay for other machines' pokes. {@code 0}: announce each commit at once.
+     */
+    @WithDefault("5ms")
+    Duration batchWindow();
+
     /** How long the listener waits for notifications before checking its connection is alive. */
     @WithDefault("10s")
     Duration checkInterval();
