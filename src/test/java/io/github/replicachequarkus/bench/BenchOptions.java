@@ -62,7 +62,7 @@ public record BenchOptions(URI url, String token, OptionalLong pid, List<String>
                 pid == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(pid)),
                 scenarios,
                 positive(seconds(given, "bench.duration", "30"), "bench.duration"),
-                seconds(given, "bench.warmup", "5"),
+                seconds(given, "bench.warmup", "20"),
                 number(given, "bench.clients", 16),
                 number(given, "bench.push.todos", 1000),
                 number(given, "bench.fanout.sockets", 1000),
