@@ -1,12 +1,16 @@
 package io.github.replicachequarkus.gc;
 
+import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.Query;
+
+import org.hibernate.Session;
 
 /**
  * When each client group was last active and from which cookie it last pulled, recorded in the caller's transaction;
@@ -22,11 +26,14 @@ public class ClientGroups {
     /** Most groups remembered as recently recorded; beyond it the memory starts over (and they are recorded again). */
     private static final int MAX_REMEMBERED = 100_000;
 
-    private static final String PULLED = """
-            INSERT INTO client_group (space_id, id, cookie) VALUES (?1, ?2, ?3)
+    /** The group (space, id) is active now and holds at least the cookie; nothing changes once it was collected. */
+    private static final String ACTIVE = """
+            INSERT INTO client_group (space_id, id, cookie) VALUES (?, ?, ?)
             ON CONFLICT (space_id, id) DO UPDATE SET last_active_at = now(), cookie = excluded.cookie
-            WHERE client_group.deleted_at IS NULL
-            RETURNING 1""";
+            WHERE client_group.deleted_at IS NULL""";
+
+    /** {@link #ACTIVE}, with a row back unless the group was collected. */
+    private static final String PULLED = ACTIVE + " RETURNING 1";
 
     private static final String PUSHED = """
             INSERT INTO client_group (space_id, id) VALUES (?1, ?2)
@@ -75,6 +82,24 @@ public class ClientGroups {
         }
         return record(group, entityManager.createNativeQuery(PULLED).setParameter(1, spaceID)
                 .setParameter(2, clientGroupID).setParameter(3, cookie));
+    }
+
+    /**
+     * The groups hold sockets open on this machine, each with at least its cookie: they are active whether or not they
+     * push or pull. Recorded in one batch, in the caller's transaction.
+     */
+    public void connected(Collection<Map.Entry<Group, Long>> groups) {
+        entityManager.unwrap(Session.class).doWork(connection -> {
+            try (PreparedStatement upsert = connection.prepareStatement(ACTIVE)) {
+                for (Map.Entry<Group, Long> group : groups) {
+                    upsert.setString(1, group.getKey().spaceID());
+                    upsert.setString(2, group.getKey().clientGroupID());
+                    upsert.setLong(3, group.getValue());
+                    upsert.addBatch();
+                }
+                upsert.executeBatch();
+            }
+        });
     }
 
     private boolean recentlyRecorded(Group group) {

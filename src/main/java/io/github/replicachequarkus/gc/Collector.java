@@ -1,14 +1,11 @@
 package io.github.replicachequarkus.gc;
 
-import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
-
-import org.hibernate.Session;
 
 import io.github.replicachequarkus.room.Rooms;
 import io.github.replicachequarkus.sync.Faults;
@@ -68,24 +65,22 @@ public class Collector {
             )
             SELECT (SELECT count(*) FROM purged), (SELECT count(*) FROM marked)""";
 
-    private static final String CONNECTED = """
-            INSERT INTO client_group (space_id, id, cookie) VALUES (?, ?, ?)
-            ON CONFLICT (space_id, id) DO UPDATE SET last_active_at = now(), cookie = excluded.cookie
-            WHERE client_group.deleted_at IS NULL""";
-
     /** Connected groups recorded per transaction. */
     private static final int RECORD_BATCH = 500;
 
     private final EntityManager entityManager;
     private final Rooms rooms;
+    private final ClientGroups clientGroups;
     private final GcConfig config;
     private final Counter groupsCollected;
     private final Counter clientsDeleted;
     private final Counter tombstonesPurged;
 
-    Collector(EntityManager entityManager, Rooms rooms, GcConfig config, MeterRegistry metrics) {
+    Collector(EntityManager entityManager, Rooms rooms, ClientGroups clientGroups, GcConfig config,
+            MeterRegistry metrics) {
         this.entityManager = entityManager;
         this.rooms = rooms;
+        this.clientGroups = clientGroups;
         this.config = config;
         this.groupsCollected = Counter.builder("replicache.gc.client.groups")
                 .description("Client groups collected for being idle too long").register(metrics);
@@ -146,17 +141,7 @@ public class Collector {
         for (int from = 0; from < groups.size(); from += RECORD_BATCH) {
             List<Map.Entry<ClientGroups.Group, Long>> batch = groups.subList(from,
                     Math.min(groups.size(), from + RECORD_BATCH));
-            QuarkusTransaction.requiringNew().run(() -> entityManager.unwrap(Session.class).doWork(connection -> {
-                try (PreparedStatement upsert = connection.prepareStatement(CONNECTED)) {
-                    for (Map.Entry<ClientGroups.Group, Long> group : batch) {
-                        upsert.setString(1, group.getKey().spaceID());
-                        upsert.setString(2, group.getKey().clientGroupID());
-                        upsert.setLong(3, group.getValue());
-                        upsert.addBatch();
-                    }
-                    upsert.executeBatch();
-                }
-            }));
+            QuarkusTransaction.requiringNew().run(() -> clientGroups.connected(batch));
         }
         return groups.size();
     }

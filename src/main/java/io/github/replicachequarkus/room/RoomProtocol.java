@@ -18,7 +18,6 @@ import io.github.replicachequarkus.sync.PullRequest;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.PushRequest;
 import io.github.replicachequarkus.sync.PushService;
-import io.github.replicachequarkus.sync.StorableText;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Vertx;
 
@@ -32,8 +31,6 @@ import io.vertx.core.Vertx;
  */
 @ApplicationScoped
 class RoomProtocol {
-
-    private static final int MAX_ID_LENGTH = 256;
 
     private final PushService pushes;
     private final PullService pulls;
@@ -134,8 +131,7 @@ class RoomProtocol {
 
     private static String helloId(JsonNode frame, String field) {
         JsonNode value = frame.get(field);
-        if (value == null || !value.isTextual() || value.textValue().isEmpty()
-                || value.textValue().length() > MAX_ID_LENGTH || !StorableText.isStorable(value.textValue())) {
+        if (value == null || !value.isTextual() || !PushRequest.isId(value.textValue())) {
             throw new BadFrameException("BadHello", "a hello needs " + field + " (a non-empty string of Unicode text)",
                     true);
         }

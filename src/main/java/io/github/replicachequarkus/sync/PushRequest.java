@@ -41,6 +41,11 @@ public record PushRequest(Integer pushVersion, String clientGroupID, List<Mutati
         }
     }
 
+    /** Whether the text may be a client id or client group id: non-empty, short, and storable as it is. */
+    public static boolean isId(String value) {
+        return value != null && !value.isEmpty() && value.length() <= MAX_ID_LENGTH && StorableText.isStorable(value);
+    }
+
     static void requireId(String field, String value) {
         if (value == null || value.isEmpty()) {
             throw new InvalidRequestException("InvalidRequest", field + " is required (a non-empty string)");

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -131,10 +131,9 @@ public class PushService {
 
     /** One attempt, inside its transaction: the batch's spaces locked in id order, then every push in turn. */
     private List<GroupCommit.Result<PushLoop.Outcome>> apply(List<Push> pushes) {
-        Map<String, SpaceWrites> spaces = new TreeMap<>();
+        Map<String, SpaceWrites> spaces = new HashMap<>();
         Map<String, InvalidRequestException> missing = new HashMap<>();
-        pushes.forEach(push -> spaces.put(push.spaceID(), null));
-        for (String spaceID : List.copyOf(spaces.keySet())) {
+        for (String spaceID : new TreeSet<>(pushes.stream().map(Push::spaceID).toList())) {
             try {
                 Space space = SpaceService.lockOrCreate(spaceID, config.autoCreateSpaces());
                 spaces.put(spaceID, new SpaceWrites(space, mapper, config.maxKeyBytes(), config.maxValueSize().asLongValue()));
