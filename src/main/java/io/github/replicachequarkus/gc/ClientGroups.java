@@ -1,20 +1,22 @@
 package io.github.replicachequarkus.gc;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.Query;
 
-import org.hibernate.Session;
+import io.agroal.api.AgroalDataSource;
+import io.github.replicachequarkus.store.StorageException;
 
 /**
- * When each client group was last active and from which cookie it last pulled, recorded in the caller's transaction;
- * and whether the collector deleted it (then it must start afresh: {@code ClientStateNotFound}).
+ * When each client group was last active and from which cookie it last pulled, recorded in the caller's transaction
+ * (on its connection); and whether the collector deleted it (then it must start afresh: {@code ClientStateNotFound}).
  * <p>
  * Recording every push and pull would add a write to each. A group recorded less than a quarter of the maximum idle
  * age ago (and at most an hour ago) is not recorded again: the collector cannot take it in that time, so the database
@@ -36,17 +38,18 @@ public class ClientGroups {
     private static final String PULLED = ACTIVE + " RETURNING 1";
 
     private static final String PUSHED = """
-            INSERT INTO client_group (space_id, id) VALUES (?1, ?2)
+            INSERT INTO client_group (space_id, id) VALUES (?, ?)
             ON CONFLICT (space_id, id) DO UPDATE SET last_active_at = now()
             WHERE client_group.deleted_at IS NULL
             RETURNING 1""";
 
-    private final EntityManager entityManager;
+    private final AgroalDataSource dataSource;
     private final long recordEveryNanos;
     private final Map<Group, Long> recorded = new ConcurrentHashMap<>();
 
-    ClientGroups(EntityManager entityManager, GcConfig config) {
-        this.entityManager = entityManager;
+    /** @param dataSource whose connections, inside a transaction, are the transaction's own */
+    ClientGroups(AgroalDataSource dataSource, GcConfig config) {
+        this.dataSource = dataSource;
         Duration quarter = config.clientGroupMaxAge().dividedBy(4);
         this.recordEveryNanos = Math.min(Duration.ofHours(1).toNanos(), quarter.toNanos());
     }
@@ -66,7 +69,7 @@ public class ClientGroups {
         if (!createsClients && recentlyRecorded(group)) {
             return true;
         }
-        return record(group, entityManager.createNativeQuery(PUSHED).setParameter(1, spaceID).setParameter(2, clientGroupID));
+        return record(group, PUSHED);
     }
 
     /**
@@ -80,8 +83,7 @@ public class ClientGroups {
         if (recentlyRecorded(group)) {
             return true;
         }
-        return record(group, entityManager.createNativeQuery(PULLED).setParameter(1, spaceID)
-                .setParameter(2, clientGroupID).setParameter(3, cookie));
+        return record(group, PULLED, cookie);
     }
 
     /**
@@ -89,17 +91,18 @@ public class ClientGroups {
      * push or pull. Recorded in one batch, in the caller's transaction.
      */
     public void connected(Collection<Map.Entry<Group, Long>> groups) {
-        entityManager.unwrap(Session.class).doWork(connection -> {
-            try (PreparedStatement upsert = connection.prepareStatement(ACTIVE)) {
-                for (Map.Entry<Group, Long> group : groups) {
-                    upsert.setString(1, group.getKey().spaceID());
-                    upsert.setString(2, group.getKey().clientGroupID());
-                    upsert.setLong(3, group.getValue());
-                    upsert.addBatch();
-                }
-                upsert.executeBatch();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement upsert = connection.prepareStatement(ACTIVE)) {
+            for (Map.Entry<Group, Long> group : groups) {
+                upsert.setString(1, group.getKey().spaceID());
+                upsert.setString(2, group.getKey().clientGroupID());
+                upsert.setLong(3, group.getValue());
+                upsert.addBatch();
             }
-        });
+            upsert.executeBatch();
+        } catch (SQLException e) {
+            throw new StorageException("could not record connected client groups", e);
+        }
     }
 
     private boolean recentlyRecorded(Group group) {
@@ -107,8 +110,22 @@ public class ClientGroups {
         return at != null && System.nanoTime() - at < recordEveryNanos;
     }
 
-    private boolean record(Group group, Query upsert) {
-        boolean live = !upsert.getResultList().isEmpty();
+    /** Runs the upsert (its parameters: the group's space and id, then the rest); false when the group was collected. */
+    private boolean record(Group group, String upsert, Object... rest) {
+        boolean live;
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(upsert)) {
+            statement.setString(1, group.spaceID());
+            statement.setString(2, group.clientGroupID());
+            for (int i = 0; i < rest.length; i++) {
+                statement.setObject(3 + i, rest[i]);
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+                live = rows.next();
+            }
+        } catch (SQLException e) {
+            throw new StorageException("could not record client group " + group.clientGroupID(), e);
+        }
         if (!live) {
             recorded.remove(group);
             return false;

@@ -1,6 +1,5 @@
 package io.github.replicachequarkus.store;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 
@@ -47,20 +46,6 @@ public class ClientRecord extends PanacheEntityBase {
     /** The clients of every group whose last mutation id changed after the version. */
     public static List<Versioned> allChangedAfter(String spaceId, long version) {
         return find("spaceId = ?1 and lastModifiedVersion > ?2", spaceId, version).project(Versioned.class).list();
-    }
-
-    /**
-     * The clients with these ids that exist, in one statement with one array parameter. Neither {@code in ?1} (translated
-     * anew for every number of ids) nor a multi-load (whose select Hibernate builds on every call) keeps a plan: they
-     * cost a push a sixth of its time.
-     */
-    public static List<ClientRecord> findByIds(Collection<String> ids) {
-        @SuppressWarnings("unchecked")
-        List<ClientRecord> found = getEntityManager()
-                .createNativeQuery("SELECT * FROM client WHERE id = ANY (?1)", ClientRecord.class)
-                .setParameter(1, ids.toArray(String[]::new))
-                .getResultList();
-        return found;
     }
 
     /** The clients of the group whose last mutation id changed after the version. */

@@ -41,16 +41,6 @@ public class Entry extends PanacheEntityBase {
     public record Change(String key, String value, boolean deleted) {
     }
 
-    public static Entry findByKey(String spaceId, String key) {
-        return findById(new Key(spaceId, key));
-    }
-
-    /** Live entries whose key starts with the prefix, in key order. */
-    public static List<Entry> liveWithPrefix(String spaceId, String prefix) {
-        return list("spaceId = ?1 and key like ?2 escape '\\' and deleted = false order by key", spaceId,
-                escapeLike(prefix) + "%");
-    }
-
     /**
      * Every live entry of the space (what a client with no cookie is sent), read {@code fetchSize} rows at a time: a
      * stream over a large space never holds it whole (within a transaction).

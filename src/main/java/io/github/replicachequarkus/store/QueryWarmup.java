@@ -34,7 +34,6 @@ public class QueryWarmup {
     public void run() {
         QuarkusTransaction.requiringNew().run(() -> {
             Space.exists(NO_SPACE);
-            Entry.liveWithPrefix(NO_SPACE, "");
             Entry.changedAfterWithVersions(NO_SPACE, 0);
             drain(Entry.live(NO_SPACE, 1));
             drain(Entry.changedAfter(NO_SPACE, 0, 1));

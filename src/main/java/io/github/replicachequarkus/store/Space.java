@@ -7,7 +7,6 @@ import java.util.Objects;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
-import jakarta.persistence.LockModeType;
 import jakarta.persistence.Table;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
@@ -44,11 +43,6 @@ public class Space extends PanacheEntityBase {
                 .createNativeQuery("INSERT INTO space (id, version) VALUES (?1, 0) ON CONFLICT (id) DO NOTHING")
                 .setParameter(1, id)
                 .executeUpdate() > 0;
-    }
-
-    /** The space, locked for update until the transaction ends; {@code null} when it does not exist. */
-    public static Space lock(String id) {
-        return findById(id, LockModeType.PESSIMISTIC_WRITE);
     }
 
     @Override

@@ -1,7 +1,11 @@
 package io.github.replicachequarkus.sync;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,12 +20,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 
+import io.agroal.api.AgroalDataSource;
 import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.gc.ClientGroups;
 import io.github.replicachequarkus.mutator.Mutator;
 import io.github.replicachequarkus.mutator.MutatorRegistry;
-import io.github.replicachequarkus.store.ClientRecord;
-import io.github.replicachequarkus.store.Space;
+import io.github.replicachequarkus.store.PushRows;
+import io.github.replicachequarkus.store.StorageException;
 import io.quarkus.logging.Log;
 
 /**
@@ -43,10 +48,12 @@ public class PushService {
     private final ClientGroups groups;
     private final GroupCommit<Push, PushLoop.Outcome> commits;
     private final int lanes;
+    private final AgroalDataSource dataSource;
 
     PushService(MutatorRegistry mutators, Event<SpaceChanged> spaceChanged, ObjectMapper mapper, SyncConfig config,
-            SyncMetrics metrics, ClientGroups groups) {
+            SyncMetrics metrics, ClientGroups groups, AgroalDataSource dataSource) {
         this.mutators = mutators;
+        this.dataSource = dataSource;
         this.groups = groups;
         this.spaceChanged = spaceChanged;
         this.mapper = mapper;
@@ -126,31 +133,47 @@ public class PushService {
 
     /** Commits a batch of pushes in one transaction, run again from the start if it loses a race. */
     private List<GroupCommit.Result<PushLoop.Outcome>> commit(List<Push> pushes) {
-        return Transactions.withRetry("push", config.transactionAttempts(), () -> apply(pushes));
+        return Transactions.withRetry("push", config.transactionAttempts(), () -> {
+            try (Connection connection = dataSource.getConnection()) { // the transaction's own
+                return apply(pushes, new PushRows(connection));
+            } catch (SQLException e) {
+                throw new StorageException("could not get the transaction's connection", e);
+            }
+        });
     }
 
-    /** One attempt, inside its transaction: the batch's spaces locked in id order, then every push in turn. */
-    private List<GroupCommit.Result<PushLoop.Outcome>> apply(List<Push> pushes) {
-        Map<String, SpaceWrites> spaces = new HashMap<>();
-        Map<String, InvalidRequestException> missing = new HashMap<>();
-        for (String spaceID : new TreeSet<>(pushes.stream().map(Push::spaceID).toList())) {
-            try {
-                Space space = SpaceService.lockOrCreate(spaceID, config.autoCreateSpaces());
-                spaces.put(spaceID, new SpaceWrites(space, mapper, config.maxKeyBytes(), config.maxValueSize().asLongValue()));
-            } catch (InvalidRequestException e) {
-                missing.put(spaceID, e); // only this space's pushes fail
-            }
+    /**
+     * One attempt, inside its transaction: the batch's spaces locked in id order, then every push in turn, then one
+     * statement that writes what they changed. (Spaces created on the fly are locked after the others: two
+     * transactions creating each other's spaces at once can deadlock, which the database breaks and the retry
+     * survives.)
+     */
+    private List<GroupCommit.Result<PushLoop.Outcome>> apply(List<Push> pushes, PushRows rows) {
+        Set<String> spaceIDs = new TreeSet<>(pushes.stream().map(Push::spaceID).toList());
+        Map<String, Long> locked = rows.lockSpaces(spaceIDs);
+        if (locked.size() < spaceIDs.size() && config.autoCreateSpaces()) {
+            List<String> missing = spaceIDs.stream().filter(id -> !locked.containsKey(id)).toList();
+            rows.createSpaces(missing);
+            locked.putAll(rows.lockSpaces(missing));
         }
-        Map<String, ClientRecord> clients = clientsOf(pushes);
+        Map<String, SpaceWrites> spaces = new HashMap<>();
+        locked.forEach((spaceID, version) -> spaces.put(spaceID, new SpaceWrites(rows, spaceID, version, mapper,
+                config.maxKeyBytes(), config.maxValueSize().asLongValue())));
+
+        Map<String, PushRows.Client> clients = rows.clients(clientIDsOf(pushes));
         Map<String, Long> lastMutationIDs = new HashMap<>();
-        clients.forEach((id, client) -> lastMutationIDs.put(id, client.lastMutationId));
+        clients.forEach((id, client) -> lastMutationIDs.put(id, client.lastMutationID()));
+        Set<String> created = new HashSet<>();
+        Map<String, PushRows.ClientWrite> clientWrites = new LinkedHashMap<>();
 
         List<GroupCommit.Result<PushLoop.Outcome>> results = new ArrayList<>(pushes.size());
-        Set<SpaceWrites> changed = new LinkedHashSet<>();
+        Map<String, SpaceWrites> changed = new LinkedHashMap<>();
         for (Push push : pushes) {
             String spaceID = push.spaceID();
             PushRequest request = push.request();
-            InvalidRequestException refused = missing.containsKey(spaceID) ? missing.get(spaceID)
+            SpaceWrites writes = spaces.get(spaceID);
+            InvalidRequestException refused = writes == null
+                    ? new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist")
                     : strangerIn(spaceID, request, clients);
             if (refused != null) {
                 results.add(GroupCommit.Result.failed(refused));
@@ -162,23 +185,17 @@ public class PushService {
                 results.add(GroupCommit.Result.failed(new ClientGroupCollected()));
                 continue;
             }
-            SpaceWrites writes = spaces.get(spaceID);
             long version = writes.version();
             writes.beginPush(push.userID());
             PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs,
                     mutation -> run(writes, mutation));
             outcome.lastMutationIDs().forEach((id, lastMutationID) -> {
-                ClientRecord client = clients.get(id);
-                if (client == null) {
-                    client = new ClientRecord();
-                    client.id = id;
-                    client.clientGroupId = request.clientGroupID();
-                    client.spaceId = spaceID;
-                    client.persist();
-                    clients.put(id, client);
+                if (!clients.containsKey(id)) {
+                    created.add(id);
                 }
-                client.lastMutationId = lastMutationID;
-                client.lastModifiedVersion = version;
+                clients.put(id, new PushRows.Client(id, request.clientGroupID(), spaceID, lastMutationID));
+                clientWrites.put(id, new PushRows.ClientWrite(id, request.clientGroupID(), spaceID, lastMutationID,
+                        version, created.contains(id)));
                 lastMutationIDs.put(id, lastMutationID);
             });
             for (PushLoop.Failure failure : outcome.failures()) {
@@ -187,37 +204,39 @@ public class PushService {
                         mutation.id(), mutation.name(), mutation.clientID(), spaceID, failure.reason());
             }
             if (outcome.changed()) {
-                changed.add(writes);
+                changed.put(spaceID, writes);
             }
             results.add(GroupCommit.Result.of(outcome));
         }
-        for (SpaceWrites writes : changed) {
-            writes.space().version = writes.version();
-            spaceChanged.fire(new SpaceChanged(writes.spaceID(), writes.version(), false));
+        if (!changed.isEmpty()) {
+            List<PushRows.EntryWrite> entries = new ArrayList<>();
+            Map<String, Long> versions = new LinkedHashMap<>();
+            changed.forEach((spaceID, writes) -> {
+                entries.addAll(writes.written());
+                versions.put(spaceID, writes.version());
+            });
+            rows.write(entries, List.copyOf(clientWrites.values()), versions);
+            versions.forEach((spaceID, version) -> spaceChanged.fire(new SpaceChanged(spaceID, version, false)));
         }
         return results;
     }
 
-    /** The clients of the batch's pushes that exist. */
-    private static Map<String, ClientRecord> clientsOf(List<Push> pushes) {
+    /** The ids of the clients of the batch's pushes. */
+    private static Set<String> clientIDsOf(List<Push> pushes) {
         Set<String> ids = new LinkedHashSet<>();
         pushes.forEach(push -> push.request().mutations().forEach(mutation -> ids.add(mutation.clientID())));
-        Map<String, ClientRecord> clients = new HashMap<>();
-        for (ClientRecord client : ClientRecord.findByIds(ids)) {
-            clients.put(client.id, client);
-        }
-        return clients;
+        return ids;
     }
 
     /** A client of the push that belongs to another group or space rejects the whole push, before it runs. */
     private static InvalidRequestException strangerIn(String spaceID, PushRequest request,
-            Map<String, ClientRecord> clients) {
+            Map<String, PushRows.Client> clients) {
         for (Mutation mutation : request.mutations()) {
-            ClientRecord client = clients.get(mutation.clientID());
+            PushRows.Client client = clients.get(mutation.clientID());
             if (client != null
-                    && (!client.clientGroupId.equals(request.clientGroupID()) || !client.spaceId.equals(spaceID))) {
+                    && (!client.clientGroupID().equals(request.clientGroupID()) || !client.spaceID().equals(spaceID))) {
                 return new InvalidRequestException("ClientNotInGroup",
-                        "client %s belongs to another client group or space".formatted(client.id));
+                        "client %s belongs to another client group or space".formatted(client.id()));
             }
         }
         return null;

@@ -21,17 +21,4 @@ public class SpaceService {
     public boolean exists(String spaceID) {
         return Space.exists(SpaceId.require(spaceID));
     }
-
-    /** The space locked for update, created first when allowed. Call inside a transaction. */
-    static Space lockOrCreate(String spaceID, boolean create) {
-        Space space = Space.lock(spaceID);
-        if (space == null) {
-            if (!create) {
-                throw new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist");
-            }
-            Space.create(spaceID);
-            space = Space.lock(spaceID);
-        }
-        return space;
-    }
 }

@@ -1,10 +1,13 @@
 package io.github.replicachequarkus.sync;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -13,44 +16,45 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.replicachequarkus.mutator.WriteTransaction;
-import io.github.replicachequarkus.store.Entry;
-import io.github.replicachequarkus.store.Space;
+import io.github.replicachequarkus.store.PushRows;
 
 /**
  * The {@link WriteTransaction} of one space's pushes in a transaction: mutators read the space's entries through it,
- * and their writes are held back per mutation. {@link #commitMutation()} applies a mutation's writes to the entries
- * (stamped with the transaction's new version of the space); {@link #rollbackMutation()} forgets them, which is the
- * savepoint a failing mutator needs, kept in memory rather than in the database.
+ * and their writes are held back per mutation. {@link #commitMutation()} applies a mutation's writes to what this
+ * transaction will store (stamped with its new version of the space); {@link #rollbackMutation()} forgets them, which
+ * is the savepoint a failing mutator needs, kept in memory rather than in the database. {@link #written()} is what the
+ * transaction stores at the end, one row per key.
  */
 final class SpaceWrites implements WriteTransaction {
 
-    private final Space space;
+    private final PushRows rows;
     private final String spaceID;
     private final long version;
     private final ObjectMapper mapper;
     private final int maxKeyBytes;
     private final long maxValueBytes;
 
-    /** The entries read or written so far in this push; a key mapped to null has no row. */
-    private final Map<String, Entry> entries = new HashMap<>();
+    /** What is stored at each key read or written so far, as of the last committed mutation; null: no row. */
+    private final Map<String, PushRows.Stored> entries = new HashMap<>();
+    /** The keys the committed mutations changed, in the order they first did. */
+    private final Set<String> changed = new LinkedHashSet<>();
     /** The running mutation's writes: a value with its JSON text, or empty for a delete. */
     private final Map<String, Optional<Written>> pending = new HashMap<>();
     private Optional<String> userID = Optional.empty();
     private String clientID;
     private long mutationID;
 
-    /** @param space the space, locked by this transaction: its changes will be the next version */
-    SpaceWrites(Space space, ObjectMapper mapper, int maxKeyBytes, long maxValueBytes) {
-        this.space = space;
-        this.spaceID = space.id;
-        this.version = space.version + 1;
+    /**
+     * @param rows the rows of this transaction, which holds the space's lock
+     * @param version the space's version as locked: this transaction's changes will be the next one
+     */
+    SpaceWrites(PushRows rows, String spaceID, long version, ObjectMapper mapper, int maxKeyBytes, long maxValueBytes) {
+        this.rows = rows;
+        this.spaceID = spaceID;
+        this.version = version + 1;
         this.mapper = mapper;
         this.maxKeyBytes = maxKeyBytes;
         this.maxValueBytes = maxValueBytes;
-    }
-
-    Space space() {
-        return space;
     }
 
     /** The version this transaction's changes to the space get. */
@@ -71,29 +75,26 @@ final class SpaceWrites implements WriteTransaction {
 
     void commitMutation() {
         pending.forEach((key, value) -> {
-            Entry entry = load(key);
-            if (entry == null) {
-                if (value.isEmpty()) {
-                    return;
-                }
-                entry = new Entry();
-                entry.spaceId = spaceID;
-                entry.key = key;
-                entries.put(key, entry);
-                entry.value = value.get().json();
-                entry.version = version;
-                entry.persist();
-            } else {
-                entry.value = value.map(Written::json).orElse(null);
-                entry.deleted = value.isEmpty();
-                entry.version = version;
+            if (value.isEmpty() && load(key) == null) {
+                return; // deleting a key that was never stored leaves no tombstone
             }
+            entries.put(key, new PushRows.Stored(value.map(Written::json).orElse(null), value.isEmpty()));
+            changed.add(key);
         });
         pending.clear();
     }
 
     void rollbackMutation() {
         pending.clear();
+    }
+
+    /** The rows the committed mutations leave: each changed key once, with its last value or a tombstone. */
+    List<PushRows.EntryWrite> written() {
+        List<PushRows.EntryWrite> written = new ArrayList<>(changed.size());
+        for (String key : changed) {
+            written.add(new PushRows.EntryWrite(spaceID, key, entries.get(key).value(), version));
+        }
+        return written;
     }
 
     @Override
@@ -122,8 +123,8 @@ final class SpaceWrites implements WriteTransaction {
         if (written != null) {
             return written.map(value -> value.node().deepCopy());
         }
-        Entry entry = load(key);
-        return entry == null || entry.deleted ? Optional.empty() : Optional.of(parse(entry));
+        PushRows.Stored stored = load(key);
+        return stored == null || stored.deleted() ? Optional.empty() : Optional.of(parse(key, stored.value()));
     }
 
     @Override
@@ -168,12 +169,21 @@ final class SpaceWrites implements WriteTransaction {
 
     @Override
     public SortedMap<String, JsonNode> scan(String prefix) {
+        // No stored key starts with a prefix that is not storable text.
+        Map<String, String> live = StorableText.isStorable(prefix) ? rows.liveWithPrefix(spaceID, prefix) : Map.of();
+        live.forEach((key, value) -> entries.putIfAbsent(key, new PushRows.Stored(value, false)));
+        // Keys are sorted as the client sorts them (by UTF-16 code units, as String does), not as the database does.
         SortedMap<String, JsonNode> result = new TreeMap<>();
-        // Entries changed earlier in this push are managed by Hibernate, which flushes them before the query runs. No
-        // stored key starts with a prefix that is not storable text.
-        for (Entry entry : StorableText.isStorable(prefix) ? Entry.liveWithPrefix(spaceID, prefix) : List.<Entry> of()) {
-            entries.put(entry.key, entry);
-            result.put(entry.key, parse(entry));
+        live.forEach((key, value) -> {
+            if (!changed.contains(key)) {
+                result.put(key, parse(key, value));
+            }
+        });
+        for (String key : changed) {
+            PushRows.Stored stored = entries.get(key);
+            if (key.startsWith(prefix) && !stored.deleted()) {
+                result.put(key, parse(key, stored.value()));
+            }
         }
         pending.forEach((key, value) -> {
             if (key.startsWith(prefix)) {
@@ -187,13 +197,13 @@ final class SpaceWrites implements WriteTransaction {
     private record Written(JsonNode node, String json) {
     }
 
-    private Entry load(String key) {
+    private PushRows.Stored load(String key) {
         if (entries.containsKey(key)) {
             return entries.get(key);
         }
-        Entry entry = StorableText.isStorable(key) ? Entry.findByKey(spaceID, key) : null; // no such key is stored
-        entries.put(key, entry);
-        return entry;
+        PushRows.Stored stored = StorableText.isStorable(key) ? rows.entry(spaceID, key) : null; // no such key is stored
+        entries.put(key, stored);
+        return stored;
     }
 
     private void checkKey(String key) {
@@ -209,11 +219,11 @@ final class SpaceWrites implements WriteTransaction {
         }
     }
 
-    private JsonNode parse(Entry entry) {
+    private JsonNode parse(String key, String value) {
         try {
-            return mapper.readTree(entry.value);
+            return mapper.readTree(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored value of '" + entry.key + "' in space " + spaceID + " is not JSON", e);
+            throw new IllegalStateException("stored value of '" + key + "' in space " + spaceID + " is not JSON", e);
         }
     }
 
