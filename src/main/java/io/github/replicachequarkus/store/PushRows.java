@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The rows a push transaction reads and writes, in plain JDBC on the transaction's connection: the same tables as
@@ -17,8 +18,9 @@ import java.util.Map;
  * <p>
  * A push is a handful of rows per mutation, thousands of times a second. Through the entities, loading and
  * dirty-checking them and flushing each entity type took half of the server's time per push, and the flush cost a
- * round trip per table while the space's row stayed locked. Here a batch of pushes reads each row with one
- * statement and writes everything it changed (entries, clients, space versions) in one statement.
+ * round trip per table while the space's row stayed locked. Here a batch of pushes locks its spaces and reads the
+ * clients and entries it needs in one round trip, and writes everything it changed (entries, clients, space
+ * versions) in one statement.
  * <p>
  * Every writer of a space's entries and clients holds the space's row lock (see {@link #lockSpaces}), so what a
  * transaction read of them stays true until it commits.
@@ -35,6 +37,17 @@ public final class PushRows {
 
     private static final String CLIENTS = """
             SELECT id, client_group_id, space_id, last_mutation_id FROM client WHERE id = ANY (?)""";
+
+    /** The entries at these (space, key) pairs that have a row. */
+    private static final String ENTRIES = """
+            SELECT space_id, key, value, deleted FROM entry
+            WHERE (space_id, key) IN (SELECT * FROM unnest(?::text[], ?::text[]))""";
+
+    /**
+     * What a batch reads before it runs, sent together (the statements run one after the other, the reads after the
+     * locks, and each sees what committed before it): one round trip instead of one per statement.
+     */
+    private static final String BEGIN = LOCK_SPACES + ";\n" + CLIENTS + ";\n" + ENTRIES;
 
     private static final String ENTRY = """
             SELECT value, deleted FROM entry WHERE space_id = ? AND key = ?""";
@@ -92,23 +105,61 @@ public final class PushRows {
     }
 
     /**
-     * Locks the rows of the spaces that exist, in id order, until the transaction ends.
+     * What a batch starts from, read after its spaces were locked.
      *
-     * @return the version of each space that exists
+     * @param versions the version of each space that exists (its row locked until the transaction ends)
+     * @param clients the clients asked for that exist
+     * @param entries by space, the keys asked for that have a row
      */
-    public Map<String, Long> lockSpaces(Collection<String> spaceIDs) {
+    public record Snapshot(Map<String, Long> versions, Map<String, Client> clients,
+            Map<String, Map<String, Stored>> entries) {
+    }
+
+    /**
+     * Locks the rows of the spaces that exist, in id order, until the transaction ends; then reads the clients and
+     * the entries, all in one round trip.
+     *
+     * @param reads by space, the keys to read (each must be storable text)
+     */
+    public Snapshot begin(Collection<String> spaceIDs, Collection<String> clientIDs, Map<String, Set<String>> reads) {
+        List<String> readSpaces = new ArrayList<>();
+        List<String> readKeys = new ArrayList<>();
+        reads.forEach((spaceID, keys) -> keys.forEach(key -> {
+            readSpaces.add(spaceID);
+            readKeys.add(key);
+        }));
         Map<String, Long> versions = new HashMap<>();
-        try (PreparedStatement lock = connection.prepareStatement(LOCK_SPACES)) {
-            lock.setArray(1, texts(spaceIDs));
-            try (ResultSet rows = lock.executeQuery()) {
+        Map<String, Client> clients = new HashMap<>();
+        Map<String, Map<String, Stored>> entries = new HashMap<>();
+        try (PreparedStatement begin = connection.prepareStatement(BEGIN)) {
+            begin.setArray(1, texts(spaceIDs));
+            begin.setArray(2, texts(clientIDs));
+            begin.setArray(3, texts(readSpaces));
+            begin.setArray(4, texts(readKeys));
+            begin.execute();
+            try (ResultSet rows = begin.getResultSet()) {
                 while (rows.next()) {
                     versions.put(rows.getString(1), rows.getLong(2));
                 }
             }
+            begin.getMoreResults();
+            try (ResultSet rows = begin.getResultSet()) {
+                while (rows.next()) {
+                    Client client = new Client(rows.getString(1), rows.getString(2), rows.getString(3), rows.getLong(4));
+                    clients.put(client.id(), client);
+                }
+            }
+            begin.getMoreResults();
+            try (ResultSet rows = begin.getResultSet()) {
+                while (rows.next()) {
+                    entries.computeIfAbsent(rows.getString(1), spaceID -> new HashMap<>())
+                            .put(rows.getString(2), new Stored(rows.getString(3), rows.getBoolean(4)));
+                }
+            }
         } catch (SQLException e) {
-            throw new StorageException("could not lock spaces", e);
+            throw new StorageException("could not lock spaces and read clients and entries", e);
         }
-        return versions;
+        return new Snapshot(versions, clients, entries);
     }
 
     /** Creates the spaces at version 0, those that do not exist yet; safe when another transaction creates them too. */
@@ -119,23 +170,6 @@ public final class PushRows {
         } catch (SQLException e) {
             throw new StorageException("could not create spaces", e);
         }
-    }
-
-    /** The clients with these ids that exist. */
-    public Map<String, Client> clients(Collection<String> ids) {
-        Map<String, Client> clients = new HashMap<>();
-        try (PreparedStatement select = connection.prepareStatement(CLIENTS)) {
-            select.setArray(1, texts(ids));
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    Client client = new Client(rows.getString(1), rows.getString(2), rows.getString(3), rows.getLong(4));
-                    clients.put(client.id(), client);
-                }
-            }
-        } catch (SQLException e) {
-            throw new StorageException("could not read clients", e);
-        }
-        return clients;
     }
 
     /** What is stored at the key, or {@code null} when it has no row. */

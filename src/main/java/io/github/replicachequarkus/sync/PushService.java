@@ -3,8 +3,10 @@ package io.github.replicachequarkus.sync;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -25,6 +28,7 @@ import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.gc.ClientGroups;
 import io.github.replicachequarkus.mutator.Mutator;
 import io.github.replicachequarkus.mutator.MutatorRegistry;
+import io.github.replicachequarkus.mutator.WriteTransaction;
 import io.github.replicachequarkus.store.PushRows;
 import io.github.replicachequarkus.store.StorageException;
 import io.quarkus.logging.Log;
@@ -92,7 +96,7 @@ public class PushService {
         }
         PushLoop.Outcome outcome;
         try {
-            outcome = commits.submit(lane(spaceID), new Push(spaceID, request, caller.userID()));
+            outcome = commits.submit(lane(spaceID), prepare(spaceID, request, caller.userID()));
         } catch (ClientGroupCollected e) {
             return refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
@@ -127,8 +131,54 @@ public class PushService {
         }
     }
 
-    /** A push waiting for its space's next transaction. */
-    private record Push(String spaceID, PushRequest request, Optional<String> userID) {
+    /**
+     * A push waiting for its space's next transaction, its mutations' args already read.
+     *
+     * @param reads the keys its mutators said they will read
+     */
+    private record Push(String spaceID, PushRequest request, Optional<String> userID, Map<Mutation, Parsed> parsed,
+            Set<String> reads) {
+    }
+
+    /** A mutation ready to run, or why it cannot (no such mutator, args that do not fit). */
+    private record Parsed(Consumer<WriteTransaction> mutate, Collection<String> reads, String failure) {
+
+        static Parsed failed(String failure) {
+            return new Parsed(null, List.of(), failure);
+        }
+    }
+
+    /** Reads the mutations' args (outside the transaction, on the caller's thread) and the keys they will read. */
+    private Push prepare(String spaceID, PushRequest request, Optional<String> userID) {
+        Map<Mutation, Parsed> parsed = new IdentityHashMap<>();
+        Set<String> reads = new HashSet<>();
+        for (Mutation mutation : request.mutations()) {
+            Parsed ready = mutators.find(mutation.name()).map(mutator -> parse(mutator, mutation.args()))
+                    .orElseGet(() -> Parsed.failed("no mutator is named '" + mutation.name() + "'"));
+            parsed.put(mutation, ready);
+            for (String key : ready.reads()) {
+                if (key != null && !key.isEmpty() && StorableText.isStorable(key)) { // no other key is stored
+                    reads.add(key);
+                }
+            }
+        }
+        return new Push(spaceID, request, userID, parsed, reads);
+    }
+
+    private <A> Parsed parse(Mutator<A> mutator, JsonNode args) {
+        A parsed;
+        try {
+            parsed = mapper.treeToValue(args == null ? NullNode.getInstance() : args, mutator.argsType());
+        } catch (Exception e) {
+            return Parsed.failed("its args do not fit " + mutator.name() + ": " + describe(e));
+        }
+        Collection<String> reads;
+        try {
+            reads = mutator.reads(parsed);
+        } catch (RuntimeException e) {
+            reads = List.of(); // only a hint: the mutator will say what is wrong when it runs
+        }
+        return new Parsed(tx -> mutator.mutate(tx, parsed), reads == null ? List.of() : reads, null);
     }
 
     /** Commits a batch of pushes in one transaction, run again from the start if it loses a race. */
@@ -150,17 +200,26 @@ public class PushService {
      */
     private List<GroupCommit.Result<PushLoop.Outcome>> apply(List<Push> pushes, PushRows rows) {
         Set<String> spaceIDs = new TreeSet<>(pushes.stream().map(Push::spaceID).toList());
-        Map<String, Long> locked = rows.lockSpaces(spaceIDs);
-        if (locked.size() < spaceIDs.size() && config.autoCreateSpaces()) {
-            List<String> missing = spaceIDs.stream().filter(id -> !locked.containsKey(id)).toList();
-            rows.createSpaces(missing);
-            locked.putAll(rows.lockSpaces(missing));
+        Set<String> clientIDs = clientIDsOf(pushes);
+        Map<String, Set<String>> reads = new HashMap<>();
+        pushes.forEach(push -> reads.computeIfAbsent(push.spaceID(), id -> new HashSet<>()).addAll(push.reads()));
+        PushRows.Snapshot first = rows.begin(spaceIDs, clientIDs, reads);
+        PushRows.Snapshot snapshot = first;
+        if (first.versions().size() < spaceIDs.size() && config.autoCreateSpaces()) {
+            rows.createSpaces(spaceIDs.stream().filter(id -> !first.versions().containsKey(id)).toList());
+            // What was read of the new spaces before they were locked may be stale: read it all again.
+            snapshot = rows.begin(spaceIDs, clientIDs, reads);
         }
         Map<String, SpaceWrites> spaces = new HashMap<>();
-        locked.forEach((spaceID, version) -> spaces.put(spaceID, new SpaceWrites(rows, spaceID, version, mapper,
-                config.maxKeyBytes(), config.maxValueSize().asLongValue())));
+        Map<String, Map<String, PushRows.Stored>> found = snapshot.entries();
+        snapshot.versions().forEach((spaceID, version) -> {
+            SpaceWrites writes = new SpaceWrites(rows, spaceID, version, mapper, config.maxKeyBytes(),
+                    config.maxValueSize().asLongValue());
+            writes.known(reads.get(spaceID), found.getOrDefault(spaceID, Map.of()));
+            spaces.put(spaceID, writes);
+        });
 
-        Map<String, PushRows.Client> clients = rows.clients(clientIDsOf(pushes));
+        Map<String, PushRows.Client> clients = new HashMap<>(snapshot.clients());
         Map<String, Long> lastMutationIDs = new HashMap<>();
         clients.forEach((id, client) -> lastMutationIDs.put(id, client.lastMutationID()));
         Set<String> created = new HashSet<>();
@@ -188,7 +247,7 @@ public class PushService {
             long version = writes.version();
             writes.beginPush(push.userID());
             PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs,
-                    mutation -> run(writes, mutation));
+                    mutation -> run(writes, mutation, push.parsed().get(mutation)));
             outcome.lastMutationIDs().forEach((id, lastMutationID) -> {
                 if (!clients.containsKey(id)) {
                     created.add(id);
@@ -243,14 +302,13 @@ public class PushService {
     }
 
     /** Runs one mutation; a fault of the database aborts the push, any other failure fails just this mutation. */
-    private String run(SpaceWrites writes, Mutation mutation) {
-        Mutator<?> mutator = mutators.find(mutation.name()).orElse(null);
-        if (mutator == null) {
-            return "no mutator is named '" + mutation.name() + "'";
+    private static String run(SpaceWrites writes, Mutation mutation, Parsed parsed) {
+        if (parsed.failure() != null) {
+            return parsed.failure();
         }
         writes.beginMutation(mutation.clientID(), mutation.id());
         try {
-            invoke(mutator, writes, mutation.args());
+            parsed.mutate().accept(writes);
             writes.commitMutation();
             return null;
         } catch (RuntimeException e) {
@@ -260,16 +318,6 @@ public class PushService {
             }
             return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         }
-    }
-
-    private <A> void invoke(Mutator<A> mutator, SpaceWrites writes, JsonNode args) {
-        A parsed;
-        try {
-            parsed = mapper.treeToValue(args == null ? NullNode.getInstance() : args, mutator.argsType());
-        } catch (Exception e) {
-            throw new IllegalArgumentException("its args do not fit " + mutator.name() + ": " + describe(e));
-        }
-        mutator.mutate(writes, parsed);
     }
 
     /** Jackson's first line, which says what was wrong without a stack trace. */

@@ -62,6 +62,11 @@ final class SpaceWrites implements WriteTransaction {
         return version;
     }
 
+    /** What the batch read ahead for the space: each key asked for, with its row or without one. */
+    void known(Set<String> keys, Map<String, PushRows.Stored> found) {
+        keys.forEach(key -> entries.put(key, found.get(key)));
+    }
+
     /** The pushes of one transaction may come from different users. */
     void beginPush(Optional<String> userID) {
         this.userID = userID;
@@ -76,7 +81,7 @@ final class SpaceWrites implements WriteTransaction {
     void commitMutation() {
         pending.forEach((key, value) -> {
             if (value.isEmpty() && load(key) == null) {
-                return; // deleting a key that was never stored leaves no tombstone
+                return; // deleting a key that was never stored leaves no tombstone (a put needs no read: it upserts)
             }
             entries.put(key, new PushRows.Stored(value.map(Written::json).orElse(null), value.isEmpty()));
             changed.add(key);

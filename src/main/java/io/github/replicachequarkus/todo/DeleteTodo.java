@@ -1,5 +1,8 @@
 package io.github.replicachequarkus.todo;
 
+import java.util.Collection;
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.github.replicachequarkus.mutator.Mutator;
@@ -22,5 +25,11 @@ public class DeleteTodo implements Mutator<String> {
     @Override
     public void mutate(WriteTransaction tx, String id) {
         tx.del(Todos.requireId(id));
+    }
+
+    /** A delete reads the key: deleting a key that was never stored writes nothing. */
+    @Override
+    public Collection<String> reads(String id) {
+        return id == null ? List.of() : List.of(id);
     }
 }

@@ -1,5 +1,7 @@
 package io.github.replicachequarkus.todo;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -50,5 +52,11 @@ public class UpdateTodo implements Mutator<ObjectNode> {
                 tx.put(id.textValue(), todo.deepCopy().setAll(update));
             }
         });
+    }
+
+    @Override
+    public Collection<String> reads(ObjectNode update) {
+        JsonNode id = update.path("id");
+        return id.isTextual() ? List.of(id.textValue()) : List.of();
     }
 }

@@ -14,6 +14,7 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,32 @@ class PushTest {
 
         assertEquals(Map.of(), state(space));
         assertEquals(Map.of(c1, 3), pullOk(space, "g1", null).getMap("lastMutationIDChanges"));
+    }
+
+    @Test
+    void keysReadAheadForABatchSeeStoredRowsTombstonesAndMissingKeys() {
+        String c1 = client();
+        String space = space();
+        pushOk(space, "g1", mutation(c1, 1, "createTodo", Map.of("id", "a", "text", "x", "completed", false)),
+                mutation(c1, 2, "createTodo", Map.of("id", "b", "text", "y", "completed", false)),
+                mutation(c1, 3, "createTodo", Map.of("id", "gone", "text", "z", "completed", false)));
+        pushOk(space, "g1", mutation(c1, 4, "deleteTodo", "gone"));
+
+        // updateTodo and deleteTodo name their keys, which are read for the push before any mutator runs: a stored
+        // todo, a tombstone and a key that was never stored.
+        pushOk(space, "g1", mutation(c1, 5, "updateTodo", Map.of("id", "a", "completed", true)),
+                mutation(c1, 6, "deleteTodo", "b"),
+                mutation(c1, 7, "updateTodo", Map.of("id", "gone", "text", "back?")),
+                mutation(c1, 8, "updateTodo", Map.of("id", "never", "text", "new?")),
+                mutation(c1, 9, "deleteTodo", "never"),
+                mutation(c1, 10, "updateTodo", Map.of("id", "b", "text", "deleted just before")));
+
+        List<Map<String, Object>> patch = pullOk(space, "g1", 1).getList("patch");
+        assertEquals(3, patch.size(), "the never stored key leaves no tombstone: " + patch);
+        assertTrue(patch.contains(Map.of("op", "put", "key", "a", "value",
+                Map.of("id", "a", "text", "x", "completed", true, "sort", 1))));
+        assertTrue(patch.contains(Map.of("op", "del", "key", "b")));
+        assertTrue(patch.contains(Map.of("op", "del", "key", "gone")));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.github.replicachequarkus.testing;
 
+import java.util.Collection;
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
@@ -99,6 +102,11 @@ public final class TestMutators {
 
         public void mutate(WriteTransaction tx, String key) {
             tx.put(key, tx.get(key).map(JsonNode::asLong).orElse(0L) + 1);
+        }
+
+        /** Its key, read ahead for the whole batch: concurrent increments must still add up. */
+        public Collection<String> reads(String key) {
+            return List.of(key);
         }
     }
 
