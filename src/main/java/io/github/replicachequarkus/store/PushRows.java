@@ -208,37 +208,73 @@ public final class PushRows {
      * @param versions each changed space's new version
      */
     public void write(List<EntryWrite> entries, List<ClientWrite> clients, Map<String, Long> versions) {
+        int n = entries.size();
+        String[] entrySpaces = new String[n];
+        String[] keys = new String[n];
+        String[] values = new String[n];
+        Long[] entryVersions = new Long[n];
+        for (int i = 0; i < n; i++) {
+            EntryWrite entry = entries.get(i);
+            entrySpaces[i] = entry.spaceID();
+            keys[i] = entry.key();
+            values[i] = entry.value();
+            entryVersions[i] = entry.version();
+        }
         List<ClientWrite> created = new ArrayList<>();
         List<ClientWrite> advanced = new ArrayList<>();
         clients.forEach(client -> (client.created() ? created : advanced).add(client));
+        String[] spaceIDs = versions.keySet().toArray(String[]::new);
+        Long[] spaceVersions = new Long[spaceIDs.length];
+        for (int i = 0; i < spaceIDs.length; i++) {
+            spaceVersions[i] = versions.get(spaceIDs[i]);
+        }
         try (PreparedStatement write = connection.prepareStatement(WRITE)) {
-            int p = 1;
-            write.setArray(p++, texts(entries.stream().map(EntryWrite::spaceID).toList()));
-            write.setArray(p++, texts(entries.stream().map(EntryWrite::key).toList()));
-            write.setArray(p++, texts(entries.stream().map(EntryWrite::value).toList()));
-            write.setArray(p++, longs(entries.stream().map(EntryWrite::version).toList()));
-            write.setArray(p++, texts(created.stream().map(ClientWrite::id).toList()));
-            write.setArray(p++, texts(created.stream().map(ClientWrite::clientGroupID).toList()));
-            write.setArray(p++, texts(created.stream().map(ClientWrite::spaceID).toList()));
-            write.setArray(p++, longs(created.stream().map(ClientWrite::lastMutationID).toList()));
-            write.setArray(p++, longs(created.stream().map(ClientWrite::version).toList()));
-            write.setArray(p++, texts(advanced.stream().map(ClientWrite::id).toList()));
-            write.setArray(p++, longs(advanced.stream().map(ClientWrite::lastMutationID).toList()));
-            write.setArray(p++, longs(advanced.stream().map(ClientWrite::version).toList()));
-            List<Map.Entry<String, Long>> spaces = List.copyOf(versions.entrySet());
-            write.setArray(p++, texts(spaces.stream().map(Map.Entry::getKey).toList()));
-            write.setArray(p, longs(spaces.stream().map(Map.Entry::getValue).toList()));
+            write.setArray(1, connection.createArrayOf("text", entrySpaces));
+            write.setArray(2, connection.createArrayOf("text", keys));
+            write.setArray(3, connection.createArrayOf("text", values));
+            write.setArray(4, connection.createArrayOf("bigint", entryVersions));
+            setClients(write, 5, created, true);
+            setClients(write, 10, advanced, false);
+            write.setArray(13, connection.createArrayOf("text", spaceIDs));
+            write.setArray(14, connection.createArrayOf("bigint", spaceVersions));
             write.executeUpdate();
         } catch (SQLException e) {
             throw new StorageException("could not write a push", e);
         }
     }
 
+    /**
+     * Sets the clients' columns from the parameter on: id, then (when created) group and space, then last mutation
+     * id and version.
+     */
+    private void setClients(PreparedStatement write, int from, List<ClientWrite> clients, boolean created)
+            throws SQLException {
+        int n = clients.size();
+        String[] ids = new String[n];
+        String[] groups = new String[n];
+        String[] spaces = new String[n];
+        Long[] lastMutationIDs = new Long[n];
+        Long[] versions = new Long[n];
+        for (int i = 0; i < n; i++) {
+            ClientWrite client = clients.get(i);
+            ids[i] = client.id();
+            groups[i] = client.clientGroupID();
+            spaces[i] = client.spaceID();
+            lastMutationIDs[i] = client.lastMutationID();
+            versions[i] = client.version();
+        }
+        int p = from;
+        write.setArray(p++, connection.createArrayOf("text", ids));
+        if (created) {
+            write.setArray(p++, connection.createArrayOf("text", groups));
+            write.setArray(p++, connection.createArrayOf("text", spaces));
+        }
+        write.setArray(p++, connection.createArrayOf("bigint", lastMutationIDs));
+        write.setArray(p, connection.createArrayOf("bigint", versions));
+    }
+
     private Array texts(Collection<String> values) throws SQLException {
         return connection.createArrayOf("text", values.toArray());
     }
 
-    private Array longs(Collection<Long> values) throws SQLException {
-        return connection.createArrayOf("bigint", values.toArray());
-    }
 }

@@ -64,7 +64,7 @@ public class PushService {
         this.config = config;
         this.metrics = metrics;
         this.lanes = Math.max(1, config.groupCommit().lanes()
-                .orElse(2 * Runtime.getRuntime().availableProcessors()));
+                .orElse(Runtime.getRuntime().availableProcessors() / 2));
         this.commits = new GroupCommit<>(this::commit,
                 failure -> failure instanceof InvalidRequestException || Faults.isUnavailable(failure),
                 push -> push.request().mutations().size(), Math.max(1, config.groupCommit().maxPushes()),

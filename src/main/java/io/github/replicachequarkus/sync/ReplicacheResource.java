@@ -1,7 +1,5 @@
 package io.github.replicachequarkus.sync;
 
-import java.util.Map;
-
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -49,6 +47,9 @@ public class ReplicacheResource {
     public record SpaceExists(boolean spaceExists) {
     }
 
+    /** A processed push's reply, as JSON text: written as it is, without a serializer and its output stream. */
+    private static final String PUSHED = "{}";
+
     /**
      * {@code {}} once the push is processed (a push confirms nothing: the next pull does), or a protocol error. The body
      * is read as it arrives and parsed on the event loop (a worker thread reading it would wait for each chunk, which
@@ -60,7 +61,7 @@ public class ReplicacheResource {
         return Uni.createFrom().item(() -> {
             Caller caller = access.require(auth, SpaceId.require(spaceID), Access.WRITE);
             ProtocolError error = pushes.push(spaceID, request, caller);
-            return error == null ? Map.of() : error;
+            return error == null ? PUSHED : error;
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 

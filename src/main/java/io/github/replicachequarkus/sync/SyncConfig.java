@@ -64,7 +64,8 @@ public interface SyncConfig {
 
         /**
          * Lanes the spaces are spread over, each committing one transaction at a time: the most push transactions this
-         * machine runs at once. Unset: twice the processors.
+         * machine runs at once. Unset: one per two processors (at least one). More lanes run smaller batches, and each
+         * batch costs about as much as a push again; more lanes keep a slow mutator from holding up as many spaces.
          */
         OptionalInt lanes();
     }
