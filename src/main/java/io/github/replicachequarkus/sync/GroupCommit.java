@@ -5,19 +5,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 
 /**
- * Group commit: the work submitted for one key (a space) while that key's previous batch runs waits, and then runs
- * together with the other waiting work in one batch, so a hot space pays for one transaction per batch rather than
- * one per push, and its pushes no longer queue one by one on the space's row lock.
+ * Group commit: the work submitted for one key (a lane of spaces) while that key's previous batch runs waits, and
+ * then runs together with the other waiting work in one batch, so a hot space pays for one transaction per batch
+ * rather than one per push, and its pushes no longer queue one by one on the space's row lock.
  * <p>
- * The thread that finds a key idle runs the batch itself (the leader). The others park until their result is ready,
- * or until the leader, done with its own batch, hands them the lead for the next one; so no thread works for others
- * longer than one batch. Items run in the order they arrived.
+ * A key with work runs one drain task on the executor, which runs batch after batch until the key's queue is empty
+ * and hands each batch's results over to the executor, so that the next batch starts at once. Submitters do not
+ * wait on a thread of their own: they get a future. Items run in the order they arrived.
  * <p>
  * Each item keeps its own result: the batch returns one per item (a value or the exception for that item alone). When
  * the batch as a whole fails, its items get that failure if it is {@code shared} (the database is down, the space is
@@ -45,15 +48,17 @@ final class GroupCommit<T, R> {
             return new Result<>(null, failure);
         }
 
-        R get() {
+        void complete(CompletableFuture<R> future) {
             if (failure != null) {
-                throw failure;
+                future.completeExceptionally(failure);
+            } else {
+                future.complete(value);
             }
-            return value;
         }
     }
 
     private final ConcurrentMap<String, Lane<T, R>> lanes = new ConcurrentHashMap<>();
+    private final Executor executor;
     private final Batch<T, R> batch;
     private final Predicate<RuntimeException> shared;
     private final ToIntFunction<T> weight;
@@ -61,12 +66,14 @@ final class GroupCommit<T, R> {
     private final int maxWeight;
 
     /**
+     * @param executor runs each key's drain (which blocks while its batch runs) and hands out results
      * @param shared whether a whole batch's failure is every item's (not worth running the items one by one)
      * @param weight an item's size (its mutations); a batch holds at most {@code maxWeight}, or one item
      * @param maxItems the most items in one batch
      */
-    GroupCommit(Batch<T, R> batch, Predicate<RuntimeException> shared, ToIntFunction<T> weight, int maxItems,
-            int maxWeight) {
+    GroupCommit(Executor executor, Batch<T, R> batch, Predicate<RuntimeException> shared, ToIntFunction<T> weight,
+            int maxItems, int maxWeight) {
+        this.executor = executor;
         this.batch = batch;
         this.shared = shared;
         this.weight = weight;
@@ -74,11 +81,11 @@ final class GroupCommit<T, R> {
         this.maxWeight = maxWeight;
     }
 
-    /** Runs the item in the next batch of its key, and returns its result (or throws its failure). */
-    R submit(String key, T item) {
+    /** Queues the item for the next batch of its key: its result, or its failure, comes in the future. */
+    CompletableFuture<R> submitAsync(String key, T item) {
         Ticket<T, R> ticket = new Ticket<>(item);
         Lane<T, R> lane;
-        boolean leads;
+        boolean start;
         while (true) {
             lane = lanes.computeIfAbsent(key, k -> new Lane<>());
             synchronized (lane) {
@@ -86,15 +93,29 @@ final class GroupCommit<T, R> {
                     continue; // it went idle and left the map just now: take the next one
                 }
                 lane.queue.add(ticket);
-                leads = !lane.running;
+                start = !lane.running;
                 lane.running = true;
             }
             break;
         }
-        if (leads || ticket.turn.join() == Turn.LEAD) {
-            drive(key, lane);
+        if (start) {
+            Lane<T, R> started = lane;
+            try {
+                executor.execute(() -> drain(key, started));
+            } catch (RejectedExecutionException e) { // shutting down: nothing will run what is queued
+                retire(key, lane).forEach(queued -> queued.result.completeExceptionally(e));
+            }
         }
-        return ticket.result.get();
+        return ticket.result;
+    }
+
+    /** Runs the item in the next batch of its key, and returns its result (or throws its failure). */
+    R submit(String key, T item) {
+        try {
+            return submitAsync(key, item).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException failure ? failure : e;
+        }
     }
 
     /** Keys with work queued or running. */
@@ -113,45 +134,66 @@ final class GroupCommit<T, R> {
         }
     }
 
-    /** Runs one batch from the head of the lane (which holds the caller's own item), then hands on the lead. */
-    private void drive(String key, Lane<T, R> lane) {
-        List<Ticket<T, R>> tickets = new ArrayList<>();
-        synchronized (lane) {
-            int total = 0;
-            while (!lane.queue.isEmpty() && tickets.size() < maxItems) {
-                int next = weight.applyAsInt(lane.queue.peek().item);
-                if (!tickets.isEmpty() && total + next > maxWeight) {
-                    break;
-                }
-                total += next;
-                tickets.add(lane.queue.poll());
-            }
-        }
-        try {
-            List<Result<R>> results = runAll(tickets.stream().map(ticket -> ticket.item).toList());
-            for (int i = 0; i < tickets.size(); i++) {
-                tickets.get(i).result = results.get(i);
-            }
-        } catch (Throwable e) {
-            RuntimeException failure = e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
-            tickets.forEach(ticket -> ticket.result = Result.failed(failure));
-            if (e instanceof Error error) {
-                throw error; // after the finally below has answered everyone and handed on the lead
-            }
-        } finally {
-            Ticket<T, R> next;
+    /** Runs the key's batches, one after the other, until its queue is empty. */
+    private void drain(String key, Lane<T, R> lane) {
+        while (true) {
+            List<Ticket<T, R>> tickets = new ArrayList<>();
             synchronized (lane) {
-                next = lane.queue.peek();
-                if (next == null) {
+                int total = 0;
+                while (!lane.queue.isEmpty() && tickets.size() < maxItems) {
+                    int next = weight.applyAsInt(lane.queue.peek().item);
+                    if (!tickets.isEmpty() && total + next > maxWeight) {
+                        break;
+                    }
+                    total += next;
+                    tickets.add(lane.queue.poll());
+                }
+                if (tickets.isEmpty()) {
                     lane.running = false;
                     lane.retired = true;
                     lanes.remove(key, lane);
+                    return;
                 }
             }
-            tickets.forEach(ticket -> ticket.turn.complete(Turn.DONE));
-            if (next != null) {
-                next.turn.complete(Turn.LEAD);
+            List<Result<R>> results;
+            try {
+                results = runAll(tickets.stream().map(ticket -> ticket.item).toList());
+            } catch (Throwable e) {
+                RuntimeException failure = e instanceof RuntimeException runtime ? runtime : new IllegalStateException(e);
+                tickets.forEach(ticket -> ticket.result.completeExceptionally(failure));
+                if (e instanceof Error error) {
+                    retire(key, lane).forEach(queued -> queued.result.completeExceptionally(failure));
+                    throw error;
+                }
+                continue;
             }
+            answer(tickets, results);
+        }
+    }
+
+    /** Completes the batch's futures on another thread: what waits on them must not delay the next batch. */
+    private void answer(List<Ticket<T, R>> tickets, List<Result<R>> results) {
+        Runnable complete = () -> {
+            for (int i = 0; i < tickets.size(); i++) {
+                results.get(i).complete(tickets.get(i).result);
+            }
+        };
+        try {
+            executor.execute(complete);
+        } catch (RejectedExecutionException e) {
+            complete.run();
+        }
+    }
+
+    /** Takes the key out of service after a failure that stops its drain; returns what was still queued. */
+    private List<Ticket<T, R>> retire(String key, Lane<T, R> lane) {
+        synchronized (lane) {
+            List<Ticket<T, R>> queued = new ArrayList<>(lane.queue);
+            lane.queue.clear();
+            lane.running = false;
+            lane.retired = true;
+            lanes.remove(key, lane);
+            return queued;
         }
     }
 
@@ -179,18 +221,9 @@ final class GroupCommit<T, R> {
         }
     }
 
-    private enum Turn {
-        /** The item's result is ready. */
-        DONE,
-        /** The item is at the head of its lane and its thread runs the next batch. */
-        LEAD
-    }
-
     private static final class Ticket<T, R> {
         final T item;
-        final CompletableFuture<Turn> turn = new CompletableFuture<>();
-        /** Written by the thread that ran the batch before it completes {@link #turn}, which publishes it. */
-        Result<R> result;
+        final CompletableFuture<R> result = new CompletableFuture<>();
 
         Ticket(T item) {
             this.item = item;

@@ -14,6 +14,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,6 +35,7 @@ import io.github.replicachequarkus.mutator.WriteTransaction;
 import io.github.replicachequarkus.store.PushRows;
 import io.github.replicachequarkus.store.StorageException;
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * Applies pushes, committed together (see {@link GroupCommit}): spaces are spread over a few lanes by their id, and
@@ -65,18 +69,38 @@ public class PushService {
         this.metrics = metrics;
         this.lanes = Math.max(1, config.groupCommit().lanes()
                 .orElse(Runtime.getRuntime().availableProcessors() / 2));
-        this.commits = new GroupCommit<>(this::commit,
+        // Mutiny's default pool is Quarkus's worker pool, looked up when used (it is set up at start).
+        this.commits = new GroupCommit<>(task -> Infrastructure.getDefaultWorkerPool().execute(task), this::commit,
                 failure -> failure instanceof InvalidRequestException || Faults.isUnavailable(failure),
                 push -> push.request().mutations().size(), Math.max(1, config.groupCommit().maxPushes()),
                 config.groupCommit().maxMutations());
     }
 
     /**
+     * Processes the push and waits for it.
+     *
      * @param caller who pushes (their right to write the space already checked); mutators see their user id
      * @return {@code null} when the push was processed, or the protocol error to answer with
      * @throws InvalidRequestException when the request is malformed or a client belongs to another group or space
      */
     public ProtocolError push(String spaceID, PushRequest request, Caller caller) {
+        try {
+            return pushAsync(spaceID, request, caller).toCompletableFuture().join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException failure ? failure : e;
+        }
+    }
+
+    /**
+     * Checks the push and queues it for its lane's next transaction, without waiting for it.
+     *
+     * @param caller who pushes (their right to write the space already checked); mutators see their user id
+     * @return {@code null} when the push was processed, or the protocol error to answer with; it fails with an
+     *         {@link InvalidRequestException} when a client belongs to another group or space, or with what the
+     *         database threw
+     * @throws InvalidRequestException when the request is malformed
+     */
+    public CompletionStage<ProtocolError> pushAsync(String spaceID, PushRequest request, Caller caller) {
         SpaceId.require(spaceID);
         if (request == null) {
             throw new InvalidRequestException("InvalidRequest", "the body must be a PushRequest JSON object");
@@ -85,28 +109,32 @@ public class PushService {
             throw new InvalidRequestException("InvalidRequest", "pushVersion is required");
         }
         if (request.pushVersion() != 1) {
-            return refused(ProtocolError.versionNotSupported("push"));
+            return CompletableFuture.completedFuture(refused(ProtocolError.versionNotSupported("push")));
         }
         request.validate(config.maxMutationsPerPush());
         if (!config.acceptsSchema(request.schemaVersion())) {
-            return refused(ProtocolError.versionNotSupported("schema"));
+            return CompletableFuture.completedFuture(refused(ProtocolError.versionNotSupported("schema")));
         }
         if (request.mutations().isEmpty()) {
-            return null;
+            return CompletableFuture.completedFuture(null);
         }
-        PushLoop.Outcome outcome;
-        try {
-            outcome = commits.submit(lane(spaceID), prepare(spaceID, request, caller.userID()));
-        } catch (ClientGroupCollected e) {
-            return refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
-        }
-        metrics.pushed(outcome);
-        if (outcome.changed()) {
-            Log.debugf("Push to space %s from group %s: %d applied, %d failed, %d replayed, %d deferred", spaceID,
-                    request.clientGroupID(), outcome.applied().size(), outcome.failures().size(), outcome.skipped(),
-                    outcome.deferred());
-        }
-        return null;
+        return commits.submitAsync(lane(spaceID), prepare(spaceID, request, caller.userID()))
+                .handle((outcome, failure) -> {
+                    if (failure instanceof ClientGroupCollected) {
+                        return refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
+                    }
+                    if (failure != null) {
+                        throw failure instanceof CompletionException completion ? completion
+                                : new CompletionException(failure);
+                    }
+                    metrics.pushed(outcome);
+                    if (outcome.changed()) {
+                        Log.debugf("Push to space %s from group %s: %d applied, %d failed, %d replayed, %d deferred",
+                                spaceID, request.clientGroupID(), outcome.applied().size(), outcome.failures().size(),
+                                outcome.skipped(), outcome.deferred());
+                    }
+                    return null;
+                });
     }
 
     /** Pushes waiting for the next transaction of the space's lane. */

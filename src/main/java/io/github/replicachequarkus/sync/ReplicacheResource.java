@@ -53,16 +53,18 @@ public class ReplicacheResource {
     /**
      * {@code {}} once the push is processed (a push confirms nothing: the next pull does), or a protocol error. The body
      * is read as it arrives and parsed on the event loop (a worker thread reading it would wait for each chunk, which
-     * cost a fifth of a push's time); the push itself waits for its batch's transaction, on a worker thread.
+     * cost a fifth of a push's time); a worker thread checks the caller (an authorizer may block) and queues the push
+     * for its batch's transaction, and the reply goes out when that commits.
      */
     @POST
     @Path("push")
     public Uni<Object> push(@RestQuery String spaceID, @RestHeader("Authorization") String auth, PushRequest request) {
         return Uni.createFrom().item(() -> {
             Caller caller = access.require(auth, SpaceId.require(spaceID), Access.WRITE);
-            ProtocolError error = pushes.push(spaceID, request, caller);
-            return error == null ? PUSHED : error;
-        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+            return pushes.pushAsync(spaceID, request, caller);
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .onItem().transformToUni(processed -> Uni.createFrom().completionStage(processed))
+                .map(error -> error == null ? PUSHED : error);
     }
 
     @POST

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,9 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(10)
 class GroupCommitTest {
+
+    /** Runs the drains and hands out results, as Quarkus's worker pool does. */
+    private static final Executor WORKERS = Executors.newVirtualThreadPerTaskExecutor();
 
     /** Records every batch it runs; the first batch of a key can be held until released. */
     private static final class Recorder implements GroupCommit.Batch<String, String> {
@@ -49,7 +53,7 @@ class GroupCommitTest {
     }
 
     private final Recorder recorder = new Recorder();
-    private final GroupCommit<String, String> commits = new GroupCommit<>(recorder,
+    private final GroupCommit<String, String> commits = new GroupCommit<>(WORKERS, recorder,
             failure -> failure.getMessage().equals("database down"), String::length, 4, 100);
 
     @Test
