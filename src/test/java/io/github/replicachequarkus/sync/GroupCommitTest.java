@@ -111,6 +111,23 @@ class GroupCommitTest {
     }
 
     @Test
+    void whatWaitsOnABatchsResultDoesNotHoldUpTheNextBatch() {
+        CountDownLatch consumerBlocked = new CountDownLatch(1);
+        CountDownLatch releaseConsumer = new CountDownLatch(1);
+        // The recorder holds the first batch, so the callback is attached before the result exists.
+        CompletableFuture<String> first = commits.submitAsync("s", "first").thenApply(result -> {
+            consumerBlocked.countDown();
+            await(releaseConsumer); // a slow reply to the first push
+            return result;
+        });
+        recorder.releaseFirst.countDown();
+        await(consumerBlocked);
+        assertEquals("SECOND", commits.submit("s", "second"), "the next batch ran while the first's reply was stuck");
+        releaseConsumer.countDown();
+        assertEquals("FIRST", first.join());
+    }
+
+    @Test
     void eachItemKeepsItsOwnFailure() {
         recorder.releaseFirst.countDown();
         assertEquals("OK", commits.submit("s", "ok"));
