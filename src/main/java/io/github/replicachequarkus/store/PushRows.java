@@ -22,8 +22,9 @@ import java.util.Set;
  * clients and entries it needs in one round trip, and writes everything it changed (entries, clients, space
  * versions) in one statement.
  * <p>
- * Every writer of a space's entries and clients holds the space's row lock (see {@link #lockSpaces}), so what a
- * transaction read of them stays true until it commits.
+ * Every push holds its spaces' row locks (see {@link #begin}), so no other push changes what it read before it commits.
+ * The collector does not take them, and need not: a purged tombstone is written again by the upsert, and a push of a
+ * group it collected is refused before it runs (the push's upsert of the group meets the collector's mark).
  */
 public final class PushRows {
 
