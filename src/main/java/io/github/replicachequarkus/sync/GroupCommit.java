@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
@@ -111,8 +112,13 @@ final class GroupCommit<T, R> {
 
     /** Runs the item in the next batch of its key, and returns its result (or throws its failure). */
     R submit(String key, T item) {
+        return join(submitAsync(key, item));
+    }
+
+    /** Waits for the result, and throws the failure itself (not wrapped) when there is one. */
+    static <V> V join(CompletionStage<V> result) {
         try {
-            return submitAsync(key, item).join();
+            return result.toCompletableFuture().join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException failure ? failure : e;
         }

@@ -84,11 +84,7 @@ public class PushService {
      * @throws InvalidRequestException when the request is malformed or a client belongs to another group or space
      */
     public ProtocolError push(String spaceID, PushRequest request, Caller caller) {
-        try {
-            return pushAsync(spaceID, request, caller).toCompletableFuture().join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException failure ? failure : e;
-        }
+        return GroupCommit.join(pushAsync(spaceID, request, caller));
     }
 
     /**
@@ -247,10 +243,8 @@ public class PushService {
             spaces.put(spaceID, writes);
         });
 
-        Map<String, PushRows.Client> clients = new HashMap<>(snapshot.clients());
-        Map<String, Long> lastMutationIDs = new HashMap<>();
-        clients.forEach((id, client) -> lastMutationIDs.put(id, client.lastMutationID()));
-        Set<String> created = new HashSet<>();
+        Map<String, PushRows.Client> stored = snapshot.clients();
+        Map<String, PushRows.Client> clients = new HashMap<>(stored); // and those the batch creates, as it goes
         Map<String, PushRows.ClientWrite> clientWrites = new LinkedHashMap<>();
 
         List<GroupCommit.Result<PushLoop.Outcome>> results = new ArrayList<>(pushes.size());
@@ -274,16 +268,12 @@ public class PushService {
             }
             long version = writes.version();
             writes.beginPush(push.userID());
-            PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs,
+            PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs(request, clients),
                     mutation -> run(writes, mutation, push.parsed().get(mutation)));
             outcome.lastMutationIDs().forEach((id, lastMutationID) -> {
-                if (!clients.containsKey(id)) {
-                    created.add(id);
-                }
                 clients.put(id, new PushRows.Client(id, request.clientGroupID(), spaceID, lastMutationID));
                 clientWrites.put(id, new PushRows.ClientWrite(id, request.clientGroupID(), spaceID, lastMutationID,
-                        version, created.contains(id)));
-                lastMutationIDs.put(id, lastMutationID);
+                        version, !stored.containsKey(id)));
             });
             for (PushLoop.Failure failure : outcome.failures()) {
                 Mutation mutation = failure.mutation();
@@ -313,6 +303,18 @@ public class PushService {
         Set<String> ids = new LinkedHashSet<>();
         pushes.forEach(push -> push.request().mutations().forEach(mutation -> ids.add(mutation.clientID())));
         return ids;
+    }
+
+    /** The last mutation id of each of the push's clients that exists (as of the batch's earlier pushes). */
+    private static Map<String, Long> lastMutationIDs(PushRequest request, Map<String, PushRows.Client> clients) {
+        Map<String, Long> last = new HashMap<>();
+        for (Mutation mutation : request.mutations()) {
+            PushRows.Client client = clients.get(mutation.clientID());
+            if (client != null) {
+                last.put(client.id(), client.lastMutationID());
+            }
+        }
+        return last;
     }
 
     /** A client of the push that belongs to another group or space rejects the whole push, before it runs. */
