@@ -37,6 +37,28 @@ public class ClientGroups {
     /** {@link #ACTIVE}, with a row back unless the group was collected. */
     private static final String PULLED = ACTIVE + " RETURNING 1";
 
+    /**
+     * A reader's pull: the group's row is touched if it exists and never created; a row back unless the group was
+     * collected. Parameters: space, id, cookie.
+     */
+    private static final String READ = """
+            WITH p (space_id, id, cookie) AS (VALUES (?, ?, ?::bigint)
+            ), found AS (
+                SELECT g.deleted_at FROM client_group g JOIN p ON g.space_id = p.space_id AND g.id = p.id
+            ), touched AS (
+                UPDATE client_group g SET last_active_at = now(), cookie = p.cookie FROM p
+                WHERE g.space_id = p.space_id AND g.id = p.id AND g.deleted_at IS NULL
+            )
+            SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM found WHERE deleted_at IS NOT NULL)""";
+
+    /**
+     * The groups with sockets are active and hold at least the cookie. Only groups that have a row (their writers'
+     * pulls made it) are touched: a reader's socket, or one of a space that does not exist, creates nothing.
+     */
+    private static final String CONNECTED = """
+            UPDATE client_group SET last_active_at = now(), cookie = ?
+            WHERE space_id = ? AND id = ? AND deleted_at IS NULL""";
+
     private static final String PUSHED = """
             INSERT INTO client_group (space_id, id) VALUES (?, ?)
             ON CONFLICT (space_id, id) DO UPDATE SET last_active_at = now()
@@ -74,16 +96,17 @@ public class ClientGroups {
 
     /**
      * The group pulled (or said hello) and holds, from now on, a cookie of at least {@code cookie}: tombstones up to
-     * the lowest such cookie of a space's live groups may be purged.
+     * the lowest such cookie of a space's live groups may be purged. {@code mayWrite}: the caller may write the space;
+     * a reader's pull records a group that exists and creates none.
      *
      * @return false when the group was collected
      */
-    public boolean pulled(String spaceID, String clientGroupID, long cookie) {
+    public boolean pulled(String spaceID, String clientGroupID, long cookie, boolean mayWrite) {
         Group group = new Group(spaceID, clientGroupID);
         if (recentlyRecorded(group)) {
             return true;
         }
-        return record(group, PULLED, cookie);
+        return mayWrite ? record(group, PULLED, cookie) : record(group, READ, cookie);
     }
 
     /**
@@ -92,14 +115,14 @@ public class ClientGroups {
      */
     public void connected(Collection<Map.Entry<Group, Long>> groups) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement upsert = connection.prepareStatement(ACTIVE)) {
+                PreparedStatement update = connection.prepareStatement(CONNECTED)) {
             for (Map.Entry<Group, Long> group : groups) {
-                upsert.setString(1, group.getKey().spaceID());
-                upsert.setString(2, group.getKey().clientGroupID());
-                upsert.setLong(3, group.getValue());
-                upsert.addBatch();
+                update.setLong(1, group.getValue());
+                update.setString(2, group.getKey().spaceID());
+                update.setString(3, group.getKey().clientGroupID());
+                update.addBatch();
             }
-            upsert.executeBatch();
+            update.executeBatch();
         } catch (SQLException e) {
             throw new StorageException("could not record connected client groups", e);
         }

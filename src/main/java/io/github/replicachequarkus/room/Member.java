@@ -3,6 +3,7 @@ package io.github.replicachequarkus.room;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,9 +19,11 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.Vertx;
 
 /**
- * One socket of a room, and what it was last sent: the cookie that is its base for the next poke. Pokes go out one at a
- * time: while one is being written, newer changes wait and then go out together, so a slow socket gets one larger
- * poke rather than a queue of stale ones. Every change of state happens under this object's monitor.
+ * One socket of a room, and what it was last sent: the cookie that is its base for the next poke, and the version of
+ * the state that brought it. Pokes go out one at a time: while one is being written, newer changes wait and then go
+ * out together, so a slow socket gets one larger poke rather than a queue of stale ones. The cookies a socket is sent
+ * never go down: no poke goes out while a hello or pull is being answered, and each poke's cookie is above the last.
+ * Every change of state happens under this object's monitor.
  */
 final class Member {
 
@@ -32,9 +35,16 @@ final class Member {
     private String clientGroupID;
     /** The cookie last sent (poke or pull reply); -1 before the reply to the first hello. */
     private long cookie = -1;
+    /**
+     * The space version whose state the socket was last sent: its cookie, except after a reply to a cookie ahead of the
+     * space that could not move it (then the cookie is greater, and stays ahead until the version passes it).
+     */
+    private long version = -1;
     /** The newest version this socket was checked against: nothing up to it is left to send. */
     private long seen = -1;
     private boolean writing;
+    /** A hello or pull is being answered: pokes wait until its reply is sent. */
+    private boolean replying;
     private volatile boolean closing;
     /** Who the socket's hello authenticated; null before. */
     private Caller caller;
@@ -59,6 +69,11 @@ final class Member {
     /** The cookie last sent to this socket; -1 before the reply to its first hello. */
     synchronized long cookie() {
         return cookie;
+    }
+
+    /** The space version whose state this socket was last sent; -1 before the reply to its first hello. */
+    synchronized long version() {
+        return version;
     }
 
     synchronized String clientID() {
@@ -125,19 +140,40 @@ final class Member {
         this.clientGroupID = clientGroupID;
     }
 
-    /** Whether a broadcast pass should look at this socket, and from which cookie: -1 for no. */
-    synchronized long dueFrom(long version) {
-        return cookie >= 0 && !writing && seen < version ? cookie : -1;
+    /** Whether a broadcast pass should look at this socket, and from which version: -1 for no. */
+    synchronized long dueFrom(long target) {
+        return version >= 0 && !writing && !replying && seen < target ? version : -1;
+    }
+
+    /** A hello or pull is about to be answered: no poke goes out until {@link #endReply()}. */
+    synchronized void startReply() {
+        replying = true;
+    }
+
+    /** The hello or pull was answered (or failed): pokes may go out again, and any change meanwhile does. */
+    void endReply() {
+        synchronized (this) {
+            if (!replying) {
+                return;
+            }
+            replying = false;
+        }
+        room.requestPass();
     }
 
     /**
-     * Sends the reply to a hello or a pull (built by {@code frame} from the response); from then on its cookie is this
-     * socket's base.
+     * Sends the reply to a hello or a pull, built by {@code frame} from the response; from then on its cookie is this
+     * socket's base. {@code version} is the space version whose state the response brings the client to. A reply never
+     * takes the socket's cookie below one it was sent: when the client declared an older base than that, the reply
+     * carries the changes from that base with the cookie the socket already had.
      */
-    synchronized void reply(PullResponse response, Object frame) {
-        cookie = response.cookie();
-        seen = Math.max(seen, response.cookie());
-        send(frame, false);
+    synchronized void reply(PullResponse response, long version, Function<PullResponse, Object> frame) {
+        PullResponse sent = response.cookie() >= cookie ? response
+                : new PullResponse(cookie, response.lastMutationIDChanges(), response.patch());
+        cookie = sent.cookie();
+        this.version = version;
+        seen = Math.max(seen, version);
+        send(frame.apply(sent), false);
     }
 
     /**
@@ -145,19 +181,25 @@ final class Member {
      * cookie (and per client group, for groups whose clients changed) and shared through {@code pokes}.
      */
     synchronized void offer(ChangeSet changes, Map<String, String> pokes) {
-        if (cookie < changes.fromVersion() || writing || changes.version() <= seen) {
-            return; // a hello or pull reply moved it meanwhile, or a poke is still being written
+        if (version < changes.fromVersion() || writing || replying || changes.version() <= seen) {
+            return; // a hello or pull reply moved it meanwhile, is being answered, or a poke is still being written
         }
         seen = changes.version();
-        // Sockets with the same cookie share a poke, unless their group's own clients changed.
-        String shared = changes.changesClientsOf(cookie, clientGroupID) ? cookie + " " + clientGroupID : Long.toString(cookie);
+        // The poke's cookie is the new version, or one above the last cookie while that is still ahead of the space.
+        long next = Math.max(changes.version(), cookie + 1);
+        // Sockets with the same base share a poke, unless their group's own clients changed.
+        String base = version == cookie ? Long.toString(version) : version + "/" + cookie;
+        String shared = changes.changesClientsOf(version, clientGroupID) ? base + " " + clientGroupID : base;
         String poke = pokes.computeIfAbsent(shared, key -> {
-            PullResponse response = changes.since(cookie, clientGroupID);
-            boolean empty = response.patch().isEmpty() && response.lastMutationIDChanges().isEmpty();
-            return empty ? "" : json(Frames.Poke.of(LongNode.valueOf(cookie), response));
+            PullResponse since = changes.since(version, clientGroupID);
+            boolean empty = since.patch().isEmpty() && since.lastMutationIDChanges().isEmpty();
+            return empty ? ""
+                    : json(Frames.Poke.of(LongNode.valueOf(cookie),
+                            new PullResponse(next, since.lastMutationIDChanges(), since.patch())));
         });
         if (!poke.isEmpty()) {
-            cookie = changes.version();
+            cookie = next;
+            version = changes.version();
             send(poke, true);
         }
     }

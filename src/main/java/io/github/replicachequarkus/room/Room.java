@@ -90,9 +90,9 @@ final class Room {
         Map<String, Long> lowest = new HashMap<>();
         for (Member member : members) {
             String clientGroupID = member.clientGroupID();
-            long cookie = member.cookie();
-            if (clientGroupID != null && cookie >= 0) {
-                lowest.merge(clientGroupID, cookie, Math::min);
+            long version = member.version();
+            if (clientGroupID != null && version >= 0) {
+                lowest.merge(clientGroupID, version, Math::min);
             }
         }
         lowest.forEach(group);
@@ -117,7 +117,8 @@ final class Room {
         requestPass();
     }
 
-    private void requestPass() {
+    /** Runs a pass soon: a socket that was waiting may be due. */
+    void requestPass() {
         pending.set(true);
         if (running.compareAndSet(false, true)) {
             executor.execute(this::drain);
@@ -146,10 +147,10 @@ final class Room {
         List<Member> due = new ArrayList<>();
         long from = Long.MAX_VALUE;
         for (Member member : members) {
-            long cookie = member.dueFrom(target);
-            if (cookie >= 0) {
+            long version = member.dueFrom(target);
+            if (version >= 0) {
                 due.add(member);
-                from = Math.min(from, cookie);
+                from = Math.min(from, version);
             }
         }
         if (due.isEmpty()) {
@@ -159,7 +160,7 @@ final class Room {
         latest.accumulateAndGet(changes.version(), Math::max);
         Map<String, String> pokes = new HashMap<>();
         for (Member member : due) {
-            if (member.cookie() < changes.fromVersion()) {
+            if (member.version() < changes.fromVersion()) {
                 // Tombstones this socket has not seen were purged: it must say hello again and get the whole state.
                 member.close(CloseCodes.HISTORY_PURGED);
                 continue;

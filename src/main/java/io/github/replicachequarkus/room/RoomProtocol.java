@@ -1,6 +1,7 @@
 package io.github.replicachequarkus.room;
 
 import java.util.List;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -15,6 +16,7 @@ import io.github.replicachequarkus.auth.SpaceAccess;
 import io.github.replicachequarkus.sync.InvalidRequestException;
 import io.github.replicachequarkus.sync.ProtocolError;
 import io.github.replicachequarkus.sync.PullRequest;
+import io.github.replicachequarkus.sync.PullResponse;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.PushRequest;
 import io.github.replicachequarkus.sync.PushService;
@@ -79,11 +81,8 @@ class RoomProtocol {
         member.authenticate(caller, vertx);
         member.identify(clientID, clientGroupID);
         JsonNode cookie = frame.get("cookie");
-        switch (pulls.pull(spaceID, new PullRequest(1, clientGroupID, cookie, null, null))) {
-            case PullService.Pulled pulled -> member.reply(pulled.response(),
-                    Frames.Poke.of(Member.cookieNode(cookie), pulled.response()));
-            case PullService.Refused refused -> member.send(error(refused.error(), null), false);
-        }
+        answer(spaceID, member, new PullRequest(1, clientGroupID, cookie, null, null), null,
+                response -> Frames.Poke.of(Member.cookieNode(cookie), response));
     }
 
     private void push(String spaceID, Member member, JsonNode frame) {
@@ -112,10 +111,25 @@ class RoomProtocol {
         if (clientGroupID == null) {
             throw new BadFrameException("HelloFirst", "send a hello before pulling", false);
         }
-        switch (pulls.pull(spaceID, new PullRequest(1, clientGroupID, frame.get("cookie"), null, null))) {
-            case PullService.Pulled pulled -> member.reply(pulled.response(),
-                    Frames.PullReply.of(requestID, pulled.response()));
-            case PullService.Refused refused -> member.send(error(refused.error(), requestID), false);
+        answer(spaceID, member, new PullRequest(1, clientGroupID, frame.get("cookie"), null, null), requestID,
+                response -> Frames.PullReply.of(requestID, response));
+    }
+
+    /**
+     * Answers a hello or a pull frame with the frame {@code reply} builds. No poke goes to the socket from before its
+     * snapshot is read until the reply is sent: a poke sent in between would carry a newer cookie than the reply's.
+     */
+    private void answer(String spaceID, Member member, PullRequest request, String requestID,
+            Function<PullResponse, Object> reply) {
+        boolean mayWrite = member.caller().accessTo(spaceID).allows(Access.WRITE);
+        member.startReply();
+        try {
+            switch (pulls.pull(spaceID, request, mayWrite)) {
+                case PullService.Pulled pulled -> member.reply(pulled.response(), pulled.version(), reply);
+                case PullService.Refused refused -> member.send(error(refused.error(), requestID), false);
+            }
+        } finally {
+            member.endReply();
         }
     }
 

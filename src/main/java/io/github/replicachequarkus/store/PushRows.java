@@ -59,7 +59,9 @@ public final class PushRows {
 
     /**
      * A batch's changes: entries written (a null value is a tombstone), clients created, clients advanced, spaces'
-     * new versions. A plain insert of new clients fails with a unique violation when another transaction created
+     * new versions. A space's version only moves forward: the batch read it under the row's lock, so its new version is
+     * always greater, and a row it would not raise means the read was not what was locked (the batch fails rather than
+     * reuse a version). A plain insert of new clients fails with a unique violation when another transaction created
      * one of them first, and the push runs again and sees it (it may belong to another group).
      */
     private static final String WRITE = """
@@ -79,7 +81,7 @@ public final class PushRows {
             )
             UPDATE space SET version = v.version
             FROM unnest(?::text[], ?::bigint[]) AS v (id, version)
-            WHERE space.id = v.id""";
+            WHERE space.id = v.id AND space.version < v.version""";
 
     private final Connection connection;
 
@@ -238,7 +240,11 @@ public final class PushRows {
             setClients(write, 10, advanced, false);
             write.setArray(13, connection.createArrayOf("text", spaceIDs));
             write.setArray(14, connection.createArrayOf("bigint", spaceVersions));
-            write.executeUpdate();
+            int raised = write.executeUpdate();
+            if (raised != spaceIDs.length) {
+                throw new IllegalStateException("a push batch would have moved " + (spaceIDs.length - raised)
+                        + " of its " + spaceIDs.length + " space version(s) backwards or kept them: nothing is written");
+            }
         } catch (SQLException e) {
             throw new StorageException("could not write a push", e);
         }

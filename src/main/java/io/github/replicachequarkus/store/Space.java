@@ -19,10 +19,18 @@ public class Space extends PanacheEntityBase {
     @Id
     public String id;
 
+    /**
+     * Read-only here: the version only moves forward, by statements that cannot lose a race (a push batch's write under
+     * the row's lock, {@link #raiseVersion}); an entity written back at commit could set it to what it read.
+     */
+    @Column(insertable = false, updatable = false)
     public long version;
 
-    /** Tombstones up to this version were purged: a pull from an older cookie must get the whole state. */
-    @Column(name = "purged_version")
+    /**
+     * Tombstones up to this version were purged: a pull from an older cookie must get the whole state. Read-only here
+     * too: only the collector moves it, forward, in SQL.
+     */
+    @Column(name = "purged_version", insertable = false, updatable = false)
     public long purgedVersion;
 
     @Column(name = "created_at", insertable = false, updatable = false)
@@ -43,6 +51,20 @@ public class Space extends PanacheEntityBase {
                 .createNativeQuery("INSERT INTO space (id, version) VALUES (?1, 0) ON CONFLICT (id) DO NOTHING")
                 .setParameter(1, id)
                 .executeUpdate() > 0;
+    }
+
+    /**
+     * Raises the space's version to at least {@code atLeast}, never lowering it, whatever committed since it was read.
+     *
+     * @return the version after the update; -1 when the space does not exist
+     */
+    public static long raiseVersion(String id, long atLeast) {
+        List<?> version = getEntityManager()
+                .createNativeQuery("UPDATE space SET version = GREATEST(version, ?1) WHERE id = ?2 RETURNING version")
+                .setParameter(1, atLeast)
+                .setParameter(2, id)
+                .getResultList();
+        return version.isEmpty() ? -1 : ((Number) version.get(0)).longValue();
     }
 
     @Override

@@ -16,6 +16,13 @@ public sealed interface PullPlan {
     /** The largest whole number a JavaScript number holds exactly. */
     long MAX_SAFE_INTEGER = (1L << 53) - 1;
 
+    /**
+     * The highest a client's cookie may raise a space's version (2^52): a cookie from further ahead is answered without
+     * moving it, so that no caller can bring a space near {@link #MAX_SAFE_INTEGER}, where every client would have to
+     * start over. Above it, a space still has 2^52 versions to go.
+     */
+    long MAX_RAISE = 1L << 52;
+
     /** Send what changed after {@code fromVersion}. */
     record Changes(long fromVersion) implements PullPlan {
     }

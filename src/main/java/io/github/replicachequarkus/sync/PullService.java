@@ -23,8 +23,10 @@ import io.github.replicachequarkus.store.Space;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
- * Answers pulls. The data and the client rows are read in one REPEATABLE READ transaction, a snapshot: a push that
- * commits meanwhile is either wholly in the reply or wholly in the next one.
+ * Answers pulls, in two transactions: a short one decides what the pull gets (creating the space, recording the client
+ * group, raising the version for a writer's cookie from ahead: writes that must not wait on a snapshot that concurrent
+ * pushes would keep invalidating), then the data and the client rows are read in one REPEATABLE READ transaction, a
+ * snapshot: a push that commits meanwhile is either wholly in the reply or wholly in the next one.
  */
 @ApplicationScoped
 public class PullService {
@@ -48,33 +50,41 @@ public class PullService {
     public sealed interface Reply {
     }
 
-    public record Pulled(PullResponse response) implements Reply {
+    /**
+     * @param version the space version whose state the response brings the client to: its cookie, except when the
+     *        client's cookie was ahead of a space it could not move (then the cookie is greater, so that the client
+     *        takes it)
+     */
+    public record Pulled(PullResponse response, long version) implements Reply {
     }
 
     public record Refused(ProtocolError error) implements Reply {
     }
 
-    /** A pull answered in memory: what a room's hello and pull frames need. */
-    public Reply pull(String spaceID, PullRequest request) {
+    /**
+     * A pull answered in memory: what a room's hello and pull frames need.
+     *
+     * @param mayWrite whether the caller may write the space: only such a caller creates it, records its client group,
+     *        or moves its version forward to meet a cookie from ahead
+     */
+    public Reply pull(String spaceID, PullRequest request, boolean mayWrite) {
         Refused refused = check(spaceID, request);
         if (refused != null) {
             return refused;
         }
-        Reply reply = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
-            repeatableRead();
-            Decided decided = decide(spaceID, request);
-            if (decided.refused()) {
-                return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
-            }
-            List<PatchOperation> patch = new ArrayList<>();
-            patch(decided.space(), decided.from(), patch::add);
-            return new Pulled(new PullResponse(decided.space().version,
-                    lastMutationIDs(spaceID, request.clientGroupID(), decided.from()), patch));
-        });
-        if (reply instanceof Pulled pulled) {
-            metrics.pulled(pulled.response().patch().size());
+        Decided decided = decide(spaceID, request, mayWrite);
+        if (decided.refused()) {
+            return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
-        return reply;
+        Pulled pulled = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
+            Snapshot snapshot = snapshot(spaceID, decided);
+            List<PatchOperation> patch = new ArrayList<>();
+            patch(spaceID, snapshot.from(), patch::add);
+            return new Pulled(new PullResponse(snapshot.cookie(), lastMutationIDs(spaceID, request.clientGroupID(),
+                    snapshot.from()), patch), snapshot.version());
+        });
+        metrics.pulled(pulled.response().patch().size());
+        return pulled;
     }
 
     /** A pull's response body, written straight to the client. */
@@ -88,25 +98,22 @@ public class PullService {
      * state), then written to the client from one snapshot while the rows are read, so that the whole state of a large
      * space never sits in memory. The snapshot's connection is held while the client reads.
      *
+     * @param mayWrite as for {@link #pull}
      * @return a {@link Body} or the {@link ProtocolError} to answer with
      */
-    public Object pullStreamed(String spaceID, PullRequest request) {
+    public Object pullStreamed(String spaceID, PullRequest request, boolean mayWrite) {
         Refused refused = check(spaceID, request);
         if (refused != null) {
             return refused.error();
         }
-        Decided decided = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
-                () -> decide(spaceID, request));
+        Decided decided = decide(spaceID, request, mayWrite);
         if (decided.refused()) {
             return ProtocolError.CLIENT_STATE_NOT_FOUND;
         }
         return (Body) output -> QuarkusTransaction.requiringNew().run(() -> {
-            repeatableRead();
-            Space space = Space.findById(spaceID);
-            // A purge committed since the decision may have taken deletes this cookie has not seen.
-            long from = decided.from() >= space.purgedVersion ? decided.from() : -1;
+            Snapshot snapshot = snapshot(spaceID, decided);
             try {
-                metrics.pulled(write(output, space, request.clientGroupID(), from));
+                metrics.pulled(write(output, spaceID, snapshot.cookie(), request.clientGroupID(), snapshot.from()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -132,8 +139,15 @@ public class PullService {
         return null;
     }
 
-    /** What the pull gets: decided in the caller's transaction, recording the group's activity. */
-    private record Decided(Space space, PullPlan plan) {
+    /**
+     * What the pull gets, decided in the caller's transaction.
+     *
+     * @param plan what to send
+     * @param version the space's version as read (after raising it, for a cookie from ahead that may raise it)
+     * @param cookie the cookie to answer with: the version, or for a cookie from ahead that could not raise it, one
+     *        greater than that cookie
+     */
+    private record Decided(PullPlan plan, long version, long cookie) {
 
         /** The group must start afresh: the cookie cannot be served, or the group was collected. */
         boolean refused() {
@@ -147,56 +161,90 @@ public class PullService {
     }
 
     /**
-     * The space (created if allowed), the plan for the pull's cookie (the whole state when deletes it has not seen were
-     * purged), and the group recorded as active; {@link PullPlan.ClientStateNotFound} when the group was collected or the
-     * cookie cannot be served. A reset's minimum version is set on the space here.
+     * The plan for the pull's cookie (the whole state when deletes it has not seen were purged), with the group recorded
+     * as active; {@link PullPlan.ClientStateNotFound} when the group was collected or the cookie cannot be served.
+     * <p>
+     * Only a caller who may write creates the space (a reader of an unknown space gets the empty state) or its group's
+     * row. A cookie ahead of the space (a client forked from a newer snapshot, or any client after the database was
+     * restored from a backup) needs an answer with a greater cookie: a writer's pull raises the version to meet it, by
+     * an update that never lowers it, up to {@link PullPlan#MAX_RAISE}; a reader's, or one from further ahead, leaves the
+     * version alone and is answered with the cookie the client needs over the whole state of the version it has.
      */
-    private Decided decide(String spaceID, PullRequest request) {
+    private Decided decide(String spaceID, PullRequest request, boolean mayWrite) {
+        return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
+                () -> decideInTransaction(spaceID, request, mayWrite));
+    }
+
+    private Decided decideInTransaction(String spaceID, PullRequest request, boolean mayWrite) {
         Space space = Space.findById(spaceID);
         if (space == null) {
             if (!config.autoCreateSpaces()) {
                 throw new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist");
             }
-            Space.create(spaceID);
-            space = Space.findById(spaceID);
+            if (mayWrite) {
+                Space.create(spaceID);
+                space = Space.findById(spaceID);
+            }
         }
-        PullPlan plan = PullPlan.of(request.cookie(), space.version);
-        if (plan instanceof PullPlan.Changes changes && changes.fromVersion() < space.purgedVersion) {
-            plan = new PullPlan.Reset(space.version); // deletes it has not seen were purged: it gets the whole state
+        long version = space == null ? 0 : space.version;
+        PullPlan plan = PullPlan.of(request.cookie(), version);
+        if (plan instanceof PullPlan.Changes changes && space != null && changes.fromVersion() < space.purgedVersion) {
+            plan = new PullPlan.Reset(version); // deletes it has not seen were purged: it gets the whole state
         }
-        long heldFrom = switch (plan) {
-            case PullPlan.Changes changes -> changes.fromVersion();
-            case PullPlan.Reset reset -> Math.max(space.version, reset.minimumVersion());
-            case PullPlan.ClientStateNotFound ignored -> -1;
-        };
-        if (heldFrom < 0) {
-            return new Decided(space, plan);
+        if (plan instanceof PullPlan.ClientStateNotFound) {
+            return new Decided(plan, version, version);
         }
-        if (!groups.pulled(spaceID, request.clientGroupID(), heldFrom)) {
-            return new Decided(space, new PullPlan.ClientStateNotFound()); // collected after a long idle time
+        long cookie = version;
+        if (plan instanceof PullPlan.Reset reset && reset.minimumVersion() > version) {
+            if (mayWrite && reset.minimumVersion() <= PullPlan.MAX_RAISE) {
+                version = Space.raiseVersion(spaceID, reset.minimumVersion());
+            }
+            cookie = Math.max(version, reset.minimumVersion());
         }
-        if (plan instanceof PullPlan.Reset && space.version < heldFrom) {
-            space.version = heldFrom; // flushed at commit; a push racing for the row makes this attempt retry
+        // The group holds, from now on, the changes up to its cookie, or the state of the version it is sent.
+        long holds = plan instanceof PullPlan.Changes changes ? changes.fromVersion() : version;
+        if (space != null && !groups.pulled(spaceID, request.clientGroupID(), holds, mayWrite)) {
+            return new Decided(new PullPlan.ClientStateNotFound(), version, version); // collected after a long idle time
         }
-        return new Decided(space, plan);
+        return new Decided(plan, version, cookie);
     }
 
     /**
-     * Writes a PullResponseV1 from the space's snapshot: the changes after {@code from}, or {@code clear} and every live
-     * entry when {@code from} is -1. Returns the number of patch operations.
+     * What a pull sends, read at the start of its snapshot (REPEATABLE READ: every later read sees the same state).
+     *
+     * @param version the space's version in the snapshot
+     * @param from the version the patch starts after; -1 for {@code clear} and the whole state (also when a purge
+     *        committed since the decision took deletes the cookie has not seen)
+     * @param cookie the cookie to answer with: the version, or the greater cookie decided for a cookie from ahead
      */
-    private int write(OutputStream output, Space space, String clientGroupID, long from) throws IOException {
+    private record Snapshot(long version, long from, long cookie) {
+    }
+
+    private static Snapshot snapshot(String spaceID, Decided decided) {
+        repeatableRead();
+        Space space = Space.findById(spaceID);
+        long version = space == null ? 0 : space.version; // a space unknown to a reader: the empty state
+        long from = space == null || decided.from() >= space.purgedVersion ? decided.from() : -1;
+        return new Snapshot(version, from, Math.max(version, decided.cookie()));
+    }
+
+    /**
+     * Writes a PullResponseV1 with the cookie from the space's snapshot: the changes after {@code from}, or {@code clear}
+     * and every live entry when {@code from} is -1. Returns the number of patch operations.
+     */
+    private int write(OutputStream output, String spaceID, long cookie, String clientGroupID, long from)
+            throws IOException {
         int operations;
         try (JsonGenerator out = json.createGenerator(output)) {
             out.writeStartObject();
-            out.writeNumberField("cookie", space.version);
+            out.writeNumberField("cookie", cookie);
             out.writeObjectFieldStart("lastMutationIDChanges");
-            for (Map.Entry<String, Long> client : lastMutationIDs(space.id, clientGroupID, from).entrySet()) {
+            for (Map.Entry<String, Long> client : lastMutationIDs(spaceID, clientGroupID, from).entrySet()) {
                 out.writeNumberField(client.getKey(), client.getValue());
             }
             out.writeEndObject();
             out.writeArrayFieldStart("patch");
-            operations = patch(space, from, operation -> {
+            operations = patch(spaceID, from, operation -> {
                 try {
                     out.writeObject(operation);
                 } catch (IOException e) {
@@ -243,14 +291,14 @@ public class PullService {
      * Hands {@code sink} the patch from the space's snapshot: what changed after {@code from}, or {@code clear} and every
      * live entry when {@code from} is -1; read a fetch at a time. Returns the number of operations.
      */
-    private static int patch(Space space, long from, Consumer<PatchOperation> sink) {
+    private static int patch(String spaceID, long from, Consumer<PatchOperation> sink) {
         int operations = 0;
         if (from < 0) {
             sink.accept(PatchOperation.CLEAR);
             operations++;
         }
-        try (Stream<Entry.Change> changes = from < 0 ? Entry.live(space.id, STREAM_FETCH_SIZE)
-                : Entry.changedAfter(space.id, from, STREAM_FETCH_SIZE)) {
+        try (Stream<Entry.Change> changes = from < 0 ? Entry.live(spaceID, STREAM_FETCH_SIZE)
+                : Entry.changedAfter(spaceID, from, STREAM_FETCH_SIZE)) {
             for (Entry.Change change : (Iterable<Entry.Change>) changes::iterator) {
                 sink.accept(
                         change.deleted() ? PatchOperation.del(change.key()) : PatchOperation.put(change.key(), change.value()));

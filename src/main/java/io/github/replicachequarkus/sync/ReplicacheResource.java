@@ -70,8 +70,8 @@ public class ReplicacheResource {
     @POST
     @Path("pull")
     public Object pull(@RestQuery String spaceID, @RestHeader("Authorization") String auth, PullRequest request) {
-        access.require(auth, SpaceId.require(spaceID), Access.READ);
-        Object reply = pulls.pullStreamed(spaceID, request);
+        Caller caller = access.require(auth, SpaceId.require(spaceID), Access.READ);
+        Object reply = pulls.pullStreamed(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE));
         return reply instanceof PullService.Body body ? (StreamingOutput) body::writeTo : reply;
     }
 

@@ -3,6 +3,7 @@ package io.github.replicachequarkus.testing;
 import java.util.Map;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTestProfile;
 
 /**
  * The auth mode an integration test runs the packaged application in (its default is token mode, which needs a key):
@@ -22,6 +23,14 @@ public final class AuthModes {
 
         @Override
         public void stop() {
+        }
+    }
+
+    /** Token mode for {@code @QuarkusTest}s: {@code @TestProfile(AuthModes.TokenProfile.class)}. */
+    public static class TokenProfile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return new Token().start();
         }
     }
 

@@ -86,11 +86,19 @@ public final class TestSocket implements WebSocket.Listener, AutoCloseable {
 
     /** Says hello and returns the poke that answers it. */
     public JsonNode hello(String clientID, String clientGroupID, Object cookie) {
+        return hello(clientID, clientGroupID, cookie, null);
+    }
+
+    /** Says hello with a token ({@code auth}: null for none) and returns the poke that answers it. */
+    public JsonNode hello(String clientID, String clientGroupID, Object cookie, String auth) {
         Map<String, Object> hello = new java.util.HashMap<>();
         hello.put("messageType", "hello");
         hello.put("clientID", clientID);
         hello.put("clientGroupID", clientGroupID);
         hello.put("cookie", cookie);
+        if (auth != null) {
+            hello.put("auth", auth);
+        }
         send(hello);
         JsonNode poke = next();
         assertEquals("poke", poke.path("message").asText(), poke.toString());

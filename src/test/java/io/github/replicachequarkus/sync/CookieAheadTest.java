@@ -1,0 +1,196 @@
+package io.github.replicachequarkus.sync;
+
+import static io.github.replicachequarkus.testing.Protocol.client;
+import static io.github.replicachequarkus.testing.Protocol.mutation;
+import static io.github.replicachequarkus.testing.Protocol.pushBody;
+import static io.github.replicachequarkus.testing.Protocol.space;
+import static io.github.replicachequarkus.testing.Tokens.bearer;
+import static io.github.replicachequarkus.testing.Tokens.token;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.agroal.api.AgroalDataSource;
+import io.github.replicachequarkus.testing.AuthModes;
+import io.github.replicachequarkus.testing.TestSocket;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+
+/**
+ * Cookies from ahead of the space (a client forked from a newer snapshot, a database restored from a backup, or a
+ * hostile client): the answer is the whole state with a cookie greater than the client's, and the space's version
+ * moves forward only for a writer, and never near what JavaScript numbers hold.
+ */
+@QuarkusTest
+@TestProfile(AuthModes.TokenProfile.class)
+class CookieAheadTest {
+
+    private static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Test
+    void aReaderFromAheadGetsTheWholeStateWithoutMovingTheVersion() {
+        String space = space();
+        String writer = writer(space);
+        push(space, writer, "n", 3);
+        long version = pull(space, writer, null).getLong("cookie");
+        String reader = bearer(token("reader", Map.of(space, "r")));
+
+        JsonPath ahead = pull(space, reader, version + 5);
+        assertEquals(version + 6, ahead.getLong("cookie"), "a cookie greater than the reader's own");
+        assertEquals("clear", ahead.getString("patch[0].op"));
+        assertEquals(Map.of("n", 3), state(ahead));
+        assertEquals(version, pull(space, writer, null).getLong("cookie"), "the reader did not move the version");
+
+        JsonPath edge = pull(space, reader, MAX_SAFE_INTEGER - 1);
+        assertEquals(MAX_SAFE_INTEGER, edge.getLong("cookie"), "the greatest cookie a client can hold");
+        assertEquals(version, pull(space, writer, null).getLong("cookie"), "the reader did not move the version");
+        assertEquals("ClientStateNotFound", pull(space, reader, MAX_SAFE_INTEGER).getString("error"),
+                "no cookie exceeds it: the client must start over");
+
+        push(space, writer, "n", 1);
+        assertEquals(version + 1, pull(space, writer, null).getLong("cookie"), "the next push takes the next version");
+    }
+
+    @Test
+    void aWriterFromAheadRaisesTheVersionButNotPastTheCeiling() {
+        String space = space();
+        String writer = writer(space);
+        push(space, writer, "n", 1);
+        long version = pull(space, writer, null).getLong("cookie");
+
+        assertEquals(version + 11, pull(space, writer, version + 10).getLong("cookie"));
+        assertEquals(version + 11, pull(space, writer, null).getLong("cookie"), "raised to meet the writer's cookie");
+
+        long absurd = (1L << 52) + 10;
+        JsonPath far = pull(space, writer, absurd);
+        assertEquals(absurd + 1, far.getLong("cookie"), "still a greater cookie");
+        assertEquals(Map.of("n", 1), state(far));
+        assertEquals(version + 11, pull(space, writer, null).getLong("cookie"), "not raised past 2^52");
+    }
+
+    @Test
+    void aReaderCreatesNeitherASpaceNorAClientGroup() throws SQLException {
+        String unknown = space();
+        String reader = bearer(token("reader", Map.of(unknown, "r")));
+        JsonPath empty = pull(unknown, reader, null);
+        assertEquals(0, empty.getLong("cookie"));
+        assertEquals(List.of(Map.of("op", "clear")), empty.getList("patch"));
+        try (TestSocket socket = TestSocket.open(base, unknown)) {
+            JsonNode reply = socket.hello(client(), "g-" + client(), null, reader);
+            assertEquals(0, reply.path("cookie").asLong(-1));
+        }
+        assertEquals(0, count("SELECT count(*) FROM space WHERE id = ?", unknown), "no space row");
+
+        String space = space();
+        push(space, writer(space), "n", 1);
+        pull(space, bearer(token("reader", Map.of(space, "r"))), null);
+        assertEquals(1, count("SELECT count(*) FROM client_group WHERE space_id = ?", space),
+                "only the writer's group has a row");
+    }
+
+    @Test
+    void aReadersSocketFromAheadIsPokedAboveItsCookieWithWhatChanged() {
+        String space = space();
+        String writer = writer(space);
+        push(space, writer, "n", 2);
+        long version = pull(space, writer, null).getLong("cookie");
+        String reader = bearer(token("reader", Map.of(space, "r")));
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            JsonNode reply = socket.hello(client(), "g-" + client(), version + 5, reader);
+            assertEquals(version + 5, reply.path("baseCookie").asLong());
+            assertEquals(version + 6, reply.path("cookie").asLong());
+            assertEquals("clear", reply.path("patch").path(0).path("op").asText());
+
+            push(space, writer, "m", 1);
+            JsonNode poke = socket.next();
+            assertEquals("poke", poke.path("message").asText(), poke.toString());
+            assertEquals(version + 6, poke.path("baseCookie").asLong(), "from the cookie it was sent");
+            assertEquals(version + 7, poke.path("cookie").asLong(), "above it, though the space is at " + (version + 1));
+            assertEquals("[{\"op\":\"put\",\"key\":\"m\",\"value\":1}]", poke.path("patch").toString(),
+                    "only what changed since the state it was sent");
+        }
+        assertEquals(version + 1, pull(space, writer, null).getLong("cookie"));
+    }
+
+    @Test
+    void theNextPushContinuesFromARaisedVersion() {
+        String space = space();
+        String writer = writer(space);
+        push(space, writer, "n", 1);
+        long version = pull(space, writer, null).getLong("cookie");
+        pull(space, writer, version + 3);
+        push(space, writer, "n", 1);
+        assertEquals(version + 5, pull(space, writer, null).getLong("cookie"));
+        assertFalse(pull(space, writer, version + 5).getList("patch").contains(Map.of("op", "clear")),
+                "the cookie it holds is one this server issued");
+    }
+
+    private static String writer(String space) {
+        return bearer(token("writer", Map.of(space, "rw")));
+    }
+
+    private static void push(String space, String auth, String key, int times) {
+        String clientID = client();
+        for (int id = 1; id <= times; id++) {
+            given().contentType(ContentType.JSON).header("Authorization", auth).queryParam("spaceID", space)
+                    .body(pushBody("g-" + clientID, List.of(mutation(clientID, id, "increment", key))))
+                    .post("/api/replicache/push").then().statusCode(200);
+        }
+    }
+
+    private static JsonPath pull(String space, String auth, Object cookie) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("pullVersion", 1);
+        body.put("clientGroupID", "g-pull-" + client());
+        body.put("cookie", cookie);
+        body.put("profileID", "p");
+        body.put("schemaVersion", "");
+        return given().contentType(ContentType.JSON).header("Authorization", auth).queryParam("spaceID", space)
+                .body(body).post("/api/replicache/pull").then().statusCode(200).extract().jsonPath();
+    }
+
+    private static Map<String, Object> state(JsonPath pulled) {
+        Map<String, Object> state = new HashMap<>();
+        for (Map<String, Object> op : pulled.<Map<String, Object>> getList("patch")) {
+            if ("put".equals(op.get("op"))) {
+                state.put((String) op.get("key"), op.get("value"));
+            }
+        }
+        return state;
+    }
+
+    private long count(String sql, String parameter) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement(sql)) {
+            query.setString(1, parameter);
+            try (ResultSet rows = query.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+}
