@@ -7,6 +7,10 @@ final class CloseCodes {
 
     static final CloseReason BAD_HELLO = new CloseReason(4400, "bad hello");
     static final CloseReason BAD_SPACE = new CloseReason(4400, "invalid space id");
+    /** No authorised hello within {@code replicache.room.hello-timeout} of opening. */
+    static final CloseReason NO_HELLO = new CloseReason(4400, "no hello in time");
+    /** Nothing heard from the client, not even a pong, within {@code replicache.room.idle-timeout}. */
+    static final CloseReason SILENT = new CloseReason(1001, "nothing heard from the client in time");
     static final CloseReason TOKEN_EXPIRED = new CloseReason(4401, "token expired");
     static final CloseReason TOO_MANY_MESSAGES = new CloseReason(4008, "too many messages");
     static final CloseReason MESSAGE_TOO_BIG = new CloseReason(4009, "message too big");

@@ -28,9 +28,18 @@ import io.vertx.core.Vertx;
 final class Member {
 
     private final WebSocketConnection connection;
-    private final Room room;
+    private final String spaceID;
+    /** Where the socket comes from, as the machine sees it (or as a trusted proxy says). */
+    private final String address;
     private final ObjectMapper mapper;
     private final RateLimit rateLimit;
+    /** The room it joined after its first authorised hello; null before. */
+    private Room room;
+    /** The user whose socket count it joined under; null in open mode or before it joined. */
+    private String user;
+    private final long openedAt = System.nanoTime();
+    /** When the client last showed it is there: a frame or a pong, in nanoseconds. */
+    private volatile long heardAt = openedAt;
     private String clientID;
     private String clientGroupID;
     /** The cookie last sent (poke or pull reply); -1 before the reply to the first hello. */
@@ -51,15 +60,53 @@ final class Member {
     private long expiryTimer = -1;
     private Vertx timers;
 
-    Member(WebSocketConnection connection, Room room, ObjectMapper mapper, RateLimit rateLimit) {
+    Member(WebSocketConnection connection, String spaceID, String address, ObjectMapper mapper, RateLimit rateLimit) {
         this.connection = connection;
-        this.room = room;
+        this.spaceID = spaceID;
+        this.address = address;
         this.mapper = mapper;
         this.rateLimit = rateLimit;
     }
 
     WebSocketConnection connection() {
         return connection;
+    }
+
+    String spaceID() {
+        return spaceID;
+    }
+
+    String address() {
+        return address;
+    }
+
+    /** The room this socket joined; null before its first authorised hello. */
+    synchronized Room room() {
+        return room;
+    }
+
+    synchronized void joined(Room room, String user) {
+        this.room = room;
+        this.user = user;
+    }
+
+    synchronized String user() {
+        return user;
+    }
+
+    /** Nanoseconds since the socket opened. */
+    long openFor(long now) {
+        return now - openedAt;
+    }
+
+    /** The client showed it is there (a frame, or a pong). */
+    void heard() {
+        heardAt = System.nanoTime();
+    }
+
+    /** Nanoseconds since the client last showed it is there. */
+    long silentFor(long now) {
+        return now - heardAt;
     }
 
     synchronized String clientGroupID() {
@@ -113,7 +160,7 @@ final class Member {
             long delay = Math.max(1, Duration.between(Instant.now(), expiry).toMillis());
             timers = vertx;
             expiryTimer = vertx.setTimer(delay, timer -> {
-                Log.debugf("Closing socket %s of space %s: its token expired", connection.id(), room.spaceID());
+                Log.debugf("Closing socket %s of space %s: its token expired", connection.id(), spaceID);
                 close(CloseCodes.TOKEN_EXPIRED);
             });
         });
@@ -152,13 +199,17 @@ final class Member {
 
     /** The hello or pull was answered (or failed): pokes may go out again, and any change meanwhile does. */
     void endReply() {
+        Room joined;
         synchronized (this) {
             if (!replying) {
                 return;
             }
             replying = false;
+            joined = room;
         }
-        room.requestPass();
+        if (joined != null) {
+            joined.requestPass();
+        }
     }
 
     /**
@@ -211,7 +262,7 @@ final class Member {
             writing = true;
         }
         connection.sendText(text).subscribe().with(written -> written(poke), failure -> {
-            Log.debugf("Could not write to socket %s of space %s: %s", connection.id(), room.spaceID(),
+            Log.debugf("Could not write to socket %s of space %s: %s", connection.id(), spaceID,
                     failure.getMessage());
             written(poke);
         });
@@ -219,10 +270,12 @@ final class Member {
 
     private void written(boolean poke) {
         if (poke) {
+            Room joined;
             synchronized (this) {
                 writing = false;
+                joined = room;
             }
-            room.memberReady();
+            joined.memberReady(); // only a room's pass sends pokes
         }
     }
 

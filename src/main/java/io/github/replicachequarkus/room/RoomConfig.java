@@ -1,5 +1,8 @@
 package io.github.replicachequarkus.room;
 
+import java.time.Duration;
+import java.util.Optional;
+
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -8,7 +11,11 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "replicache.room")
 public interface RoomConfig {
 
-    /** Largest frame a client may send (a push over the socket); a larger one closes the socket with 4009. */
+    /**
+     * Largest frame a client may send (a push over the socket); a larger one closes the socket with 4009. Given in
+     * bytes: {@code application.properties} hands the same value to the transport
+     * ({@code quarkus.websockets-next.server.max-message-size}), which then never buffers more.
+     */
     @WithDefault("4M")
     MemorySize maxMessageSize();
 
@@ -27,4 +34,40 @@ public interface RoomConfig {
     /** Messages a socket may send in one burst above that rate. */
     @WithDefault("100")
     int messageBurst();
+
+    /**
+     * Largest frame a socket may send before its hello is authorised (the hello itself, with its token, must fit); a
+     * larger one closes the socket with 4009.
+     */
+    @WithDefault("16K")
+    MemorySize maxHelloSize();
+
+    /** A socket that has not said an authorised hello this long after opening is closed with 4400. */
+    @WithDefault("10s")
+    Duration helloTimeout();
+
+    /**
+     * A socket from which nothing came for this long (no frame, no pong to the server's pings, which go out every
+     * {@code quarkus.websockets-next.server.auto-ping-interval}) is closed with 1001: its client is gone.
+     */
+    @WithDefault("50s")
+    Duration idleTimeout();
+
+    /** Sockets one user (a token's {@code sub}) may hold on this machine; more are closed with 1013. */
+    @WithDefault("100")
+    int maxSocketsPerUser();
+
+    /**
+     * Sockets one client address may hold open on this machine, whether they said hello or not; more are closed with
+     * 1013. Many people behind one network address (an office) count as one.
+     */
+    @WithDefault("100")
+    int maxSocketsPerAddress();
+
+    /**
+     * The request header that carries the client's address when a trusted proxy sets it ({@code Fly-Client-IP} on
+     * Fly); without it, the connection's remote address. Set it only behind a proxy that always sets the header, or
+     * clients could choose their own address.
+     */
+    Optional<String> clientAddressHeader();
 }

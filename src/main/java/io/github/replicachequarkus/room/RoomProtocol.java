@@ -29,7 +29,8 @@ import io.vertx.core.Vertx;
  * {@code pull} (answered with a pull reply). A hello's and a pull's cookie are treated exactly like an HTTP pull's.
  * <p>
  * The hello authenticates the socket (its {@code auth}, or the {@code auth} query parameter) and needs read access;
- * pushes need write access: a read-only socket's push gets an error frame and nothing is applied.
+ * only then does the socket join its room (and count against the room's and the user's limits). Pushes need write
+ * access: a read-only socket's push gets an error frame and nothing is applied.
  */
 @ApplicationScoped
 class RoomProtocol {
@@ -39,8 +40,11 @@ class RoomProtocol {
     private final ObjectMapper mapper;
     private final SpaceAccess access;
     private final Vertx vertx;
+    private final Rooms rooms;
 
-    RoomProtocol(PushService pushes, PullService pulls, ObjectMapper mapper, SpaceAccess access, Vertx vertx) {
+    RoomProtocol(PushService pushes, PullService pulls, ObjectMapper mapper, SpaceAccess access, Vertx vertx,
+            Rooms rooms) {
+        this.rooms = rooms;
         this.pushes = pushes;
         this.pulls = pulls;
         this.mapper = mapper;
@@ -78,6 +82,11 @@ class RoomProtocol {
         }
         Caller caller = access.require(auth != null && auth.isTextual() ? auth.textValue() : queryAuth(member),
                 spaceID, Access.READ);
+        Caller before = member.caller();
+        if (before != null && !before.userID().equals(caller.userID())) {
+            throw new ForbiddenException("a socket's user cannot change: open a new socket");
+        }
+        rooms.join(member, caller);
         member.authenticate(caller, vertx);
         member.identify(clientID, clientGroupID);
         JsonNode cookie = frame.get("cookie");

@@ -12,10 +12,12 @@ import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnPongMessage;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.core.buffer.Buffer;
 
 /**
  * A space's room: {@code /api/replicache/websocket/{spaceID}}. Messages of one socket are handled one after the
@@ -47,9 +49,9 @@ public class RoomSocket {
         }
         Member member;
         try {
-            member = rooms.join(spaceID, connection);
+            member = rooms.admit(spaceID, connection, clientAddress(connection));
         } catch (RoomFullException e) {
-            Log.warnf("Refused a socket for space %s: %s", spaceID, e.getMessage());
+            Log.debugf("Refused a socket for space %s: %s", spaceID, e.getMessage());
             close(connection, new CloseReason(CloseCodes.TRY_AGAIN_LATER, e.getMessage()));
             return;
         }
@@ -63,8 +65,10 @@ public class RoomSocket {
         if (member == null || member.closing()) {
             return;
         }
-        if (text.length() > config.maxMessageSize().asLongValue()
-                || text.getBytes(StandardCharsets.UTF_8).length > config.maxMessageSize().asLongValue()) {
+        member.heard();
+        // Until its hello is authorised, a socket may send only small frames: it has not shown who it is.
+        long limit = member.room() == null ? config.maxHelloSize().asLongValue() : config.maxMessageSize().asLongValue();
+        if (text.length() > limit || text.getBytes(StandardCharsets.UTF_8).length > limit) {
             close(connection, CloseCodes.MESSAGE_TOO_BIG);
             return;
         }
@@ -75,12 +79,27 @@ public class RoomSocket {
         protocol.handle(connection.pathParam("spaceID"), member, text);
     }
 
+    /** The client answered a ping: it is still there. */
+    @OnPongMessage
+    public void pong(WebSocketConnection connection, Buffer data) {
+        Member member = connection.userData().get(MEMBER);
+        if (member != null) {
+            member.heard();
+        }
+    }
+
     @OnClose
     public void close(WebSocketConnection connection) {
         Member member = connection.userData().remove(MEMBER);
         if (member != null) {
-            rooms.leave(connection.pathParam("spaceID"), member);
+            rooms.leave(member);
         }
+    }
+
+    @OnError
+    public void full(RoomFullException e, WebSocketConnection connection) {
+        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"), e.getMessage());
+        close(connection, new CloseReason(CloseCodes.TRY_AGAIN_LATER, e.getMessage()));
     }
 
     @OnError
@@ -113,6 +132,12 @@ public class RoomSocket {
 
     @OnError
     public void failure(RuntimeException e, WebSocketConnection connection) {
+        if (tooBigForTheTransport(e)) {
+            Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
+                    e.getMessage());
+            close(connection, CloseCodes.MESSAGE_TOO_BIG);
+            return;
+        }
         if (connection.isClosed()) {
             Log.debugf("Socket %s of space %s closed while a frame was handled: %s", connection.id(),
                     connection.pathParam("spaceID"), e.getMessage());
@@ -126,6 +151,28 @@ public class RoomSocket {
             Log.errorf(e, "Socket %s of space %s: handling a frame failed", connection.id(), connection.pathParam("spaceID"));
             reply(connection, Frames.Error.of("InternalError", "the server failed to handle the frame"));
         }
+    }
+
+    /**
+     * Vert.x refused a message over {@code quarkus.websockets-next.server.max-message-size} (the room's own limit) as
+     * its fragments arrived, and says so only in the failure's text.
+     */
+    private static boolean tooBigForTheTransport(RuntimeException e) {
+        return e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("max message size");
+    }
+
+    /** Where the socket comes from: the trusted proxy's header when one is configured and sent, else the peer. */
+    private String clientAddress(WebSocketConnection connection) {
+        String forwarded = config.clientAddressHeader().map(connection.handshakeRequest()::header).orElse(null);
+        if (forwarded != null && !forwarded.isBlank()) {
+            return forwarded.strip();
+        }
+        String remote = String.valueOf(connection.handshakeRequest().remoteAddress());
+        int port = remote.lastIndexOf(':');
+        String host = port > 0 && remote.substring(port + 1).chars().allMatch(Character::isDigit)
+                ? remote.substring(0, port)
+                : remote;
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     private static void reply(WebSocketConnection connection, Frames.Error error) {

@@ -2,8 +2,10 @@ package io.github.replicachequarkus.room;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -13,6 +15,7 @@ import org.eclipse.microprofile.context.ManagedExecutor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.gc.ClientGroups;
 import io.github.replicachequarkus.sync.ChangesMissed;
 import io.github.replicachequarkus.sync.PullService;
@@ -20,8 +23,10 @@ import io.github.replicachequarkus.sync.SpaceChanged;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.core.Vertx;
 
 /**
  * The rooms of this machine, by space. A room exists while it has sockets. Every committed change of a space (here,
@@ -31,14 +36,23 @@ import io.quarkus.websockets.next.WebSocketConnection;
 public class Rooms {
 
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    /** Every open socket of this machine, in a room or not yet. */
+    private final Set<Member> sockets = ConcurrentHashMap.newKeySet();
+    /** Open sockets per client address, and sockets in rooms per user. */
+    private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
+    private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
+    private final AtomicBoolean sweeping = new AtomicBoolean();
+    private final Vertx vertx;
     private final PullService pulls;
     private final ManagedExecutor executor;
     private final ObjectMapper mapper;
     private final RoomConfig config;
     private final Timer pokeLatency;
 
-    Rooms(PullService pulls, ManagedExecutor executor, ObjectMapper mapper, RoomConfig config, MeterRegistry metrics) {
+    Rooms(PullService pulls, ManagedExecutor executor, ObjectMapper mapper, RoomConfig config, MeterRegistry metrics,
+            Vertx vertx) {
         this.pulls = pulls;
+        this.vertx = vertx;
         this.executor = executor;
         this.mapper = mapper;
         this.config = config;
@@ -56,34 +70,123 @@ public class Rooms {
     }
 
     /**
-     * Adds the socket to the space's room, creating the room if needed.
+     * A socket opened: it is counted against its address's limit, but takes no place in a room until its hello is
+     * authorised ({@link #join}). Until then, and whenever its client falls silent, {@link #sweep} closes it in time.
      *
-     * @throws RoomFullException when the room, or this machine, is at its limit
+     * @throws RoomFullException when its address holds as many sockets as it may
      */
-    Member join(String spaceID, WebSocketConnection connection) {
-        Member[] joined = new Member[1];
-        rooms.compute(spaceID, (id, room) -> {
-            if (room == null && rooms.size() >= config.maxRooms()) {
-                throw new RoomFullException("this machine holds as many rooms as it may; try again later");
-            }
-            if (room != null && room.size() >= config.maxSocketsPerRoom()) {
-                throw new RoomFullException("the room is full; try again later");
-            }
-            Room target = room == null ? new Room(id, pulls::changesSince, executor, pokeLatency) : room;
-            joined[0] = new Member(connection, target, mapper,
-                    new RateLimit(config.maxMessagesPerSecond(), config.messageBurst()));
-            target.add(joined[0]);
-            return target;
-        });
-        return joined[0];
+    Member admit(String spaceID, WebSocketConnection connection, String address) {
+        if (!increment(perAddress, address, config.maxSocketsPerAddress())) {
+            throw new RoomFullException("too many sockets from one address; try again later");
+        }
+        Member member = new Member(connection, spaceID, address, mapper,
+                new RateLimit(config.maxMessagesPerSecond(), config.messageBurst()));
+        sockets.add(member);
+        startSweeping();
+        return member;
     }
 
-    void leave(String spaceID, Member member) {
+    /**
+     * Puts the socket, whose hello the caller's credentials authorised, in its space's room, creating the room if
+     * needed; nothing happens when it is in already.
+     *
+     * @throws RoomFullException when the room, this machine, or the user's sockets are at their limit
+     */
+    void join(Member member, Caller caller) {
+        if (member.room() != null) {
+            return;
+        }
+        String user = caller.userID().filter(id -> !id.isEmpty()).orElse(null);
+        if (user != null && !increment(perUser, user, config.maxSocketsPerUser())) {
+            throw new RoomFullException("this user holds as many sockets as they may; try again later");
+        }
+        try {
+            rooms.compute(member.spaceID(), (id, room) -> {
+                if (room == null && rooms.size() >= config.maxRooms()) {
+                    throw new RoomFullException("this machine holds as many rooms as it may; try again later");
+                }
+                if (room != null && room.size() >= config.maxSocketsPerRoom()) {
+                    throw new RoomFullException("the room is full; try again later");
+                }
+                Room target = room == null ? new Room(id, pulls::changesSince, executor, pokeLatency) : room;
+                target.add(member);
+                member.joined(target, user);
+                return target;
+            });
+        } catch (RoomFullException e) {
+            if (user != null) {
+                decrement(perUser, user);
+            }
+            throw e;
+        }
+    }
+
+    /** The socket closed: it leaves its room (a room without sockets is gone) and its counts. */
+    void leave(Member member) {
         member.cancelExpiry();
-        rooms.computeIfPresent(spaceID, (id, room) -> {
-            room.remove(member);
-            return room.isEmpty() ? null : room;
+        if (!sockets.remove(member)) {
+            return;
+        }
+        decrement(perAddress, member.address());
+        Room room = member.room();
+        if (room != null) {
+            rooms.computeIfPresent(member.spaceID(), (id, current) -> {
+                current.remove(member);
+                return current.isEmpty() ? null : current;
+            });
+            if (member.user() != null) {
+                decrement(perUser, member.user());
+            }
+        }
+    }
+
+    /**
+     * Closes the sockets that have not said an authorised hello within {@code replicache.room.hello-timeout} of
+     * opening (with 4400), and those whose client was silent, not even answering pings, for
+     * {@code replicache.room.idle-timeout} (with 1001).
+     */
+    void sweep() {
+        long now = System.nanoTime();
+        long helloTimeout = config.helloTimeout().toNanos();
+        long idleTimeout = config.idleTimeout().toNanos();
+        for (Member member : sockets) {
+            if (member.closing()) {
+                continue;
+            }
+            if (member.room() == null && member.openFor(now) > helloTimeout) {
+                Log.debugf("Closing socket %s of space %s: no hello in time", member.connection().id(), member.spaceID());
+                member.close(CloseCodes.NO_HELLO);
+            } else if (member.silentFor(now) > idleTimeout) {
+                Log.debugf("Closing socket %s of space %s: its client is silent", member.connection().id(),
+                        member.spaceID());
+                member.close(CloseCodes.SILENT);
+            }
+        }
+    }
+
+    private void startSweeping() {
+        if (sweeping.compareAndSet(false, true)) {
+            long every = Math.max(100, Math.min(config.helloTimeout().toMillis(), config.idleTimeout().toMillis()) / 4);
+            vertx.setPeriodic(every, timer -> sweep());
+        }
+    }
+
+    /** Adds one to the key's count unless it is at the limit; false when it is. */
+    private static boolean increment(Map<String, Integer> counts, String key, int limit) {
+        boolean[] added = { false };
+        counts.compute(key, (k, count) -> {
+            int now = count == null ? 0 : count;
+            if (now >= limit) {
+                return count;
+            }
+            added[0] = true;
+            return now + 1;
         });
+        return added[0];
+    }
+
+    private static void decrement(Map<String, Integer> counts, String key) {
+        counts.computeIfPresent(key, (k, count) -> count <= 1 ? null : count - 1);
     }
 
     /** The number of sockets in each room of this machine. */
@@ -107,6 +210,13 @@ public class Rooms {
         int closed = 0;
         for (Room room : rooms.values()) {
             closed += room.closeAll(closeReason);
+        }
+        for (Member member : sockets) {
+            if (member.room() == null && member.startClosing()) { // not in a room yet: no hello
+                member.connection().close(closeReason).subscribe().with(done -> {
+                }, failure -> Log.debugf("Closing socket %s failed: %s", member.connection().id(), failure.getMessage()));
+                closed++;
+            }
         }
         return closed;
     }

@@ -39,8 +39,9 @@ class RoomLimitsTest {
             first.hello(client(), "g1", null);
             second.hello(client(), "g2", null);
 
-            try (TestSocket third = TestSocket.openRaw(base, space)) {
-                assertEquals(1013, third.closeCode());
+            try (TestSocket third = TestSocket.open(base, space)) {
+                third.send(Map.of("messageType", "hello", "clientID", client(), "clientGroupID", "g3"));
+                assertEquals(1013, third.closeCode(), "a newcomer's hello finds the room full");
             }
             pushOk(space, "g3", mutation(client(), 1, "increment", "n"));
             assertEquals("poke", first.next().get("message").asText(), "the room's sockets are still served");
@@ -48,8 +49,9 @@ class RoomLimitsTest {
 
             try (TestSocket otherRoom = TestSocket.open(base, space())) {
                 otherRoom.hello(client(), "g1", null);
-                try (TestSocket thirdRoom = TestSocket.openRaw(base, space())) {
-                    assertEquals(1013, thirdRoom.closeCode());
+                try (TestSocket thirdRoom = TestSocket.open(base, space())) {
+                    thirdRoom.send(Map.of("messageType", "hello", "clientID", client(), "clientGroupID", "g1"));
+                    assertEquals(1013, thirdRoom.closeCode(), "a new room's first hello finds the machine full");
                 }
             }
         }

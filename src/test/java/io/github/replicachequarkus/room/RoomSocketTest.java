@@ -242,6 +242,9 @@ class RoomSocketTest {
         String space = space();
         TestSocket first = TestSocket.open(base, space);
         TestSocket second = TestSocket.open(base, space);
+        assertEquals(0, rooms.sockets().getOrDefault(space, 0), "a socket joins its room with its hello");
+        first.hello(client(), "g1", null);
+        second.hello(client(), "g2", null);
         await().atMost(Duration.ofSeconds(5)).until(() -> rooms.sockets().getOrDefault(space, 0) == 2);
         first.close();
         await().atMost(Duration.ofSeconds(5)).until(() -> rooms.sockets().getOrDefault(space, 0) == 1);

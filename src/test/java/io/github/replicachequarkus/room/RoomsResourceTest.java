@@ -32,6 +32,7 @@ class RoomsResourceTest {
         Protocol.pushOk(newer, "g1", Protocol.mutation(Protocol.client(), 1, "increment", "n"));
 
         try (TestSocket socket = TestSocket.open(base, newer)) {
+            socket.hello(Protocol.client(), "g2", null);
             await().atMost(Duration.ofSeconds(5)).until(() -> {
                 List<Map<String, Object>> rooms = given().get("/api/rooms").then().statusCode(200).extract()
                         .jsonPath().getList("rooms");

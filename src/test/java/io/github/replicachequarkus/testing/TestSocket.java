@@ -53,6 +53,12 @@ public final class TestSocket implements WebSocket.Listener, AutoCloseable {
         return socket;
     }
 
+    /** Opens a socket with an extra request header, without waiting for the greeting. */
+    public static TestSocket openRawWithHeader(URI base, String spaceID, String header, String value) {
+        return new TestSocket(URI.create(base.toString().replaceFirst("^http", "ws").replaceFirst("/$", "")
+                + "/api/replicache/websocket/" + spaceID), Map.of(header, value));
+    }
+
     public static TestSocket openRaw(URI base, String spaceID) {
         return new TestSocket(URI.create(base.toString().replaceFirst("^http", "ws").replaceFirst("/$", "")
                 + "/api/replicache/websocket/" + spaceID));
