@@ -1,7 +1,10 @@
 package io.github.replicachequarkus.sync;
 
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -21,13 +24,52 @@ public class PokeHub {
 
     private final ConcurrentHashMap<String, Set<MultiEmitter<? super String>>> listeners = new ConcurrentHashMap<>();
     private final SyncConfig config;
+    private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
+    private final AtomicInteger total = new AtomicInteger();
 
     PokeHub(SyncConfig config) {
         this.config = config;
     }
 
-    /** {@code hello}, then {@code poke} after each change of the space, and {@code beat} now and then. */
-    public Multi<String> listen(String spaceID) {
+    /**
+     * {@code hello}, then {@code poke} after each change of the space, and {@code beat} now and then.
+     *
+     * @param userID who listens (empty in open mode): a user holds a bounded number of streams
+     * @throws InvalidRequestException (429) when the user, or this machine, holds as many streams as it may
+     */
+    public Multi<String> listen(String spaceID, Optional<String> userID) {
+        String user = userID.filter(id -> !id.isEmpty()).orElse(null);
+        if (total.incrementAndGet() > config.maxPokeStreams()) {
+            total.decrementAndGet();
+            throw new InvalidRequestException(429, "TooManyStreams", "this machine holds as many poke streams as it may");
+        }
+        if (user != null && !reserve(user)) {
+            total.decrementAndGet();
+            throw new InvalidRequestException(429, "TooManyStreams",
+                    "at most %d poke streams per user".formatted(config.maxPokeStreamsPerUser()));
+        }
+        return stream(spaceID).onTermination().invoke(() -> {
+            total.decrementAndGet();
+            if (user != null) {
+                perUser.computeIfPresent(user, (id, count) -> count <= 1 ? null : count - 1);
+            }
+        });
+    }
+
+    private boolean reserve(String user) {
+        boolean[] reserved = { false };
+        perUser.compute(user, (id, count) -> {
+            int now = count == null ? 0 : count;
+            if (now >= config.maxPokeStreamsPerUser()) {
+                return count;
+            }
+            reserved[0] = true;
+            return now + 1;
+        });
+        return reserved[0];
+    }
+
+    private Multi<String> stream(String spaceID) {
         Multi<String> pokes = Multi.createFrom().<String> emitter(emitter -> {
             listeners.computeIfAbsent(spaceID, id -> ConcurrentHashMap.newKeySet()).add(emitter);
             emitter.onTermination(() -> remove(spaceID, emitter));

@@ -10,6 +10,7 @@ import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import io.github.replicachequarkus.auth.Access;
+import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.auth.SpaceAccess;
 import io.smallrye.mutiny.Multi;
 
@@ -31,7 +32,8 @@ public class PokeResource {
     public Multi<String> listen(@RestQuery String spaceID, @RestHeader("Authorization") String authorization,
             @RestQuery String auth) {
         // A browser's EventSource cannot set headers: the token may come in the query string instead.
-        access.require(authorization != null ? authorization : auth, SpaceId.require(spaceID), Access.READ);
-        return pokes.listen(spaceID);
+        Caller caller = access.require(authorization != null ? authorization : auth, SpaceId.require(spaceID),
+                Access.READ);
+        return pokes.listen(spaceID, caller.userID());
     }
 }

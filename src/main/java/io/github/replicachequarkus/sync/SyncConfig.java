@@ -45,6 +45,14 @@ public interface SyncConfig {
     @WithDefault("30s")
     Duration pokeHeartbeat();
 
+    /** SSE poke streams one user (a token's {@code sub}) may hold open on this machine; more get 429. */
+    @WithDefault("20")
+    int maxPokeStreamsPerUser();
+
+    /** SSE poke streams this machine holds open at most, whoever listens; more get 429. */
+    @WithDefault("10000")
+    int maxPokeStreams();
+
     /** How many times a transaction that lost a race (serialization failure, deadlock) is run again. */
     @WithDefault("8")
     int transactionAttempts();
