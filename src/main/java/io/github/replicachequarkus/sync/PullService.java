@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -33,13 +34,17 @@ public class PullService {
 
     private final SyncConfig config;
     private final SyncMetrics metrics;
-    /** Rows the database sends per round trip while a pull streams them: a whole state never loads at once. */
+    /** Rows the database sends per round trip while a pull reads them: a whole state never loads at once. */
     private static final int STREAM_FETCH_SIZE = 500;
+    /** Bytes of an HTTP pull's reply kept in memory; a larger reply goes to a temporary file until it is sent. */
+    static final int SPOOL_IN_MEMORY = 256 * 1024;
 
     private final ClientGroups groups;
     private final JsonFactory json;
+    private final FullPulls fullPulls;
 
-    PullService(SyncConfig config, SyncMetrics metrics, ClientGroups groups, ObjectMapper mapper) {
+    PullService(SyncConfig config, SyncMetrics metrics, ClientGroups groups, ObjectMapper mapper, FullPulls fullPulls) {
+        this.fullPulls = fullPulls;
         this.config = config;
         this.metrics = metrics;
         this.groups = groups;
@@ -95,13 +100,17 @@ public class PullService {
 
     /**
      * An HTTP pull: decided in one short transaction (is the group known, does the cookie get changes or the whole
-     * state), then written to the client from one snapshot while the rows are read, so that the whole state of a large
-     * space never sits in memory. The snapshot's connection is held while the client reads.
+     * state), then read from one snapshot into a {@link Spool} (memory up to {@value #SPOOL_IN_MEMORY} bytes, then a
+     * temporary file), and sent once that transaction is over: a slow client holds no database connection, and a large
+     * space's whole state never sits in the heap. Pulls of a whole state are bounded per user and per machine
+     * ({@link FullPulls}).
      *
      * @param mayWrite as for {@link #pull}
+     * @param userID who pulls (empty in open mode)
      * @return a {@link Body} or the {@link ProtocolError} to answer with
+     * @throws InvalidRequestException (429) when the user or the machine sends as many whole states as it may
      */
-    public Object pullStreamed(String spaceID, PullRequest request, boolean mayWrite) {
+    public Object pullStreamed(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
         Refused refused = check(spaceID, request);
         if (refused != null) {
             return refused.error();
@@ -110,14 +119,32 @@ public class PullService {
         if (decided.refused()) {
             return ProtocolError.CLIENT_STATE_NOT_FOUND;
         }
-        return (Body) output -> QuarkusTransaction.requiringNew().run(() -> {
-            Snapshot snapshot = snapshot(spaceID, decided);
-            try {
-                metrics.pulled(write(output, spaceID, snapshot.cookie(), request.clientGroupID(), snapshot.from()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        FullPulls.Permit permit = decided.from() < 0 ? fullPulls.acquire(userID.filter(id -> !id.isEmpty()).orElse(null))
+                : () -> {
+                };
+        Spool spool = new Spool(SPOOL_IN_MEMORY);
+        try {
+            int operations = QuarkusTransaction.requiringNew().call(() -> {
+                Snapshot snapshot = snapshot(spaceID, decided);
+                try {
+                    return write(spool, spaceID, snapshot.cookie(), request.clientGroupID(), snapshot.from());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            metrics.pulled(operations);
+        } catch (RuntimeException e) {
+            spool.delete();
+            permit.close();
+            throw e;
+        }
+        return (Body) output -> {
+            try (permit) {
+                spool.sendTo(output);
+            } finally {
+                spool.delete();
             }
-        });
+        };
     }
 
     /** The request's own faults, or a protocol error to answer with; null when it may be served. */

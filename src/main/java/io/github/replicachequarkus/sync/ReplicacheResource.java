@@ -68,7 +68,8 @@ public class ReplicacheResource {
     @Path("pull")
     public Object pull(@RestQuery String spaceID, RoutingContext routing, PullRequest request) {
         Caller caller = CallerFilter.caller(routing);
-        Object reply = pulls.pullStreamed(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE));
+        Object reply = pulls.pullStreamed(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE),
+                caller.userID());
         return reply instanceof PullService.Body body ? (StreamingOutput) body::writeTo : reply;
     }
 

@@ -45,6 +45,14 @@ public interface SyncConfig {
     @WithDefault("30s")
     Duration pokeHeartbeat();
 
+    /** Pulls of a whole state one user may run at once on this machine; more get 429 (the client retries). */
+    @WithDefault("2")
+    int maxFullPullsPerUser();
+
+    /** Pulls of a whole state this machine runs at once, whoever asks; more get 429 (the client retries). */
+    @WithDefault("8")
+    int maxFullPulls();
+
     /** SSE poke streams one user (a token's {@code sub}) may hold open on this machine; more get 429. */
     @WithDefault("20")
     int maxPokeStreamsPerUser();

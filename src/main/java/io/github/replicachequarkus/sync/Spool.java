@@ -1,0 +1,89 @@
+package io.github.replicachequarkus.sync;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.quarkus.logging.Log;
+
+/**
+ * A response written in full before it is sent: in memory up to a threshold, then in a temporary file. A pull reads
+ * its snapshot into a spool and ends its transaction before the client reads a byte, so a slow client never holds a
+ * database connection, and a large reply never sits in the heap. Closing it only ends the writing (a JSON generator
+ * closes its target); {@link #delete()} removes the file once the reply was sent.
+ */
+final class Spool extends OutputStream implements AutoCloseable {
+
+    private final int inMemory;
+    private ByteArrayOutputStream memory = new ByteArrayOutputStream();
+    private Path file;
+    private OutputStream spilled;
+
+    Spool(int inMemory) {
+        this.inMemory = inMemory;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] { (byte) b }, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+        if (spilled == null && memory.size() + length > inMemory) {
+            file = Files.createTempFile("replicache-pull-", ".json");
+            spilled = Files.newOutputStream(file);
+            memory.writeTo(spilled);
+            memory = null;
+        }
+        if (spilled != null) {
+            spilled.write(bytes, offset, length);
+        } else {
+            memory.write(bytes, offset, length);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (spilled != null) {
+            spilled.flush();
+        }
+    }
+
+    /** Whether it outgrew memory and went to a file. */
+    boolean spilled() {
+        return file != null;
+    }
+
+    /** Sends what was written to the output. */
+    void sendTo(OutputStream output) throws IOException {
+        if (spilled != null) {
+            spilled.close();
+            Files.copy(file, output);
+        } else {
+            memory.writeTo(output);
+        }
+    }
+
+    /** Ends the writing; what was written stays until {@link #delete()}. */
+    @Override
+    public void close() throws IOException {
+        if (spilled != null) {
+            spilled.close();
+        }
+    }
+
+    /** Deletes the file, if any. */
+    void delete() {
+        try {
+            close();
+            if (file != null) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            Log.warnf("Could not delete %s: %s", file, e.getMessage());
+        }
+    }
+}
