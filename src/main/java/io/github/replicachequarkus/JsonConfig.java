@@ -1,8 +1,7 @@
 package io.github.replicachequarkus;
 
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-
-import org.eclipse.microprofile.config.ConfigProvider;
 
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -12,8 +11,9 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 
+import io.github.replicachequarkus.sync.SyncConfig;
 import io.quarkus.jackson.ObjectMapperCustomizer;
-import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.StartupEvent;
 
 /**
  * Strict JSON, within the body limit: a field of the wrong type is an error, never silently converted. Jackson would otherwise
@@ -26,11 +26,6 @@ public class JsonConfig implements ObjectMapperCustomizer {
 
     @Override
     public void customize(ObjectMapper mapper) {
-        // A request body without a Content-Length stops being read at the body limit. The mapper is built during
-        // static init, before config mappings such as SyncConfig exist, so the one value is read directly.
-        long maxBodySize = ConfigProvider.getConfig().getOptionalValue("replicache.sync.max-body-size", MemorySize.class)
-                .map(MemorySize::asLongValue).orElse(4L << 20);
-        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxDocumentLength(maxBodySize).build());
         mapper.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
         mapper.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
         mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -39,6 +34,20 @@ public class JsonConfig implements ObjectMapperCustomizer {
         accept(mapper, LogicalType.Float, CoercionInputShape.Integer, CoercionInputShape.Float);
         accept(mapper, LogicalType.Boolean, CoercionInputShape.Boolean);
         accept(mapper, LogicalType.Textual, CoercionInputShape.String);
+    }
+
+    /**
+     * A request body without a Content-Length stops being read at the body limit. Set at start-up, not in
+     * {@link #customize}: the mapper is built during static init, which for the native image runs while the image is
+     * built, so a limit read there would be the build's, whatever the machine running it is configured with. Start-up
+     * comes before the HTTP server takes requests.
+     */
+    void limitDocuments(@Observes StartupEvent startup, ObjectMapper mapper, SyncConfig config) {
+        limitDocuments(mapper, config.maxBodySize().asLongValue());
+    }
+
+    static void limitDocuments(ObjectMapper mapper, long maxBytes) {
+        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxDocumentLength(maxBytes).build());
     }
 
     /** Lets values of the type be read only from the given JSON shapes. */

@@ -26,12 +26,18 @@ public interface WriteTransaction {
     /** The value at the key, if there is one. */
     Optional<JsonNode> get(String key);
 
-    /** The value at the key read into the type (Jackson), if there is one. */
+    /**
+     * The value at the key read into the type (Jackson), if there is one. For the native image, a type of the
+     * application's needs {@code @RegisterForReflection}, as an args type does.
+     */
     <T> Optional<T> get(String key, Class<T> type);
 
     boolean has(String key);
 
-    /** Stores the value (anything Jackson writes as JSON) at the key, replacing what was there. */
+    /**
+     * Stores the value (anything Jackson writes as JSON) at the key, replacing what was there. For the native image, a
+     * value of a type of the application's needs {@code @RegisterForReflection}.
+     */
     void put(String key, Object value);
 
     /** Deletes the key; tells whether there was a value to delete. */

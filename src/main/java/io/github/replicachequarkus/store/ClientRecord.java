@@ -10,6 +10,7 @@ import jakarta.persistence.Table;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import io.quarkus.hibernate.orm.panache.common.ProjectedFieldName;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * What the server knows of one Replicache client (a browser tab): its group, its space, the last of its mutations
@@ -35,10 +36,12 @@ public class ClientRecord extends PanacheEntityBase {
     public long lastModifiedVersion;
 
     /** What a pull reports of a client. */
+    @RegisterForReflection // Panache's project() reads its constructor by reflection, and Hibernate calls it
     public record MutationID(@ProjectedFieldName("id") String clientId, long lastMutationId) {
     }
 
     /** A client with its group and the version at which its last mutation id changed. */
+    @RegisterForReflection // Panache's project() reads its constructor by reflection, and Hibernate calls it
     public record Versioned(@ProjectedFieldName("id") String clientId, String clientGroupId, long lastMutationId,
             long lastModifiedVersion) {
     }

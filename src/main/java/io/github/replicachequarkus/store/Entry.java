@@ -15,6 +15,7 @@ import org.hibernate.annotations.ColumnTransformer;
 import org.hibernate.jpa.HibernateHints;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** One key of a space: its JSON value, the version that last changed it, and whether that change deleted it. */
 @Entity
@@ -38,6 +39,7 @@ public class Entry extends PanacheEntityBase {
     public boolean deleted;
 
     /** What a pull sends of an entry. */
+    @RegisterForReflection // Panache's project() reads its constructor by reflection, and Hibernate calls it
     public record Change(String key, String value, boolean deleted) {
     }
 
@@ -57,6 +59,7 @@ public class Entry extends PanacheEntityBase {
     }
 
     /** An entry with the version that last changed it. */
+    @RegisterForReflection // Panache's project() reads its constructor by reflection, and Hibernate calls it
     public record Versioned(String key, String value, boolean deleted, long version) {
     }
 

@@ -8,9 +8,21 @@ public final class SpaceId {
 
     private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private SpaceId() {
+    }
+
+    /**
+     * The random source, in a class of its own that the native image initialises at run time (see
+     * META-INF/native-image/.../native-image.properties), so that it is created at the first {@link #random()}: Quarkus
+     * initialises the other classes while the image is built, and native-image refuses a random source made then, whose
+     * seed every binary would share.
+     */
+    static final class Randomness {
+        static final SecureRandom SOURCE = new SecureRandom();
+
+        private Randomness() {
+        }
     }
 
     public static boolean isValid(String spaceID) {
@@ -32,7 +44,7 @@ public final class SpaceId {
     public static String random() {
         char[] id = new char[20];
         for (int i = 0; i < id.length; i++) {
-            id[i] = ALPHABET[RANDOM.nextInt(ALPHABET.length)];
+            id[i] = ALPHABET[Randomness.SOURCE.nextInt(ALPHABET.length)];
         }
         return new String(id);
     }
