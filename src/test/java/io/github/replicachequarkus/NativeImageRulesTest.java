@@ -66,7 +66,8 @@ class NativeImageRulesTest {
             "store.PushRows$Stored",
             "sync.ChangeSet", "sync.ChangeSet$ClientChange", "sync.ChangeSet$EntryChange", "sync.ChangesMissed",
             "sync.GroupCommit$Result", "sync.PullPlan$Changes", "sync.PullPlan$ClientStateNotFound", "sync.PullPlan$Reset",
-            "sync.PullService$Decided", "sync.PullService$Pulled", "sync.PullService$Refused", "sync.PushLoop$Failure",
+            "sync.PullService$Decided", "sync.PullService$Pulled", "sync.PullService$Refused", "sync.PullService$Snapshot",
+            "sync.PushLoop$Failure",
             "sync.PushLoop$Outcome", "sync.PushService$Parsed", "sync.PushService$Push", "sync.SpaceChanged",
             "sync.SpaceWrites$Written");
 
