@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 import io.github.replicachequarkus.auth.ForbiddenException;
 import io.github.replicachequarkus.auth.NotAuthenticatedException;
+import io.github.replicachequarkus.sync.BusyException;
 import io.github.replicachequarkus.sync.Faults;
 import io.github.replicachequarkus.sync.InvalidRequestException;
 import io.github.replicachequarkus.sync.SpaceId;
@@ -128,6 +129,12 @@ public class RoomSocket {
     @OnError
     public void invalidRequest(InvalidRequestException e, WebSocketConnection connection) {
         reply(connection, Frames.Error.of(e.code(), e.getMessage()));
+    }
+
+    /** The push's lane has as much queued as it takes: nothing was applied, and the client pushes again later. */
+    @OnError
+    public void busy(BusyException e, WebSocketConnection connection) {
+        reply(connection, Frames.Error.of("Busy", e.getMessage()));
     }
 
     @OnError

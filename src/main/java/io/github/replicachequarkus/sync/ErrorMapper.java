@@ -81,6 +81,12 @@ public class ErrorMapper {
                 : Response.Status.fromStatusCode(status).getReasonPhrase());
     }
 
+    /** The lane's queue is full: the client retries (Replicache backs off on any status other than 200). */
+    @ServerExceptionMapper
+    public Response busy(BusyException e) {
+        return Response.fromResponse(error(503, "Busy", e.getMessage())).header("Retry-After", "1").build();
+    }
+
     @ServerExceptionMapper
     public Response unexpected(RuntimeException e) {
         if (Faults.isUnavailable(e)) {

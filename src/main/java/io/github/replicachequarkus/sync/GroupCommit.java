@@ -65,15 +65,18 @@ final class GroupCommit<T, R> {
     private final ToIntFunction<T> weight;
     private final int maxItems;
     private final int maxWeight;
+    private final int maxQueuedWeight;
 
     /**
      * @param executor runs each key's drain (which blocks while its batch runs) and hands out results
      * @param shared whether a whole batch's failure is every item's (not worth running the items one by one)
      * @param weight an item's size (its mutations); a batch holds at most {@code maxWeight}, or one item
      * @param maxItems the most items in one batch
+     * @param maxQueuedWeight the most weight a key's queue holds; more is refused with a {@link BusyException}
      */
     GroupCommit(Executor executor, Batch<T, R> batch, Predicate<RuntimeException> shared, ToIntFunction<T> weight,
-            int maxItems, int maxWeight) {
+            int maxItems, int maxWeight, int maxQueuedWeight) {
+        this.maxQueuedWeight = maxQueuedWeight;
         this.executor = executor;
         this.batch = batch;
         this.shared = shared;
@@ -82,9 +85,13 @@ final class GroupCommit<T, R> {
         this.maxWeight = maxWeight;
     }
 
-    /** Queues the item for the next batch of its key: its result, or its failure, comes in the future. */
+    /**
+     * Queues the item for the next batch of its key: its result, or its failure, comes in the future. It fails at once
+     * with a {@link BusyException} when the key's queue holds as much weight as it may (an item alone is always taken).
+     */
     CompletableFuture<R> submitAsync(String key, T item) {
         Ticket<T, R> ticket = new Ticket<>(item);
+        int itemWeight = weight.applyAsInt(item);
         Lane<T, R> lane;
         boolean start;
         while (true) {
@@ -93,6 +100,11 @@ final class GroupCommit<T, R> {
                 if (lane.retired) {
                     continue; // it went idle and left the map just now: take the next one
                 }
+                if (!lane.queue.isEmpty() && lane.queuedWeight + itemWeight > maxQueuedWeight) {
+                    return CompletableFuture.failedFuture(new BusyException(
+                            "%d mutations are waiting already; try again shortly".formatted(lane.queuedWeight)));
+                }
+                lane.queuedWeight += itemWeight;
                 lane.queue.add(ticket);
                 start = !lane.running;
                 lane.running = true;
@@ -153,6 +165,7 @@ final class GroupCommit<T, R> {
                     }
                     total += next;
                     tickets.add(lane.queue.poll());
+                    lane.queuedWeight -= next;
                 }
                 if (tickets.isEmpty()) {
                     lane.running = false;
@@ -196,6 +209,7 @@ final class GroupCommit<T, R> {
         synchronized (lane) {
             List<Ticket<T, R>> queued = new ArrayList<>(lane.queue);
             lane.queue.clear();
+            lane.queuedWeight = 0;
             lane.running = false;
             lane.retired = true;
             lanes.remove(key, lane);
@@ -239,6 +253,8 @@ final class GroupCommit<T, R> {
     /** The queue of one key; guarded by its own monitor. */
     private static final class Lane<T, R> {
         final Queue<Ticket<T, R>> queue = new ArrayDeque<>();
+        /** The weight of what is queued. */
+        int queuedWeight;
         boolean running;
         boolean retired;
     }

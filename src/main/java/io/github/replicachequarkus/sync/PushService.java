@@ -73,7 +73,7 @@ public class PushService {
         this.commits = new GroupCommit<>(task -> Infrastructure.getDefaultWorkerPool().execute(task), this::commit,
                 failure -> failure instanceof InvalidRequestException || Faults.isUnavailable(failure),
                 push -> push.request().mutations().size(), Math.max(1, config.groupCommit().maxPushes()),
-                config.groupCommit().maxMutations());
+                config.groupCommit().maxMutations(), config.groupCommit().maxQueuedMutations());
     }
 
     /**

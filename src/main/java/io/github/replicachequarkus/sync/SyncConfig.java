@@ -79,6 +79,14 @@ public interface SyncConfig {
         int maxMutations();
 
         /**
+         * Most mutations waiting in one lane for its next transactions; a push that would go beyond is refused at once
+         * with 503 and {@code Retry-After} (the client retries), so that one writer flooding a lane cannot make every
+         * push on it wait without bound.
+         */
+        @WithDefault("20000")
+        int maxQueuedMutations();
+
+        /**
          * Lanes the spaces are spread over, each committing one transaction at a time: the most push transactions this
          * machine runs at once. Unset: one per two processors (at least one). More lanes run smaller batches, and each
          * batch costs about as much as a push again; more lanes keep a slow mutator from holding up as many spaces.

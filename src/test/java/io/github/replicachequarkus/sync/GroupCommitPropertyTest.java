@@ -74,7 +74,7 @@ class GroupCommitPropertyTest {
         check("group commit", 150, random -> {
             Recorder recorder = new Recorder();
             GroupCommit<String, String> commits = new GroupCommit<>(WORKERS, recorder, failure -> false,
-                    item -> 1 + item.length() % 4, MAX_ITEMS, MAX_WEIGHT);
+                    item -> 1 + item.length() % 4, MAX_ITEMS, MAX_WEIGHT, Integer.MAX_VALUE);
             int threads = 2 + random.nextInt(7);
             int keys = 1 + random.nextInt(3);
             List<List<String>> work = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.github.replicachequarkus.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,7 +56,31 @@ class GroupCommitTest {
 
     private final Recorder recorder = new Recorder();
     private final GroupCommit<String, String> commits = new GroupCommit<>(WORKERS, recorder,
-            failure -> failure.getMessage().equals("database down"), String::length, 4, 100);
+            failure -> failure.getMessage().equals("database down"), String::length, 4, 100, Integer.MAX_VALUE);
+
+    @Test
+    void aFullQueueRefusesWorkAtOnceAndTakesItAgainOnceDrained() throws Exception {
+        Recorder recorder = new Recorder();
+        GroupCommit<String, String> commits = new GroupCommit<>(WORKERS, recorder, failure -> false, String::length, 4,
+                100, 12);
+        CompletableFuture<String> running = commits.submitAsync("s", "held");
+        await(recorder.firstStarted);
+        CompletableFuture<String> first = commits.submitAsync("s", "aaaaaa"); // 6 of the 12 a queue may hold
+        CompletableFuture<String> second = commits.submitAsync("s", "bbbbbb"); // 12
+        CompletableFuture<String> refused = commits.submitAsync("s", "c");
+        ExecutionException failure = assertThrows(ExecutionException.class, () -> refused.get(1, TimeUnit.SECONDS));
+        assertInstanceOf(BusyException.class, failure.getCause());
+        assertEquals("BBBBBB", commits.submitAsync("other", "bbbbbb").get(5, TimeUnit.SECONDS),
+                "another key's queue is its own");
+
+        recorder.releaseFirst.countDown();
+        assertEquals("HELD", running.get(5, TimeUnit.SECONDS));
+        assertEquals("AAAAAA", first.get(5, TimeUnit.SECONDS));
+        assertEquals("BBBBBB", second.get(5, TimeUnit.SECONDS));
+        assertEquals("C", commits.submitAsync("s", "c").get(5, TimeUnit.SECONDS), "drained, it takes work again");
+        assertEquals("DDDDDDDDDDDDDDDDDDDD", commits.submitAsync("s", "dddddddddddddddddddd").get(5, TimeUnit.SECONDS),
+                "an item heavier than the bound is taken when the queue is empty");
+    }
 
     @Test
     void workArrivingDuringABatchRunsTogetherInTheNextOne() throws Exception {
