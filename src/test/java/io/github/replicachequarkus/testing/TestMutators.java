@@ -6,6 +6,8 @@ import java.sql.Statement;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -238,6 +240,39 @@ public final class TestMutators {
                 throw new StorageException("test: a statement of the mutator failed", e);
             }
             throw new IllegalStateException("databaseFault(" + how + ") met no fault");
+        }
+    }
+
+    /**
+     * Holds the transaction of any push to a space named {@code hold-*} open after its last statement, before its
+     * commit, until the test releases it (or 30 s passed): its rows stay written and locked meanwhile.
+     */
+    @ApplicationScoped
+    public static class HoldBeforeCommit {
+        private static final Semaphore HOLDING = new Semaphore(0);
+        private static final Semaphore RELEASED = new Semaphore(0);
+
+        void hold(@Observes(during = TransactionPhase.IN_PROGRESS) SpaceChanged change) {
+            if (change.spaceID().startsWith("hold-")) {
+                HOLDING.release();
+                try {
+                    RELEASED.tryAcquire(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** Waits until a push to a {@code hold-*} space is held before its commit. */
+        public static void awaitHolding() throws InterruptedException {
+            if (!HOLDING.tryAcquire(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("no push to a hold-* space reached its commit within 10 s");
+            }
+        }
+
+        /** Lets the held push commit. */
+        public static void release() {
+            RELEASED.release();
         }
     }
 }
