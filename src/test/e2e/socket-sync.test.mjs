@@ -10,12 +10,24 @@ import { BASE_URL, assertTodos, converge, newSpaceID, sleep, todosOf, token } fr
 
 async function client(spaceID, name, { expiresInSeconds = 3600 } = {}) {
   const log = process.env.DEBUG_ROOM ? (...args) => console.error(`[${name}]`, ...args) : undefined;
+  // What the client went through, in order: its statuses, the close codes of its sockets, its calls of getAuth.
+  const events = [];
+  class RecordingWebSocket extends WebSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('close', (event) => events.push(`close ${event.code}`));
+    }
+  }
   const room = new RoomClient({
     url: roomURL(BASE_URL, spaceID),
-    WebSocket,
+    WebSocket: RecordingWebSocket,
     log,
+    onStatus: (status) => events.push(`status ${status}`),
     auth: await token(name, { [spaceID]: 'rw' }, { expiresInSeconds }),
-    getAuth: () => token(name, { [spaceID]: 'rw' }),
+    getAuth: () => {
+      events.push('getAuth');
+      return token(name, { [spaceID]: 'rw' });
+    },
   });
   const rep = new Replicache({
     name: `${name}-${spaceID}`,
@@ -26,7 +38,18 @@ async function client(spaceID, name, { expiresInSeconds = 3600 } = {}) {
     ...room.options,
   });
   room.start(rep);
-  return { rep, room, close: async () => { room.stop(); await rep.close(); } };
+  return { rep, room, events, close: async () => { room.stop(); await rep.close(); } };
+}
+
+/** Waits until the condition holds; fails with the description (called then) when it does not in time. */
+async function waitFor(condition, timeoutMs, describe) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      assert.fail(`not within ${timeoutMs} ms: ${describe()}`);
+    }
+    await sleep(50);
+  }
 }
 
 /** A small deterministic random generator, so that a failing run can be replayed from its seed. */
@@ -126,12 +149,23 @@ test('a client whose socket drops reconnects, says hello with its cookie and cat
 test('a socket closed because its token expired reconnects with a new token and keeps syncing', { timeout: 60_000 },
   async () => {
     const spaceID = newSpaceID();
-    const shortLived = await client(spaceID, 'short', { expiresInSeconds: 3 });
+    // Long enough for a slow start to get the first hello answered well before the token runs out.
+    const shortLived = await client(spaceID, 'short', { expiresInSeconds: 6 });
     const other = await client(spaceID, 'other');
     try {
       await shortLived.rep.mutate.createTodo({ id: 'before', text: 'before expiry', completed: false });
       await converge([shortLived.rep, other.rep]);
-      await sleep(4_000); // the server closes the socket with 4401; the client fetches a token and says hello again
+      // The server closes the socket with 4401 when the token runs out; the client fetches a token through getAuth
+      // and says hello again.
+      const closes = () => shortLived.events.filter((event) => event.startsWith('close '));
+      await waitFor(() => closes().length > 0 && shortLived.events.at(-1) === 'status connected', 20_000,
+        () => `the short-lived client's socket closed and connected again: ${JSON.stringify(shortLived.events)}`);
+      const events = shortLived.events.join(', ');
+      assert.equal(closes()[0], 'close 4401', `its first socket was closed because the token expired: ${events}`);
+      assert.ok(shortLived.events.indexOf('status connected') < shortLived.events.indexOf('close 4401'),
+        `the hello was answered before: the token expired while the socket was open: ${events}`);
+      assert.ok(shortLived.events.indexOf('getAuth') > shortLived.events.indexOf('close 4401'),
+        `the 4401 made the client call getAuth: ${events}`);
       await other.rep.mutate.createTodo({ id: 'after', text: 'after expiry', completed: false });
       await shortLived.rep.mutate.updateTodo({ id: 'before', completed: true });
       const todos = await converge([shortLived.rep, other.rep]);
@@ -139,6 +173,10 @@ test('a socket closed because its token expired reconnects with a new token and 
         { id: 'after', text: 'after expiry', completed: false },
         { id: 'before', text: 'before expiry', completed: true },
       ]);
+      assert.deepEqual(shortLived.events.filter((event) => event.startsWith('close ')), ['close 4401'],
+        'one socket closed, for the expired token; the one opened with the new token stayed open');
+      assert.deepEqual(other.events.filter((event) => event.startsWith('close ') || event === 'getAuth'), [],
+        'the other client, whose token is valid, kept its socket');
     } finally {
       await Promise.all([shortLived.close(), other.close()]);
     }

@@ -2,6 +2,10 @@ package io.github.replicachequarkus.sync;
 
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 
 /** Tells the database's faults apart by SQLSTATE: races worth a retry, outages worth a 503, and the rest. */
@@ -24,7 +28,7 @@ public final class Faults {
      * connection to be had from the pool. Such a request gets 503 and changes nothing.
      */
     public static boolean isUnavailable(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+        for (Throwable cause : causes(failure)) {
             if (cause instanceof SQLTransientConnectionException) {
                 return true;
             }
@@ -37,16 +41,13 @@ public final class Faults {
                     return true;
                 }
             }
-            if (cause.getCause() == cause) {
-                break;
-            }
         }
         return false;
     }
 
     /** Anything the database (or the ORM talking to it) threw, as opposed to an application's own exception. */
     public static boolean isDatabaseFault(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+        for (Throwable cause : causes(failure)) {
             if (cause instanceof SQLException || cause instanceof jakarta.persistence.PersistenceException
                     || cause instanceof org.hibernate.HibernateException) {
                 return true;
@@ -56,11 +57,34 @@ public final class Faults {
     }
 
     private static String sqlState(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+        for (Throwable cause : causes(failure)) {
             if (cause instanceof SQLException sql && sql.getSQLState() != null) {
                 return sql.getSQLState();
             }
         }
         return null;
+    }
+
+    /**
+     * The failure and its causes, then the exceptions suppressed along them (and their causes). A transaction whose
+     * COMMIT failed is thrown as the transaction manager's rollback exception, with the driver's exception only among
+     * the suppressed ones: without them a connection lost in the commit would look like a bug.
+     */
+    private static List<Throwable> causes(Throwable failure) {
+        List<Throwable> causes = new ArrayList<>();
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        addChain(failure, causes, seen);
+        for (int i = 0; i < causes.size(); i++) { // grows as suppressed chains are added
+            for (Throwable suppressed : causes.get(i).getSuppressed()) {
+                addChain(suppressed, causes, seen);
+            }
+        }
+        return causes;
+    }
+
+    private static void addChain(Throwable failure, List<Throwable> causes, Set<Throwable> seen) {
+        for (Throwable cause = failure; cause != null && seen.add(cause); cause = cause.getCause()) {
+            causes.add(cause);
+        }
     }
 }

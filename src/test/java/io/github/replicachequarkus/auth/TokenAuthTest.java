@@ -10,9 +10,13 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -185,10 +189,19 @@ class TokenAuthTest {
     @Test
     void aSocketIsClosedWith4401WhenItsTokenExpires() {
         String space = space();
-        String shortLived = token("u1", Map.of(space, "rw"), Instant.now().plusSeconds(3), Tokens.SECRET);
+        // Long enough for a slow start to answer the hello well before the token runs out (exp is in whole seconds).
+        Instant expiry = Instant.now().plusSeconds(6);
+        String shortLived = token("u1", Map.of(space, "rw"), expiry, Tokens.SECRET);
         try (TestSocket socket = TestSocket.open(base, space)) {
-            socket.send(hello(shortLived)); // accepted: its reply may or may not come before the token runs out
-            assertEquals(4401, socket.closeCode(), "closed when the token expired, 3 s later");
+            socket.send(hello(shortLived));
+            JsonNode reply = socket.poll(Duration.ofSeconds(5));
+            assertEquals("poke", reply == null ? null : reply.path("message").asText(),
+                    () -> "the hello is answered before the token expires; got " + reply + ", close code "
+                            + socket.closeCodeNow());
+            assertNull(socket.closeCodeNow(), "still open after the hello's reply");
+
+            assertEquals(4401, socket.closeCode(), "closed when the token expired");
+            assertTrue(!Instant.now().isBefore(expiry.truncatedTo(ChronoUnit.SECONDS)), "closed no earlier than the expiry");
         }
     }
 

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +51,10 @@ class CrashAndOutageIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CLIENTS = 16;
+    /** Counted for a push that got no answer because the machine was gone: connection refused, reset or closed. */
+    private static final int NO_ANSWER = 0;
+    /** Counted for a push that failed otherwise (a timeout, or no answer while the machine should be there). */
+    private static final int FAILED = -1;
 
     private final List<AutoCloseable> resources = new ArrayList<>();
     private EmbeddedPostgres postgres;
@@ -74,7 +79,11 @@ class CrashAndOutageIT {
 
         try (Load load = new Load(clients, first.uri())) {
             load.awaitAcknowledged(CLIENTS * 5, Duration.ofSeconds(30));
+            load.expectNoAnswers(); // from here on, pushes in flight or sent meanwhile may find the machine gone
             first.kill();
+            load.close();
+            assertEquals(Set.of(), load.unexpected(Set.of(200, NO_ANSWER)),
+                    "until the kill only 200s, then only connections refused or reset; " + load);
         }
         for (Client client : clients) {
             assertTrue(client.acknowledged > 0, "every client got pushes through before the crash");
@@ -86,7 +95,7 @@ class CrashAndOutageIT {
             assertTrue(confirmed >= client.acknowledged, client.id + ": " + client.acknowledged
                     + " acknowledged before the crash, but the restarted server knows only " + confirmed);
             client.resendUnconfirmed(second.uri());
-            client.pushNext(second.uri());
+            assertEquals(200, client.pushNext(second.uri()), client.id + ": a push after the restart");
         }
         assertConverged(space, clients, second.uri());
     }
@@ -117,12 +126,13 @@ class CrashAndOutageIT {
             awaitReadiness(listener.uri(), 200, Duration.ofSeconds(60));
             long acknowledgedAfter = load.acknowledged() + 20;
             load.awaitAcknowledged(acknowledgedAfter, Duration.ofSeconds(60));
-            assertEquals(Set.of(), load.unexpectedStatuses(), "during the outage only 200 and 503 were answered");
+            load.close();
+            assertEquals(Set.of(), load.unexpected(Set.of(200, 503)), "during the outage only 200 and 503; " + load);
         }
         for (Client client : clients) {
             assertTrue(client.pullConfirmed(writer.uri()) >= client.acknowledged, client.id + " lost an acknowledged push");
             client.resendUnconfirmed(writer.uri());
-            client.pushNext(writer.uri());
+            assertEquals(200, client.pushNext(writer.uri()), client.id + ": a push after the outage");
         }
         assertConverged(space, clients, writer.uri());
         long version = version(space, writer.uri());
@@ -188,6 +198,8 @@ class CrashAndOutageIT {
         /** The last mutation id sent, and the last one in a push answered 200. */
         private volatile long sent;
         private volatile long acknowledged;
+        /** The body of the last push answered otherwise than 200. */
+        private volatile String lastRefusal;
 
         Client(String space, String id) {
             this.space = space;
@@ -198,7 +210,7 @@ class CrashAndOutageIT {
             return id + "/todo-" + k;
         }
 
-        /** Pushes the next pair; true when it was acknowledged, false on 503 (the pair is resent later). */
+        /** Pushes the next pair, and returns the status it was answered with (a pair not acknowledged is resent). */
         int pushNext(URI server) throws Exception {
             long k = sent / 2 + 1;
             sent = 2 * k;
@@ -227,6 +239,8 @@ class CrashAndOutageIT {
             if (response.statusCode() == 200) {
                 assertEquals("{}", response.body(), "a push is answered {}");
                 acknowledged = Math.max(acknowledged, 2 * k);
+            } else {
+                lastRefusal = response.body();
             }
             return response.statusCode();
         }
@@ -242,13 +256,20 @@ class CrashAndOutageIT {
         }
     }
 
-    /** The clients pushing in a loop, each on its own thread, until closed; 503s are retried as Replicache would. */
+    /**
+     * The clients pushing in a loop, each on its own thread, until closed; every push that is not answered 200 is
+     * retried as Replicache would. Every outcome is counted: each status, {@link #NO_ANSWER} for a connection refused
+     * or reset once {@link #expectNoAnswers()} was called, and {@link #FAILED} for any other failure to get an answer.
+     */
     private static final class Load implements AutoCloseable {
         private final List<Client> clients;
         private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Map<Integer, Long> statuses = new ConcurrentHashMap<>();
+        /** The first of each outcome other than 200, described. */
+        private final Map<Integer, String> firsts = new ConcurrentHashMap<>();
         private final List<Future<?>> loops = new ArrayList<>();
+        private volatile boolean noAnswersExpected;
 
         Load(List<Client> clients, URI server) {
             this.clients = clients;
@@ -256,20 +277,33 @@ class CrashAndOutageIT {
                 loops.add(threads.submit(() -> {
                     while (running.get()) {
                         int status;
+                        String what;
                         try {
                             status = client.sent == client.acknowledged ? client.pushNext(server)
                                     : client.push(server, client.sent / 2);
-                        } catch (Exception e) {
-                            status = 0; // the connection died with the machine
+                            what = client.lastRefusal;
+                        } catch (HttpTimeoutException e) {
+                            status = FAILED; // a machine that is gone resets its connections: nothing waits this long
+                            what = e.toString();
+                        } catch (IOException e) {
+                            status = noAnswersExpected ? NO_ANSWER : FAILED;
+                            what = e.toString();
                         }
                         statuses.merge(status, 1L, Long::sum);
                         if (status != 200) {
+                            String described = what;
+                            firsts.computeIfAbsent(status, s -> client.id + ": " + described);
                             Thread.sleep(50);
                         }
                     }
                     return null;
                 }));
             }
+        }
+
+        /** From now on the machine may be gone: pushes may find their connection refused or reset. */
+        void expectNoAnswers() {
+            noAnswersExpected = true;
         }
 
         long acknowledged() {
@@ -280,20 +314,28 @@ class CrashAndOutageIT {
             return statuses.getOrDefault(503, 0L);
         }
 
-        Set<Integer> unexpectedStatuses() {
+        /** The outcomes counted that are not among those expected. */
+        Set<Integer> unexpected(Set<Integer> expected) {
             Set<Integer> unexpected = new TreeSet<>(statuses.keySet());
-            unexpected.removeAll(Set.of(200, 503));
+            unexpected.removeAll(expected);
             return unexpected;
         }
 
         void awaitAcknowledged(long pushes, Duration timeout) throws InterruptedException {
-            awaitCondition(() -> acknowledged() >= pushes, timeout,
-                    pushes + " pushes acknowledged (statuses " + statuses + ")");
+            awaitCondition(() -> acknowledged() >= pushes, timeout, pushes + " pushes acknowledged (" + this + ")");
         }
 
         @Override
+        public String toString() {
+            return "outcomes " + new TreeMap<>(statuses) + ", the first of each " + new TreeMap<>(firsts);
+        }
+
+        /** Stops the loops (once; closing again does nothing). */
+        @Override
         public void close() throws Exception {
-            running.set(false);
+            if (!running.getAndSet(false)) {
+                return;
+            }
             for (Future<?> loop : loops) {
                 loop.get();
             }
