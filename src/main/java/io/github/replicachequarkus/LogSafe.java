@@ -78,32 +78,30 @@ public final class LogSafe {
 
         private static final int MAX_DEPTH = 16;
 
-        private final String shown;
-
         Escaped(Throwable original, int depth) {
-            super(null, null, true, true);
-            this.shown = original.getClass().getName()
-                    + (original.getMessage() == null ? "" : ": " + of(original.getMessage(), MAX_MESSAGE_LENGTH));
+            super(shown(original), cause(original, depth), true, true);
             setStackTrace(original.getStackTrace());
             if (depth < MAX_DEPTH) {
-                Throwable cause = original.getCause();
-                if (cause != null && cause != original) {
-                    initCause(new Escaped(cause, depth + 1));
-                }
                 for (Throwable suppressed : original.getSuppressed()) {
                     addSuppressed(new Escaped(suppressed, depth + 1));
                 }
             }
         }
 
-        @Override
-        public String getMessage() {
-            return shown;
+        private static String shown(Throwable original) {
+            return original.getClass().getName()
+                    + (original.getMessage() == null ? "" : ": " + of(original.getMessage(), MAX_MESSAGE_LENGTH));
         }
 
+        private static Throwable cause(Throwable original, int depth) {
+            Throwable cause = original.getCause();
+            return cause == null || cause == original || depth >= MAX_DEPTH ? null : new Escaped(cause, depth + 1);
+        }
+
+        /** The original's class and message, as {@link Throwable#toString()} shows them, not this stand-in's class. */
         @Override
         public String toString() {
-            return shown;
+            return getMessage();
         }
     }
 

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.jboss.logmanager.ExtLogRecord;
+import org.jboss.logmanager.formatters.PatternFormatter;
 import org.junit.jupiter.api.Test;
 
 class LogSafeTest {
@@ -29,6 +31,31 @@ class LogSafeTest {
         String logged = LogSafe.of(forged);
         assertTrue(logged.lines().count() == 1, logged);
         assertEquals("increment\\n12:00:00.000 ERROR [i.g.r.a.TokenAuthorizer] (main) admin logged in", logged);
+    }
+
+    /** As the console's formatter prints it: the messages escaped, the frames and causes all there. */
+    @Test
+    void aFailureKeepsItsStackAndCausesButCannotForgeALine() {
+        IllegalStateException cause = new IllegalStateException("duplicate key k\nFORGED cause");
+        RuntimeException failure = new RuntimeException("outer\r\nFORGED outer", cause);
+        failure.addSuppressed(new java.io.IOException("suppressed\nFORGED suppressed"));
+        ExtLogRecord record = new ExtLogRecord(org.jboss.logmanager.Level.ERROR, "Request failed",
+                ExtLogRecord.FormatStyle.NO_FORMAT, LogSafeTest.class.getName());
+
+        record.setThrown(failure);
+        String unsafe = new PatternFormatter("%s%e%n").format(record);
+        assertTrue(unsafe.lines().anyMatch(line -> line.startsWith("FORGED")), "the danger, unescaped:\n" + unsafe);
+
+        record.setThrown(LogSafe.failure(failure));
+        String logged = new PatternFormatter("%s%e%n").format(record);
+        assertTrue(logged.lines().noneMatch(line -> line.strip().startsWith("FORGED")), logged);
+        assertTrue(logged.contains("java.lang.RuntimeException: outer\\r\\nFORGED outer"), logged);
+        assertTrue(logged.contains("Caused by: java.lang.IllegalStateException: duplicate key k\\nFORGED cause"), logged);
+        assertTrue(logged.contains("Suppressed: java.io.IOException: suppressed\\nFORGED suppressed"), logged);
+        assertTrue(
+                logged.contains("at io.github.replicachequarkus.LogSafeTest.aFailureKeepsItsStackAndCausesButCannotForgeALine"),
+                logged);
+        assertTrue(!logged.contains("LogSafe$"), "the stand-in does not show: " + logged);
     }
 
     @Test

@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.context.ManagedExecutor;
 
+import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.sync.SpaceId;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
@@ -76,7 +77,7 @@ public class RoomRouting implements HttpUpgradeCheck {
             Optional<String> target = ReplayState.fromReplaySource(replaySource)
                     .flatMap(state -> states.get().verify(state, spaceID, Instant.now()));
             if (target.isEmpty()) {
-                Log.warnf("Refused a replayed upgrade for space %s: its state does not verify", spaceID);
+                Log.warnf("Refused a replayed upgrade for space %s: its state does not verify", LogSafe.of(spaceID));
                 return CheckResult.rejectUpgradeSync(403);
             }
             if (serving && target.get().equals(me)) {

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
+import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.ForbiddenException;
 import io.github.replicachequarkus.auth.NotAuthenticatedException;
 import io.quarkus.logging.Log;
@@ -84,16 +85,16 @@ public class ErrorMapper {
     @ServerExceptionMapper
     public Response unexpected(RuntimeException e) {
         if (Faults.isUnavailable(e)) {
-            Log.warnf("Database unavailable: %s", rootMessage(e));
+            Log.warnf("Database unavailable: %s", LogSafe.of(rootMessage(e)));
             return Response.fromResponse(error(503, "Unavailable", "the database is unavailable or busy; try again"))
                     .header("Retry-After", "1").build();
         }
         if (Faults.isRace(e)) {
-            Log.warnf("Transaction kept losing races: %s", rootMessage(e));
+            Log.warnf("Transaction kept losing races: %s", LogSafe.of(rootMessage(e)));
             return Response.fromResponse(error(503, "Busy", "too much contention on this space; try again"))
                     .header("Retry-After", "1").build();
         }
-        Log.error("Request failed", e);
+        Log.error("Request failed", LogSafe.failure(e));
         return error(500, "InternalError", "the server failed to handle the request");
     }
 
