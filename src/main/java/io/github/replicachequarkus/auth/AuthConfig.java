@@ -22,6 +22,18 @@ public interface AuthConfig {
      */
     Optional<String> publicKey();
 
+    /**
+     * The issuer tokens must name in {@code iss} ({@code REPLICACHE_AUTH_ISSUER}); unset, {@code iss} is not checked.
+     * Set it when the key also signs tokens meant for other services, so that theirs are not taken here.
+     */
+    Optional<String> issuer();
+
+    /**
+     * The audience tokens must name in {@code aud}, alone or among others ({@code REPLICACHE_AUTH_AUDIENCE}); unset,
+     * {@code aud} is not checked.
+     */
+    Optional<String> audience();
+
     enum Mode {
         OPEN,
         TOKEN

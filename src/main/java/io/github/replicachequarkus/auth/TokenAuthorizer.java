@@ -11,6 +11,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 import javax.crypto.SecretKey;
@@ -23,10 +24,15 @@ import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.MalformedClaimException;
+import org.jose4j.jwt.NumericDate;
+import org.jose4j.jwt.consumer.ErrorCodeValidator;
+import org.jose4j.jwt.consumer.ErrorCodes;
 import org.jose4j.jwt.consumer.InvalidJwtException;
 import org.jose4j.jwt.consumer.JwtConsumer;
 import org.jose4j.jwt.consumer.JwtConsumerBuilder;
+import org.jose4j.jwt.consumer.JwtContext;
 
+import io.github.replicachequarkus.LogSafe;
 import io.quarkus.arc.DefaultBean;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
@@ -43,6 +49,12 @@ public class TokenAuthorizer implements Authorizer {
 
     /** HS256 needs a key at least as long as its hash (RFC 7518, 3.2). */
     private static final int MIN_SECRET_BYTES = 32;
+
+    /**
+     * The latest {@code exp} taken, 9999-12-31T23:59:59Z: a token meant never to expire can say so, while the nonsense
+     * beyond it (1e17 seconds is past what {@link Instant} holds) never reaches date arithmetic.
+     */
+    static final long LATEST_EXPIRY = 253402300799L;
 
     private static final Pattern BEARER = Pattern.compile("^Bearer(\\s+|$)", Pattern.CASE_INSENSITIVE);
 
@@ -61,8 +73,10 @@ public class TokenAuthorizer implements Authorizer {
             return;
         }
         Key key = verificationKey(config);
-        consumer = consumer(key);
-        Log.infof("Auth: token mode, %s tokens", String.join("/", algorithms(key)));
+        consumer = consumer(key, config.issuer(), config.audience());
+        Log.infof("Auth: token mode, %s tokens%s%s", String.join("/", algorithms(key)),
+                config.issuer().map(issuer -> ", issuer " + issuer).orElse(""),
+                config.audience().map(audience -> ", audience " + audience).orElse(""));
     }
 
     @Override
@@ -74,35 +88,61 @@ public class TokenAuthorizer implements Authorizer {
         if (token.isEmpty()) {
             throw new NotAuthenticatedException("a token is needed (Authorization: Bearer <jwt>)");
         }
-        JwtClaims claims;
         try {
-            claims = consumer.processToClaims(token);
-        } catch (InvalidJwtException e) {
-            Log.debugf("Token refused: %s", e.getMessage());
-            throw new NotAuthenticatedException(e.hasExpired() ? "the token has expired" : "the token is not valid");
-        }
-        try {
+            JwtClaims claims = consumer.processToClaims(token);
             return Caller.of(claims.getSubject(), Instant.ofEpochSecond(claims.getExpirationTime().getValue()),
                     new SpaceRights(spaces(claims))::accessTo);
-        } catch (MalformedClaimException e) {
+        } catch (InvalidJwtException e) {
+            Log.debugf("Token refused: %s", LogSafe.of(e.getMessage()));
+            throw new NotAuthenticatedException(e.hasExpired() ? "the token has expired" : "the token is not valid");
+        } catch (MalformedClaimException | RuntimeException e) {
+            // Whatever else a token's content makes the parsing throw is the token's fault, not the server's: 401.
+            Log.debugf("Token refused: %s: %s", e.getClass().getSimpleName(), LogSafe.of(e.getMessage()));
             throw new NotAuthenticatedException("the token is not valid");
         }
     }
 
     /**
-     * Checks what PROTOCOL.md section 7 asks and nothing more: the signature (only the algorithms of the configured
-     * key, so an HS256 token signed with a public key as its secret is refused), {@code exp} and {@code sub}.
-     * {@code iat}, {@code iss} and {@code aud} may be present and are not checked. {@code exp} is checked without a
-     * tolerance, as {@link SpaceAccess} checks every caller's expiry (whatever the authorizer) and closes sockets then.
+     * Checks what PROTOCOL.md section 7 asks: the signature (only the algorithms of the configured key, so an HS256
+     * token signed with a public key as its secret is refused), {@code exp} and {@code sub}; and {@code iss} and
+     * {@code aud} when an issuer and an audience are configured (else they may be present and are not checked).
+     * {@code exp} is checked without a tolerance, as {@link SpaceAccess} checks every caller's expiry (whatever the
+     * authorizer) and closes sockets then. A blank {@code sub} names nobody and an {@code exp} past
+     * {@link #LATEST_EXPIRY} is no real date: both are refused like a bad signature.
      */
-    static JwtConsumer consumer(Key key) {
-        return new JwtConsumerBuilder()
+    static JwtConsumer consumer(Key key, Optional<String> issuer, Optional<String> audience) {
+        JwtConsumerBuilder builder = new JwtConsumerBuilder()
                 .setVerificationKey(key)
                 .setJwsAlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT, algorithms(key))
                 .setRequireExpirationTime()
                 .setRequireSubject()
-                .setSkipDefaultAudienceValidation()
-                .build();
+                .registerValidator((ErrorCodeValidator) TokenAuthorizer::saneClaims);
+        issuer.ifPresent(builder::setExpectedIssuer);
+        if (audience.isPresent()) {
+            builder.setExpectedAudience(audience.get());
+        } else {
+            builder.setSkipDefaultAudienceValidation();
+        }
+        return builder.build();
+    }
+
+    /** The consumer of a deployment that configures no issuer and no audience. */
+    static JwtConsumer consumer(Key key) {
+        return consumer(key, Optional.empty(), Optional.empty());
+    }
+
+    private static ErrorCodeValidator.Error saneClaims(JwtContext context) throws MalformedClaimException {
+        JwtClaims claims = context.getJwtClaims();
+        NumericDate expiry = claims.getExpirationTime();
+        if (expiry != null && expiry.getValue() > LATEST_EXPIRY) {
+            return new ErrorCodeValidator.Error(ErrorCodes.EXPIRATION_TOO_FAR_IN_FUTURE,
+                    "exp is after 9999-12-31T23:59:59Z");
+        }
+        String subject = claims.getSubject();
+        if (subject != null && subject.isBlank()) {
+            return new ErrorCodeValidator.Error(ErrorCodes.SUBJECT_INVALID, "sub is empty or blank");
+        }
+        return null;
     }
 
     private static String[] algorithms(Key key) {

@@ -21,11 +21,17 @@ public final class ReplayState {
 
     private static final String ALGORITHM = "HmacSHA256";
 
+    /** An HMAC-SHA256 key at least as long as its hash (RFC 2104, 3): 32 bytes, random. */
+    public static final int MIN_SECRET_BYTES = 32;
+
     private final SecretKeySpec key;
 
+    /** @throws IllegalArgumentException when the secret is shorter than {@link #MIN_SECRET_BYTES} bytes (UTF-8) */
     public ReplayState(String secret) {
-        if (secret == null || secret.length() < 16) {
-            throw new IllegalArgumentException("the replay secret must be at least 16 characters");
+        int bytes = secret == null ? 0 : secret.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes < MIN_SECRET_BYTES) {
+            throw new IllegalArgumentException("the replay secret is " + bytes + " bytes; it must be at least "
+                    + MIN_SECRET_BYTES + " random bytes (e.g. openssl rand -hex 32)");
         }
         this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM);
     }

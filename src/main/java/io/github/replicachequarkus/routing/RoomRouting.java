@@ -1,5 +1,6 @@
 package io.github.replicachequarkus.routing;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -9,9 +10,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.context.ManagedExecutor;
 
+import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.sync.SpaceId;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 
@@ -39,11 +42,22 @@ public class RoomRouting implements HttpUpgradeCheck {
         this.placements = placements;
         this.machine = machine;
         this.executor = executor;
-        this.states = config.machineId().isPresent()
-                ? Optional.of(new ReplayState(config.replaySecret().orElseThrow(() -> new IllegalStateException(
-                        "replicache.routing.replay-secret (REPLICACHE_ROUTING_REPLAY_SECRET) must be set when routing"
-                                + " is on (FLY_MACHINE_ID is set)"))))
-                : Optional.empty();
+        this.states = config.machineId().isPresent() ? Optional.of(replayState(config.replaySecret())) : Optional.empty();
+    }
+
+    /** The signer of replay states; a clear refusal to start when the secret is missing or too short to be safe. */
+    static ReplayState replayState(Optional<String> secret) {
+        String name = "replicache.routing.replay-secret (REPLICACHE_ROUTING_REPLAY_SECRET)";
+        if (secret.isEmpty()) {
+            throw new ConfigurationException(name + " must be set when routing is on (FLY_MACHINE_ID is set): "
+                    + "the same random secret on every machine, e.g. openssl rand -hex 32");
+        }
+        int bytes = secret.get().getBytes(StandardCharsets.UTF_8).length;
+        if (bytes < ReplayState.MIN_SECRET_BYTES) {
+            throw new ConfigurationException(name + " is " + bytes + " bytes; it must be at least "
+                    + ReplayState.MIN_SECRET_BYTES + " random bytes, e.g. openssl rand -hex 32");
+        }
+        return new ReplayState(secret.get());
     }
 
     @Override
@@ -63,7 +77,7 @@ public class RoomRouting implements HttpUpgradeCheck {
             Optional<String> target = ReplayState.fromReplaySource(replaySource)
                     .flatMap(state -> states.get().verify(state, spaceID, Instant.now()));
             if (target.isEmpty()) {
-                Log.warnf("Refused a replayed upgrade for space %s: its state does not verify", spaceID);
+                Log.warnf("Refused a replayed upgrade for space %s: its state does not verify", LogSafe.of(spaceID));
                 return CheckResult.rejectUpgradeSync(403);
             }
             if (serving && target.get().equals(me)) {

@@ -29,7 +29,13 @@ public interface RoutingConfig {
     /** In router mode, the Fly app whose machines host the rooms. */
     Optional<String> backendApp();
 
-    /** The secret that signs the {@code state} of a replay (at least 16 characters); required when routing is on. */
+    /**
+     * The secret that signs the {@code state} of a replay ({@code REPLICACHE_ROUTING_REPLAY_SECRET}); required when
+     * routing is on, and the same on every machine of the deployment. It must be random and at least 32 bytes: make
+     * it with {@code openssl rand -hex 32}. Whoever knows it can send any socket to any machine, past the placement
+     * (not past the token check: the machine still checks the socket's token). The application refuses to start
+     * with a shorter one.
+     */
     Optional<String> replaySecret();
 
     /** How long a signed replay state stays valid. */

@@ -23,6 +23,7 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 import io.agroal.api.AgroalDataSource;
+import io.github.replicachequarkus.LogSafe;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -188,9 +189,9 @@ public class ChangeRelay {
         try {
             spaceChanged.fire(new SpaceChanged(parts[1], Long.parseLong(parts[2]), true));
         } catch (NumberFormatException e) {
-            Log.warnf("Ignored a malformed change notification: %s", payload);
+            Log.warnf("Ignored a malformed change notification: %s", LogSafe.of(payload));
         } catch (RuntimeException e) {
-            Log.errorf(e, "Delivering a change of space %s failed", parts[1]);
+            Log.errorf(LogSafe.failure(e), "Delivering a change of space %s failed", LogSafe.of(parts[1]));
         }
     }
 

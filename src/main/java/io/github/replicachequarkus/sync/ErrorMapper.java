@@ -1,5 +1,6 @@
 package io.github.replicachequarkus.sync;
 
+import java.io.IOException;
 import java.util.stream.Collectors;
 
 import jakarta.ws.rs.Priorities;
@@ -15,9 +16,11 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
+import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.ForbiddenException;
 import io.github.replicachequarkus.auth.NotAuthenticatedException;
 import io.quarkus.logging.Log;
+import io.vertx.core.http.HttpServerRequest;
 
 /**
  * Turns every failure into a status and an {@link ErrorBody}: bad input is a 4xx that says what was wrong, an
@@ -25,6 +28,9 @@ import io.quarkus.logging.Log;
  * ever goes out.
  */
 public class ErrorMapper {
+
+    /** The status (as proxies log it) of a request whose client left before its answer: nothing is sent. */
+    static final int CLIENT_CLOSED_REQUEST = 499;
 
     @ServerExceptionMapper
     public Response invalidRequest(InvalidRequestException e) {
@@ -88,19 +94,34 @@ public class ErrorMapper {
     }
 
     @ServerExceptionMapper
-    public Response unexpected(RuntimeException e) {
+    public Response unexpected(RuntimeException e, HttpServerRequest request) {
         if (Faults.isUnavailable(e)) {
-            Log.warnf("Database unavailable: %s", rootMessage(e));
+            Log.warnf("Database unavailable: %s", LogSafe.of(rootMessage(e)));
             return Response.fromResponse(error(503, "Unavailable", "the database is unavailable or busy; try again"))
                     .header("Retry-After", "1").build();
         }
         if (Faults.isRace(e)) {
-            Log.warnf("Transaction kept losing races: %s", rootMessage(e));
+            Log.warnf("Transaction kept losing races: %s", LogSafe.of(rootMessage(e)));
             return Response.fromResponse(error(503, "Busy", "too much contention on this space; try again"))
                     .header("Retry-After", "1").build();
         }
-        Log.error("Request failed", e);
+        if (Faults.isClientGone(e) || (request.response().closed() && hasIOException(e))) {
+            // A client that hung up (or reset) while its answer was written: no answer reaches it, none of ours failed.
+            Log.debugf("The client of %s %s went away: %s", request.method(), LogSafe.of(request.path()),
+                    LogSafe.of(rootMessage(e)));
+            return error(CLIENT_CLOSED_REQUEST, "ClientClosedRequest", "the client closed the connection");
+        }
+        Log.error("Request failed", LogSafe.failure(e));
         return error(500, "InternalError", "the server failed to handle the request");
+    }
+
+    private static boolean hasIOException(Throwable e) {
+        for (Throwable cause = e; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static Response error(int status, String code, String message) {

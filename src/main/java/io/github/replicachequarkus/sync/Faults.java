@@ -1,5 +1,7 @@
 package io.github.replicachequarkus.sync;
 
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
@@ -8,11 +10,23 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
-/** Tells the database's faults apart by SQLSTATE: races worth a retry, outages worth a 503, and the rest. */
+import io.vertx.core.VertxException;
+
+/**
+ * Tells the database's faults apart by SQLSTATE: races worth a retry, outages worth a 503, and the rest; and a client
+ * that went away from one of ours.
+ */
 public final class Faults {
 
     /** serialization_failure, deadlock_detected, unique_violation (two first inserts of one row racing). */
     private static final Set<String> RACES = Set.of("40001", "40P01", "23505");
+
+    /**
+     * How the JDK, Netty and Vert.x say that the peer is gone: a write on a closed response fails with "Failed to write"
+     * or "Stream is closed" (Quarkus's output stream), the socket with a reset or a broken pipe.
+     */
+    private static final List<String> CLIENT_GONE = List.of("Connection reset", "Broken pipe", "Connection was closed",
+            "Failed to write", "Stream is closed");
 
     private Faults() {
     }
@@ -50,6 +64,29 @@ public final class Faults {
         for (Throwable cause : causes(failure)) {
             if (cause instanceof SQLException || cause instanceof jakarta.persistence.PersistenceException
                     || cause instanceof org.hibernate.HibernateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The client (or a proxy between) closed the connection while its request was read or its answer written: a
+     * reset, a broken pipe, a closed channel. No fault of the server's, and nothing to answer: worth a debug line, not
+     * an error with a stack trace. A failure of the database's own connection is never one (it is
+     * {@link #isUnavailable}).
+     */
+    public static boolean isClientGone(Throwable failure) {
+        for (Throwable cause : causes(failure)) {
+            if (isDatabaseFault(cause)) {
+                return false;
+            }
+            if (cause instanceof ClosedChannelException) {
+                return true;
+            }
+            String message = String.valueOf(cause.getMessage());
+            if ((cause instanceof IOException || cause instanceof VertxException)
+                    && CLIENT_GONE.stream().anyMatch(message::contains)) {
                 return true;
             }
         }

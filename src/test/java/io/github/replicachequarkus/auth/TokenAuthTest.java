@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,6 +22,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.keys.HmacKey;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,6 +71,28 @@ class TokenAuthTest {
             pull(space, credentials).then().statusCode(401).body("error", is("Unauthorized"));
         }
         pull(space, bearer(expired)).then().body("message", containsString("expired"));
+    }
+
+    /** A validly signed token whose claims are nonsense is as invalid as a forged one: 401, never a 500. */
+    @Test
+    void signedTokensWithAnAbsurdExpOrABlankSubGet401() {
+        String space = space();
+        List<String> absurd = List.of(
+                "{\"sub\":\"u1\",\"exp\":1e17,\"spaces\":{\"*\":\"rw\"}}",
+                "{\"sub\":\"u1\",\"exp\":9223372036854775807,\"spaces\":{\"*\":\"rw\"}}",
+                "{\"sub\":\"\",\"exp\":" + Instant.now().plusSeconds(600).getEpochSecond() + ",\"spaces\":{\"*\":\"rw\"}}",
+                "{\"sub\":\" \",\"exp\":" + Instant.now().plusSeconds(600).getEpochSecond() + ",\"spaces\":{\"*\":\"rw\"}}");
+        for (String claims : absurd) {
+            String token = Tokens.sign(claims, AlgorithmIdentifiers.HMAC_SHA256,
+                    new HmacKey(Tokens.SECRET.getBytes(StandardCharsets.UTF_8)));
+            pull(space, bearer(token)).then().statusCode(401).body("error", is("Unauthorized"));
+            push(space, bearer(token), mutation(client(), 1, "increment", "n")).then().statusCode(401);
+            try (TestSocket socket = TestSocket.open(base, space)) {
+                socket.send(hello(token));
+                assertEquals(4401, socket.closeCode(), claims);
+            }
+        }
+        assertEquals(Map.of(), state(space, writer(space)));
     }
 
     @Test

@@ -8,12 +8,16 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jwt.consumer.InvalidJwtException;
 import org.jose4j.jwt.consumer.JwtConsumer;
 import org.jose4j.keys.HmacKey;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.github.replicachequarkus.testing.Tokens;
 
@@ -39,6 +43,55 @@ class TokenVerificationTest {
             assertThrows(InvalidJwtException.class,
                     () -> hs256.processToClaims(Tokens.sign(claims, AlgorithmIdentifiers.HMAC_SHA256, secret)), claims);
         }
+    }
+
+    /** Past 9999-12-31 an {@code exp} is no date anyone means, and 1e17 seconds is beyond what {@code Instant} holds. */
+    @ParameterizedTest
+    @ValueSource(strings = { "1e17", "100000000000000000", "9223372036854775807", "1e300", "253402300800" })
+    void anExpBeyondAnySaneDateIsRefused(String exp) {
+        String claims = "{\"sub\":\"u1\",\"exp\":" + exp + ",\"spaces\":{\"s\":\"rw\"}}";
+        assertThrows(InvalidJwtException.class,
+                () -> hs256.processToClaims(Tokens.sign(claims, AlgorithmIdentifiers.HMAC_SHA256, secret)), claims);
+    }
+
+    @Test
+    void theLatestSaneExpIsAccepted() throws Exception {
+        String claims = "{\"sub\":\"u1\",\"exp\":253402300799}";
+        assertEquals(253402300799L, hs256.processToClaims(Tokens.sign(claims, AlgorithmIdentifiers.HMAC_SHA256, secret))
+                .getExpirationTime().getValue());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", " ", "\\t\\n" })
+    void anEmptyOrBlankSubIsRefused(String sub) {
+        String claims = "{\"sub\":\"" + sub + "\",\"exp\":" + IN_AN_HOUR + ",\"spaces\":{\"s\":\"rw\"}}";
+        assertThrows(InvalidJwtException.class,
+                () -> hs256.processToClaims(Tokens.sign(claims, AlgorithmIdentifiers.HMAC_SHA256, secret)), claims);
+    }
+
+    @Test
+    void withAnIssuerAndAudienceConfiguredTokensMustNameThem() throws Exception {
+        JwtConsumer strict = TokenAuthorizer.consumer(secret, Optional.of("https://login.example"), Optional.of("todo"));
+        String base = "\"sub\":\"u1\",\"exp\":" + IN_AN_HOUR;
+        for (String good : List.of("{" + base + ",\"iss\":\"https://login.example\",\"aud\":\"todo\"}",
+                "{" + base + ",\"iss\":\"https://login.example\",\"aud\":[\"billing\",\"todo\"]}")) {
+            assertEquals("u1", strict.processToClaims(Tokens.sign(good, AlgorithmIdentifiers.HMAC_SHA256, secret)).getSubject(),
+                    good);
+        }
+        for (String bad : List.of("{" + base + "}",
+                "{" + base + ",\"aud\":\"todo\"}",
+                "{" + base + ",\"iss\":\"https://login.example\"}",
+                "{" + base + ",\"iss\":\"https://evil.example\",\"aud\":\"todo\"}",
+                "{" + base + ",\"iss\":\"https://login.example\",\"aud\":\"billing\"}")) {
+            assertThrows(InvalidJwtException.class,
+                    () -> strict.processToClaims(Tokens.sign(bad, AlgorithmIdentifiers.HMAC_SHA256, secret)), bad);
+        }
+    }
+
+    @Test
+    void withoutAnIssuerOrAudienceConfiguredTheyAreNotChecked() throws Exception {
+        String claims = "{\"sub\":\"u1\",\"exp\":" + IN_AN_HOUR + ",\"iss\":\"anyone\",\"aud\":\"anything\"}";
+        assertEquals("u1", hs256.processToClaims(Tokens.sign(claims, AlgorithmIdentifiers.HMAC_SHA256, secret)).getSubject());
     }
 
     @Test

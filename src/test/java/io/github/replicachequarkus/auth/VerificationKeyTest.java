@@ -31,6 +31,14 @@ class VerificationKeyTest {
             public Optional<String> publicKey() {
                 return Optional.ofNullable(publicKey);
             }
+
+            public Optional<String> issuer() {
+                return Optional.empty();
+            }
+
+            public Optional<String> audience() {
+                return Optional.empty();
+            }
         };
     }
 

@@ -44,7 +44,7 @@ import io.github.replicachequarkus.testing.TestSocket;
 class FlySimulationIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String SECRET = "simulated fly replay secret";
+    private static final String SECRET = "the simulated fly replay secret, 32+ bytes";
 
     private static TestDatabase database;
     private static final Map<String, Instance> machines = new LinkedHashMap<>();

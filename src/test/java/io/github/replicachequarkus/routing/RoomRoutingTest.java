@@ -28,7 +28,7 @@ import io.quarkus.test.junit.TestProfile;
 @TestProfile(RoomRoutingTest.OnFly.class)
 class RoomRoutingTest {
 
-    static final String SECRET = "the replay secret of this test";
+    static final String SECRET = "the replay secret of this test, 32+ bytes";
 
     public static class OnFly implements QuarkusTestProfile {
         @Override

@@ -58,8 +58,8 @@ class PackagedStartupIT {
         try {
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             datasource.forEach((key, value) -> command.add("-D" + key + "=" + value));
-            command.addAll(
-                    List.of("-Dquarkus.http.port=0", "-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
+            command.addAll(List.of("-Dquarkus.http.port=0", "-Dquarkus.management.port=0", "-jar",
+                    Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
             builder.environment().keySet().removeIf(name -> name.startsWith("REPLICACHE_") || name.startsWith("FLY_"));
             if (!secret.isEmpty()) {
@@ -72,6 +72,44 @@ class PackagedStartupIT {
 
             assertEquals(1, application.exitValue(), String.join("\n", output));
             assertTrue(output.get(output.size() - 1).contains(reason), "the last line says why: " + output);
+        } finally {
+            database.stop();
+        }
+    }
+
+    /** With routing on, a replay secret too short to be safe stops the start as a missing one does. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            ''                              | REPLICACHE_ROUTING_REPLAY_SECRET) must be set when routing is on
+            a secret of 31 bytes, too short | REPLICACHE_ROUTING_REPLAY_SECRET) is 31 bytes; it must be at least 32
+            """)
+    void refusesToStartWithAShortReplaySecret(String secret, String reason) throws Exception {
+        TestDatabase database = new TestDatabase();
+        Map<String, String> datasource = database.start();
+        try {
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            datasource.forEach((key, value) -> command.add("-D" + key + "=" + value));
+            command.addAll(List.of("-Dquarkus.http.port=0", "-Dquarkus.management.port=0", "-jar",
+                    Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().keySet().removeIf(name -> name.startsWith("REPLICACHE_") || name.startsWith("FLY_"));
+            builder.environment().putAll(Map.of("REPLICACHE_AUTH_MODE", "open", "FLY_MACHINE_ID", "m-startup"));
+            if (!secret.isEmpty()) {
+                builder.environment().put("REPLICACHE_ROUTING_REPLAY_SECRET", secret);
+            }
+            Process application = builder.start();
+            try {
+                assertTrue(application.waitFor(60, TimeUnit.SECONDS), "the application should stop by itself");
+            } finally {
+                application.destroyForcibly();
+            }
+            List<String> output = new String(application.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .filter(line -> !line.isBlank()).toList();
+
+            assertEquals(1, application.exitValue(), String.join("\n", output));
+            assertTrue(output.stream().anyMatch(line -> line.contains(reason)), "the output says why: " + output);
+            assertTrue(output.stream().noneMatch(line -> !secret.isEmpty() && line.contains(secret)),
+                    "never the secret: " + output);
         } finally {
             database.stop();
         }
