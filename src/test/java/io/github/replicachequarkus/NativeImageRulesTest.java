@@ -61,7 +61,7 @@ class NativeImageRulesTest {
      */
     private static final Set<String> NEVER_REFLECTED = Set.of(
             "db.DatabaseUrl",
-            "gc.ClientGroups$Group", "gc.Collector$Run",
+            "gc.ClientGroups$Group", "gc.ClientGroups$Recorded", "gc.Collector$Run",
             "store.PushRows$Client", "store.PushRows$ClientWrite", "store.PushRows$EntryWrite", "store.PushRows$Snapshot",
             "store.PushRows$Stored",
             "sync.ChangeSet", "sync.ChangeSet$ClientChange", "sync.ChangeSet$EntryChange", "sync.ChangesMissed",

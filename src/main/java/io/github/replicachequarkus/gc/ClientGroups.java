@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,28 +29,46 @@ public class ClientGroups {
     /** Most groups remembered as recently recorded; beyond it the memory starts over (and they are recorded again). */
     private static final int MAX_REMEMBERED = 100_000;
 
-    /** The group (space, id) is active now and holds at least the cookie; nothing changes once it was collected. */
-    private static final String ACTIVE = """
-            INSERT INTO client_group (space_id, id, cookie) VALUES (?, ?, ?)
-            ON CONFLICT (space_id, id) DO UPDATE SET last_active_at = now(), cookie = excluded.cookie
-            WHERE client_group.deleted_at IS NULL""";
+    /**
+     * The group (space, id) is active now, holds at least the cookie and is the user's: a new group is the user's who
+     * first used it; nothing changes once it was collected, or when it is another user's. A row back when it is live
+     * and the user's. Parameters: space, id, cookie, user.
+     */
+    private static final String PULLED = """
+            INSERT INTO client_group (space_id, id, cookie, user_id) VALUES (?, ?, ?, ?)
+            ON CONFLICT (space_id, id) DO UPDATE SET last_active_at = now(), cookie = excluded.cookie,
+                user_id = COALESCE(client_group.user_id, excluded.user_id)
+            WHERE client_group.deleted_at IS NULL
+                AND (client_group.user_id IS NULL OR excluded.user_id IS NULL OR client_group.user_id = excluded.user_id)
+            RETURNING 1""";
 
-    /** {@link #ACTIVE}, with a row back unless the group was collected. */
-    private static final String PULLED = ACTIVE + " RETURNING 1";
+    /** {@link #PULLED} for a push, which says nothing of cookies. Parameters: space, id, user. */
+    private static final String PUSHED = """
+            INSERT INTO client_group (space_id, id, user_id) VALUES (?, ?, ?)
+            ON CONFLICT (space_id, id) DO UPDATE SET last_active_at = now(),
+                user_id = COALESCE(client_group.user_id, excluded.user_id)
+            WHERE client_group.deleted_at IS NULL
+                AND (client_group.user_id IS NULL OR excluded.user_id IS NULL OR client_group.user_id = excluded.user_id)
+            RETURNING 1""";
 
     /**
-     * A reader's pull: the group's row is touched if it exists and never created; a row back unless the group was
-     * collected. Parameters: space, id, cookie.
+     * A reader's pull: the group's row is touched if it exists (and is the user's) and never created; a row back
+     * unless the group was collected or is another user's. Parameters: space, id, cookie, user.
      */
     private static final String READ = """
-            WITH p (space_id, id, cookie) AS (VALUES (?, ?, ?::bigint)
+            WITH p (space_id, id, cookie, user_id) AS (VALUES (?, ?, ?::bigint, ?::text)
             ), found AS (
-                SELECT g.deleted_at FROM client_group g JOIN p ON g.space_id = p.space_id AND g.id = p.id
+                SELECT g.deleted_at, g.user_id FROM client_group g JOIN p ON g.space_id = p.space_id AND g.id = p.id
             ), touched AS (
                 UPDATE client_group g SET last_active_at = now(), cookie = p.cookie FROM p
                 WHERE g.space_id = p.space_id AND g.id = p.id AND g.deleted_at IS NULL
+                    AND (g.user_id IS NULL OR p.user_id IS NULL OR g.user_id = p.user_id)
             )
-            SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM found WHERE deleted_at IS NOT NULL)""";
+            SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM found, p WHERE found.deleted_at IS NOT NULL
+                OR (found.user_id IS NOT NULL AND p.user_id IS NOT NULL AND found.user_id <> p.user_id))""";
+
+    /** Why a group may not be used, when its upsert returned no row. Parameters: space, id. */
+    private static final String WHY_NOT = "SELECT deleted_at IS NOT NULL FROM client_group WHERE space_id = ? AND id = ?";
 
     /**
      * The groups with sockets are active and hold at least the cookie. Only groups that have a row (their writers'
@@ -59,15 +78,9 @@ public class ClientGroups {
             UPDATE client_group SET last_active_at = now(), cookie = ?
             WHERE space_id = ? AND id = ? AND deleted_at IS NULL""";
 
-    private static final String PUSHED = """
-            INSERT INTO client_group (space_id, id) VALUES (?, ?)
-            ON CONFLICT (space_id, id) DO UPDATE SET last_active_at = now()
-            WHERE client_group.deleted_at IS NULL
-            RETURNING 1""";
-
     private final AgroalDataSource dataSource;
     private final long recordEveryNanos;
-    private final Map<Group, Long> recorded = new ConcurrentHashMap<>();
+    private final Map<Group, Recorded> recorded = new ConcurrentHashMap<>();
 
     /** @param dataSource whose connections, inside a transaction, are the transaction's own */
     ClientGroups(AgroalDataSource dataSource, GcConfig config) {
@@ -80,18 +93,29 @@ public class ClientGroups {
     public record Group(String spaceID, String clientGroupID) {
     }
 
+    /** What a push or pull may do with its client group. */
+    public enum Use {
+        /** The group is live and the caller's (or nobody's yet: it is the caller's from now on). */
+        ALLOWED,
+        /** The collector took it after a long idle time: the client must start afresh. */
+        COLLECTED,
+        /** Another user's group: refused, whatever the caller may do in the space. */
+        ANOTHER_USERS
+    }
+
     /**
      * The group pushed. {@code createsClients}: the push has clients the server does not know yet, which a collected
      * group may not get, so the database is always asked.
      *
-     * @return false when the group was collected
+     * @param userID who pushes (empty in open mode): a group belongs to the user who first used it
      */
-    public boolean pushed(String spaceID, String clientGroupID, boolean createsClients) {
+    public Use pushed(String spaceID, String clientGroupID, boolean createsClients, Optional<String> userID) {
         Group group = new Group(spaceID, clientGroupID);
-        if (!createsClients && recentlyRecorded(group)) {
-            return true;
+        String user = userID.orElse(null);
+        if (!createsClients && recentlyRecorded(group, user)) {
+            return Use.ALLOWED;
         }
-        return record(group, PUSHED);
+        return record(group, user, PUSHED, user);
     }
 
     /**
@@ -99,14 +123,15 @@ public class ClientGroups {
      * the lowest such cookie of a space's live groups may be purged. {@code mayWrite}: the caller may write the space;
      * a reader's pull records a group that exists and creates none.
      *
-     * @return false when the group was collected
+     * @param userID who pulls (empty in open mode): a group belongs to the user who first used it
      */
-    public boolean pulled(String spaceID, String clientGroupID, long cookie, boolean mayWrite) {
+    public Use pulled(String spaceID, String clientGroupID, long cookie, boolean mayWrite, Optional<String> userID) {
         Group group = new Group(spaceID, clientGroupID);
-        if (recentlyRecorded(group)) {
-            return true;
+        String user = userID.orElse(null);
+        if (recentlyRecorded(group, user)) {
+            return Use.ALLOWED;
         }
-        return mayWrite ? record(group, PULLED, cookie) : record(group, READ, cookie);
+        return record(group, user, mayWrite ? PULLED : READ, cookie, user);
     }
 
     /**
@@ -128,35 +153,51 @@ public class ClientGroups {
         }
     }
 
-    private boolean recentlyRecorded(Group group) {
-        Long at = recorded.get(group);
-        return at != null && System.nanoTime() - at < recordEveryNanos;
+    /** Whether the group was recorded as live and this user's (or nobody's) lately: then the database need not be asked. */
+    private boolean recentlyRecorded(Group group, String user) {
+        Recorded at = recorded.get(group);
+        return at != null && System.nanoTime() - at.nanos() < recordEveryNanos
+                && (at.user() == null || user == null || at.user().equals(user));
     }
 
-    /** Runs the upsert (its parameters: the group's space and id, then the rest); false when the group was collected. */
-    private boolean record(Group group, String upsert, Object... rest) {
-        boolean live;
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(upsert)) {
-            statement.setString(1, group.spaceID());
-            statement.setString(2, group.clientGroupID());
-            for (int i = 0; i < rest.length; i++) {
-                statement.setObject(3 + i, rest[i]);
+    /** Runs the upsert (its parameters: the group's space and id, then the rest), and says what the caller may do. */
+    private Use record(Group group, String user, String upsert, Object... rest) {
+        Use use;
+        try (Connection connection = dataSource.getConnection()) {
+            try (PreparedStatement statement = connection.prepareStatement(upsert)) {
+                statement.setString(1, group.spaceID());
+                statement.setString(2, group.clientGroupID());
+                for (int i = 0; i < rest.length; i++) {
+                    statement.setObject(3 + i, rest[i]);
+                }
+                try (ResultSet rows = statement.executeQuery()) {
+                    use = rows.next() ? Use.ALLOWED : null;
+                }
             }
-            try (ResultSet rows = statement.executeQuery()) {
-                live = rows.next();
+            if (use == null) {
+                try (PreparedStatement why = connection.prepareStatement(WHY_NOT)) {
+                    why.setString(1, group.spaceID());
+                    why.setString(2, group.clientGroupID());
+                    try (ResultSet rows = why.executeQuery()) {
+                        use = rows.next() && rows.getBoolean(1) ? Use.COLLECTED : Use.ANOTHER_USERS;
+                    }
+                }
             }
         } catch (SQLException e) {
             throw new StorageException("could not record client group " + group.clientGroupID(), e);
         }
-        if (!live) {
+        if (use != Use.ALLOWED) {
             recorded.remove(group);
-            return false;
+            return use;
         }
         if (recorded.size() >= MAX_REMEMBERED) {
             recorded.clear();
         }
-        recorded.put(group, System.nanoTime());
-        return true;
+        recorded.put(group, new Recorded(System.nanoTime(), user));
+        return use;
+    }
+
+    /** When a group was last recorded, and for whom. */
+    private record Recorded(long nanos, String user) {
     }
 }

@@ -130,10 +130,10 @@ class RoomProtocol {
      */
     private void answer(String spaceID, Member member, PullRequest request, String requestID,
             Function<PullResponse, Object> reply) {
-        boolean mayWrite = member.caller().accessTo(spaceID).allows(Access.WRITE);
+        Caller caller = member.caller();
         member.startReply();
         try {
-            switch (pulls.pull(spaceID, request, mayWrite)) {
+            switch (pulls.pull(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE), caller.userID())) {
                 case PullService.Pulled pulled -> member.reply(pulled.response(), pulled.version(), reply);
                 case PullService.Refused refused -> member.send(error(refused.error(), requestID), false);
             }

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.replicachequarkus.auth.ForbiddenException;
 import io.github.replicachequarkus.gc.ClientGroups;
 import io.github.replicachequarkus.store.ClientRecord;
 import io.github.replicachequarkus.store.Entry;
@@ -71,13 +72,15 @@ public class PullService {
      *
      * @param mayWrite whether the caller may write the space: only such a caller creates it, records its client group,
      *        or moves its version forward to meet a cookie from ahead
+     * @param userID who pulls (empty in open mode): another user's client group is refused
+     * @throws ForbiddenException when the client group is another user's
      */
-    public Reply pull(String spaceID, PullRequest request, boolean mayWrite) {
+    public Reply pull(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
         Refused refused = check(spaceID, request);
         if (refused != null) {
             return refused;
         }
-        Decided decided = decide(spaceID, request, mayWrite);
+        Decided decided = decide(spaceID, request, mayWrite, userID);
         if (decided.refused()) {
             return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
@@ -115,7 +118,7 @@ public class PullService {
         if (refused != null) {
             return refused.error();
         }
-        Decided decided = decide(spaceID, request, mayWrite);
+        Decided decided = decide(spaceID, request, mayWrite, userID);
         if (decided.refused()) {
             return ProtocolError.CLIENT_STATE_NOT_FOUND;
         }
@@ -197,12 +200,13 @@ public class PullService {
      * an update that never lowers it, up to {@link PullPlan#MAX_RAISE}; a reader's, or one from further ahead, leaves the
      * version alone and is answered with the cookie the client needs over the whole state of the version it has.
      */
-    private Decided decide(String spaceID, PullRequest request, boolean mayWrite) {
+    private Decided decide(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
         return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
-                () -> decideInTransaction(spaceID, request, mayWrite));
+                () -> decideInTransaction(spaceID, request, mayWrite, userID));
     }
 
-    private Decided decideInTransaction(String spaceID, PullRequest request, boolean mayWrite) {
+    private Decided decideInTransaction(String spaceID, PullRequest request, boolean mayWrite,
+            Optional<String> userID) {
         Space space = Space.findById(spaceID);
         if (space == null) {
             if (!config.autoCreateSpaces()) {
@@ -230,8 +234,15 @@ public class PullService {
         }
         // The group holds, from now on, the changes up to its cookie, or the state of the version it is sent.
         long holds = plan instanceof PullPlan.Changes changes ? changes.fromVersion() : version;
-        if (space != null && !groups.pulled(spaceID, request.clientGroupID(), holds, mayWrite)) {
-            return new Decided(new PullPlan.ClientStateNotFound(), version, version); // collected after a long idle time
+        if (space != null) {
+            switch (groups.pulled(spaceID, request.clientGroupID(), holds, mayWrite, userID)) {
+                case COLLECTED -> {
+                    return new Decided(new PullPlan.ClientStateNotFound(), version, version); // idle for too long
+                }
+                case ANOTHER_USERS -> throw new ForbiddenException("the client group is another user's");
+                case ALLOWED -> {
+                }
+            }
         }
         return new Decided(plan, version, cookie);
     }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * The rules of a push, without storage: which mutations run, and how far each client's last mutation id advances.
@@ -15,6 +16,8 @@ import java.util.Set;
  * <li>{@code id > lastMutationID + 1}: a gap; that client's later mutations in this push are left for it to re-send;</li>
  * <li>otherwise the mutation runs, and the client advances whether the mutator succeeded or failed (a failed one
  * would fail again, and the client must not re-send it forever).</li>
+ * <li>when the push's time is up, the mutation about to run and all after it are left for their clients to re-send,
+ * so that one push cannot hold its lane (and every space on it) for long.</li>
  * </ul>
  */
 public final class PushLoop {
@@ -51,6 +54,16 @@ public final class PushLoop {
      * @param current each client's last processed mutation id (a client not in the map has processed none)
      */
     public static Outcome process(List<Mutation> mutations, Map<String, Long> current, Runner runner) {
+        return process(mutations, current, runner, () -> false);
+    }
+
+    /**
+     * @param current each client's last processed mutation id (a client not in the map has processed none)
+     * @param spent whether the push's time is up: checked before each mutation that would run; once it says so, that
+     *        mutation and every one after it are left for their clients to re-send (the push stops as at a gap)
+     */
+    public static Outcome process(List<Mutation> mutations, Map<String, Long> current, Runner runner,
+            BooleanSupplier spent) {
         Map<String, Long> last = new HashMap<>(current);
         Map<String, Long> advanced = new LinkedHashMap<>();
         Set<String> stopped = new HashSet<>();
@@ -58,10 +71,14 @@ public final class PushLoop {
         List<Mutation> applied = new ArrayList<>();
         int skipped = 0;
         int deferred = 0;
+        boolean outOfTime = false;
         for (Mutation mutation : mutations) {
             String client = mutation.clientID();
             long lastID = last.getOrDefault(client, 0L);
-            if (stopped.contains(client) || mutation.id() > lastID + 1) {
+            if (!outOfTime && mutation.id() == lastID + 1 && !stopped.contains(client) && spent.getAsBoolean()) {
+                outOfTime = true;
+            }
+            if (outOfTime || stopped.contains(client) || mutation.id() > lastID + 1) {
                 stopped.add(client);
                 deferred++;
             } else if (mutation.id() <= lastID) {

@@ -27,7 +27,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 
 import io.agroal.api.AgroalDataSource;
+import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.Caller;
+import io.github.replicachequarkus.auth.ForbiddenException;
 import io.github.replicachequarkus.gc.ClientGroups;
 import io.github.replicachequarkus.mutator.Mutator;
 import io.github.replicachequarkus.mutator.MutatorRegistry;
@@ -247,6 +249,9 @@ public class PushService {
         Map<String, PushRows.Client> clients = new HashMap<>(stored); // and those the batch creates, as it goes
         Map<String, PushRows.ClientWrite> clientWrites = new LinkedHashMap<>();
 
+        // The batch's time for mutators: after it, what is left waits for the clients to re-send it.
+        long deadline = System.nanoTime() + config.groupCommit().maxBatchTime().toNanos();
+        boolean[] ran = { false };
         List<GroupCommit.Result<PushLoop.Outcome>> results = new ArrayList<>(pushes.size());
         Map<String, SpaceWrites> changed = new LinkedHashMap<>();
         for (Push push : pushes) {
@@ -262,24 +267,25 @@ public class PushService {
             }
             boolean createsClients = request.mutations().stream()
                     .anyMatch(mutation -> !clients.containsKey(mutation.clientID()));
-            if (!groups.pushed(spaceID, request.clientGroupID(), createsClients)) {
-                results.add(GroupCommit.Result.failed(new ClientGroupCollected()));
+            ClientGroups.Use use = groups.pushed(spaceID, request.clientGroupID(), createsClients, push.userID());
+            if (use != ClientGroups.Use.ALLOWED) {
+                results.add(GroupCommit.Result.failed(use == ClientGroups.Use.COLLECTED ? new ClientGroupCollected()
+                        : new ForbiddenException("the client group is another user's")));
                 continue;
             }
             long version = writes.version();
             writes.beginPush(push.userID());
             PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs(request, clients),
-                    mutation -> run(writes, mutation, push.parsed().get(mutation)));
+                    mutation -> {
+                        ran[0] = true;
+                        return run(writes, mutation, push.parsed().get(mutation));
+                    }, () -> ran[0] && System.nanoTime() > deadline);
             outcome.lastMutationIDs().forEach((id, lastMutationID) -> {
                 clients.put(id, new PushRows.Client(id, request.clientGroupID(), spaceID, lastMutationID));
                 clientWrites.put(id, new PushRows.ClientWrite(id, request.clientGroupID(), spaceID, lastMutationID,
                         version, !stored.containsKey(id)));
             });
-            for (PushLoop.Failure failure : outcome.failures()) {
-                Mutation mutation = failure.mutation();
-                Log.warnf("Mutation %d (%s) of client %s in space %s failed, its writes were discarded: %s",
-                        mutation.id(), mutation.name(), mutation.clientID(), spaceID, failure.reason());
-            }
+            logFailures(spaceID, request.clientGroupID(), outcome.failures());
             if (outcome.changed()) {
                 changed.put(spaceID, writes);
             }
@@ -296,6 +302,27 @@ public class PushService {
             versions.forEach((spaceID, version) -> spaceChanged.fire(new SpaceChanged(spaceID, version, false)));
         }
         return results;
+    }
+
+    /**
+     * One WARN line per push whose mutations failed, however many did: the count, and the first failure (client,
+     * id, mutator and reason, with control characters escaped: they are the client's words); every failure at DEBUG.
+     */
+    private static void logFailures(String spaceID, String clientGroupID, List<PushLoop.Failure> failures) {
+        if (failures.isEmpty()) {
+            return;
+        }
+        Mutation first = failures.get(0).mutation();
+        Log.warnf("%d mutation(s) of a push to space %s from group %s failed, their writes were discarded; the first: "
+                + "mutation %d (%s) of client %s: %s", failures.size(), spaceID, LogSafe.of(clientGroupID), first.id(),
+                LogSafe.of(first.name()), LogSafe.of(first.clientID()), LogSafe.of(failures.get(0).reason()));
+        if (failures.size() > 1 && Log.isDebugEnabled()) {
+            for (PushLoop.Failure failure : failures) {
+                Mutation mutation = failure.mutation();
+                Log.debugf("Mutation %d (%s) of client %s in space %s failed: %s", mutation.id(),
+                        LogSafe.of(mutation.name()), LogSafe.of(mutation.clientID()), spaceID, LogSafe.of(failure.reason()));
+            }
+        }
     }
 
     /** The ids of the clients of the batch's pushes. */

@@ -79,6 +79,14 @@ public interface SyncConfig {
         int maxMutations();
 
         /**
+         * How long one transaction runs mutators: once it is up, the mutations not yet run are left for their clients
+         * to re-send (as after a gap), and the transaction commits what it did. One push of slow mutations thus holds
+         * its lane, and every space on it, for about this long at most. The first mutation of a transaction always runs.
+         */
+        @WithDefault("500ms")
+        Duration maxBatchTime();
+
+        /**
          * Most mutations waiting in one lane for its next transactions; a push that would go beyond is refused at once
          * with 503 and {@code Retry-After} (the client retries), so that one writer flooding a lane cannot make every
          * push on it wait without bound.

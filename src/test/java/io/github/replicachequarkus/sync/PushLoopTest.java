@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -59,6 +60,21 @@ class PushLoopTest {
         assertEquals(runs.stream().filter(run -> run.endsWith("!")).count(), outcome.failures().size());
         assertEquals(runs.size() - outcome.failures().size(), outcome.applied().size());
         assertEquals(!outcome.lastMutationIDs().isEmpty(), outcome.changed());
+    }
+
+    @Test
+    void whenThePushsTimeIsUpTheRestIsLeftForTheClientsToResend() {
+        List<Mutation> mutations = Arrays.stream("a:1 b:1 a:2 a:3 b:2 a:1".split(" ")).map(PushLoopTest::mutation)
+                .toList();
+        List<String> runs = new ArrayList<>();
+        PushLoop.Outcome outcome = PushLoop.process(mutations, new HashMap<>(), mutation -> {
+            runs.add(mutation.clientID() + ":" + mutation.id());
+            return null;
+        }, () -> runs.size() >= 3);
+
+        assertEquals("a:1 b:1 a:2", String.join(" ", runs), "the time is up before the fourth would run");
+        assertEquals(Map.of("a", 2L, "b", 1L), outcome.lastMutationIDs());
+        assertEquals(3, outcome.deferred(), "a:3, b:2 and the replay after them wait for the next push");
     }
 
     private static Mutation mutation(String spec) {

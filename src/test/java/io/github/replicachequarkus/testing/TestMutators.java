@@ -99,6 +99,27 @@ public final class TestMutators {
         }
     }
 
+    /** {@code slowIncrement(key)}: {@code increment}, taking 100 ms: a mutator that holds its lane. */
+    @ApplicationScoped
+    public static class SlowIncrement implements Mutator<String> {
+        public String name() {
+            return "slowIncrement";
+        }
+
+        public Class<String> argsType() {
+            return String.class;
+        }
+
+        public void mutate(WriteTransaction tx, String key) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            tx.put(key, tx.get(key).map(JsonNode::asLong).orElse(0L) + 1);
+        }
+    }
+
     /** {@code increment(key)}: adds one to a counter; concurrent pushes must not lose any. */
     @ApplicationScoped
     public static class Increment implements Mutator<String> {
