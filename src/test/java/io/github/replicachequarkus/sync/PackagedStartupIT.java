@@ -98,11 +98,11 @@ class PackagedStartupIT {
                 builder.environment().put("REPLICACHE_ROUTING_REPLAY_SECRET", secret);
             }
             Process application = builder.start();
-            try {
-                assertTrue(application.waitFor(60, TimeUnit.SECONDS), "the application should stop by itself");
-            } finally {
-                application.destroyForcibly();
+            boolean stopped = application.waitFor(60, TimeUnit.SECONDS);
+            if (!stopped) {
+                application.destroyForcibly(); // it started, as it should not have: end it before failing
             }
+            assertTrue(stopped, "the application should stop by itself");
             List<String> output = new String(application.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
                     .filter(line -> !line.isBlank()).toList();
 
