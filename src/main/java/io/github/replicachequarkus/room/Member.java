@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.LongNode;
 
+import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.sync.ChangeSet;
 import io.github.replicachequarkus.sync.PullResponse;
@@ -178,7 +179,7 @@ final class Member {
     void close(CloseReason reason) {
         if (startClosing()) {
             connection.close(reason).subscribe().with(closed -> {
-            }, failure -> Log.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+            }, failure -> Log.debugf("Closing socket %s failed: %s", connection.id(), LogSafe.of(failure.getMessage())));
         }
     }
 
@@ -263,7 +264,7 @@ final class Member {
         }
         connection.sendText(text).subscribe().with(written -> written(poke), failure -> {
             Log.debugf("Could not write to socket %s of space %s: %s", connection.id(), spaceID,
-                    failure.getMessage());
+                    LogSafe.of(failure.getMessage()));
             written(poke);
         });
     }

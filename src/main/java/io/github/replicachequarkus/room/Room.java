@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
+import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.sync.ChangeSet;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
@@ -78,7 +79,7 @@ final class Room {
                     member.connection().close(reason).await().atMost(java.time.Duration.ofSeconds(2));
                     closed++;
                 } catch (RuntimeException e) {
-                    Log.debugf("Closing a socket of space %s failed: %s", spaceID, e.getMessage());
+                    Log.debugf("Closing a socket of space %s failed: %s", spaceID, LogSafe.of(e.getMessage()));
                 }
             }
         }
@@ -131,7 +132,7 @@ final class Room {
                 pass();
             }
         } catch (RuntimeException e) {
-            Log.errorf(e, "Poking the sockets of space %s failed; the next change retries", spaceID);
+            Log.errorf(LogSafe.failure(e), "Poking the sockets of space %s failed; the next change retries", spaceID);
         } finally {
             running.set(false);
             if (pending.get() && running.compareAndSet(false, true)) {

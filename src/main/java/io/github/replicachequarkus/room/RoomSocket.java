@@ -2,6 +2,7 @@ package io.github.replicachequarkus.room;
 
 import java.nio.charset.StandardCharsets;
 
+import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.ForbiddenException;
 import io.github.replicachequarkus.auth.NotAuthenticatedException;
 import io.github.replicachequarkus.sync.BusyException;
@@ -52,7 +53,7 @@ public class RoomSocket {
         try {
             member = rooms.admit(spaceID, connection, clientAddress(connection));
         } catch (RoomFullException e) {
-            Log.debugf("Refused a socket for space %s: %s", spaceID, e.getMessage());
+            Log.debugf("Refused a socket for space %s: %s", spaceID, LogSafe.of(e.getMessage()));
             close(connection, new CloseReason(CloseCodes.TRY_AGAIN_LATER, e.getMessage()));
             return;
         }
@@ -99,7 +100,8 @@ public class RoomSocket {
 
     @OnError
     public void full(RoomFullException e, WebSocketConnection connection) {
-        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"), e.getMessage());
+        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
+                LogSafe.of(e.getMessage()));
         close(connection, new CloseReason(CloseCodes.TRY_AGAIN_LATER, e.getMessage()));
     }
 
@@ -107,7 +109,7 @@ public class RoomSocket {
     public void badFrame(BadFrameException e, WebSocketConnection connection) {
         if (e.fatal()) {
             Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
-                    e.getMessage());
+                    LogSafe.of(e.getMessage()));
             close(connection, CloseCodes.BAD_HELLO);
         } else {
             reply(connection, Frames.Error.of(e.code(), e.getMessage()));
@@ -116,13 +118,15 @@ public class RoomSocket {
 
     @OnError
     public void notAuthenticated(NotAuthenticatedException e, WebSocketConnection connection) {
-        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"), e.getMessage());
+        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
+                LogSafe.of(e.getMessage()));
         close(connection, new CloseReason(CloseCodes.NOT_AUTHENTICATED, e.getMessage()));
     }
 
     @OnError
     public void forbidden(ForbiddenException e, WebSocketConnection connection) {
-        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"), e.getMessage());
+        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
+                LogSafe.of(e.getMessage()));
         close(connection, new CloseReason(CloseCodes.FORBIDDEN, e.getMessage()));
     }
 
@@ -141,21 +145,22 @@ public class RoomSocket {
     public void failure(RuntimeException e, WebSocketConnection connection) {
         if (tooBigForTheTransport(e)) {
             Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
-                    e.getMessage());
+                    LogSafe.of(e.getMessage()));
             close(connection, CloseCodes.MESSAGE_TOO_BIG);
             return;
         }
         if (connection.isClosed()) {
             Log.debugf("Socket %s of space %s closed while a frame was handled: %s", connection.id(),
-                    connection.pathParam("spaceID"), e.getMessage());
+                    connection.pathParam("spaceID"), LogSafe.of(e.getMessage()));
             return;
         }
         if (Faults.isUnavailable(e) || Faults.isRace(e)) {
             Log.warnf("Socket %s of space %s: database unavailable: %s", connection.id(), connection.pathParam("spaceID"),
-                    e.getMessage());
+                    LogSafe.of(e.getMessage()));
             reply(connection, Frames.Error.of("Unavailable", "the database is unavailable or busy; try again"));
         } else {
-            Log.errorf(e, "Socket %s of space %s: handling a frame failed", connection.id(), connection.pathParam("spaceID"));
+            Log.errorf(LogSafe.failure(e), "Socket %s of space %s: handling a frame failed", connection.id(),
+                    connection.pathParam("spaceID"));
             reply(connection, Frames.Error.of("InternalError", "the server failed to handle the frame"));
         }
     }
@@ -195,6 +200,6 @@ public class RoomSocket {
             return;
         }
         connection.close(reason).subscribe().with(closed -> {
-        }, failure -> Log.debugf("Closing socket %s failed: %s", connection.id(), failure.getMessage()));
+        }, failure -> Log.debugf("Closing socket %s failed: %s", connection.id(), LogSafe.of(failure.getMessage())));
     }
 }

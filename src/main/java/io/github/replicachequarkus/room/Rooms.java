@@ -15,6 +15,7 @@ import org.eclipse.microprofile.context.ManagedExecutor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.gc.ClientGroups;
 import io.github.replicachequarkus.sync.ChangesMissed;
@@ -214,7 +215,8 @@ public class Rooms {
         for (Member member : sockets) {
             if (member.room() == null && member.startClosing()) { // not in a room yet: no hello
                 member.connection().close(closeReason).subscribe().with(done -> {
-                }, failure -> Log.debugf("Closing socket %s failed: %s", member.connection().id(), failure.getMessage()));
+                }, failure -> Log.debugf("Closing socket %s failed: %s", member.connection().id(),
+                        LogSafe.of(failure.getMessage())));
                 closed++;
             }
         }
