@@ -16,6 +16,7 @@ import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.sync.ChangeSet;
 import io.github.replicachequarkus.sync.PullResponse;
 import io.github.replicachequarkus.sync.PullService;
+import io.github.replicachequarkus.sync.RateLimit;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;

@@ -45,6 +45,16 @@ public interface SyncConfig {
     @WithDefault("30s")
     Duration pokeHeartbeat();
 
+    /**
+     * Pushes one user may make per second on this machine, on average (HTTP and sockets together); more get 429. 0: no limit.
+     */
+    @WithDefault("50")
+    int maxPushesPerUserPerSecond();
+
+    /** Pushes one user may make in one burst above that rate. */
+    @WithDefault("100")
+    int pushBurstPerUser();
+
     /** Pulls of a whole state one user may run at once on this machine; more get 429 (the client retries). */
     @WithDefault("2")
     int maxFullPullsPerUser();
