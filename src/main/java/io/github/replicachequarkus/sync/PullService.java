@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -35,8 +34,8 @@ public class PullService {
 
     private final SyncConfig config;
     private final SyncMetrics metrics;
-    /** Rows the database sends per round trip while a pull reads them: a whole state never loads at once. */
-    private static final int STREAM_FETCH_SIZE = 500;
+    /** Bytes of entries a pull reads from the database at a time: a whole state never loads at once. */
+    private static final int PAGE_BYTES = 512 * 1024;
     /** Bytes of an HTTP pull's reply kept in memory; a larger reply goes to a temporary file until it is sent. */
     static final int SPOOL_IN_MEMORY = 256 * 1024;
 
@@ -357,15 +356,9 @@ public class PullService {
             sink.accept(PatchOperation.CLEAR);
             operations++;
         }
-        try (Stream<Entry.Change> changes = from < 0 ? Entry.live(spaceID, STREAM_FETCH_SIZE)
-                : Entry.changedAfter(spaceID, from, STREAM_FETCH_SIZE)) {
-            for (Entry.Change change : (Iterable<Entry.Change>) changes::iterator) {
-                sink.accept(
-                        change.deleted() ? PatchOperation.del(change.key()) : PatchOperation.put(change.key(), change.value()));
-                operations++;
-            }
-        }
-        return operations;
+        return operations + Entry.forEach(spaceID, from, PAGE_BYTES,
+                change -> sink.accept(change.deleted() ? PatchOperation.del(change.key())
+                        : PatchOperation.put(change.key(), change.value())));
     }
 
     private static Map<String, Long> lastMutationIDs(String spaceID, String clientGroupID, long afterVersion) {
