@@ -11,10 +11,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.context.ManagedExecutor;
 
 import io.github.replicachequarkus.LogSafe;
+import io.github.replicachequarkus.room.RoomPlacement;
 import io.github.replicachequarkus.sync.SpaceId;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
+import io.quarkus.websockets.next.HandshakeRequest;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 
@@ -26,7 +28,7 @@ import io.smallrye.mutiny.Uni;
  */
 @Startup // a missing replay secret stops the application at start, not at the first socket
 @ApplicationScoped
-public class RoomRouting implements HttpUpgradeCheck {
+public class RoomRouting implements HttpUpgradeCheck, RoomPlacement {
 
     /** Misdirected Request: the status of an answer that only exists for Fly's proxy to replay. */
     static final int REPLAY_STATUS = 421;
@@ -92,5 +94,25 @@ public class RoomRouting implements HttpUpgradeCheck {
         String replay = (config.mode() == RoutingConfig.Mode.ROUTER ? "app=" + placements.hostApp() + ";" : "")
                 + "instance=" + owner + ";state=" + state;
         return CheckResult.rejectUpgradeSync(REPLAY_STATUS, Map.of("fly-replay", List.of(replay)));
+    }
+
+    /**
+     * At a socket's first authorised hello: its room is placed here if it was not (or its machine is gone). A socket
+     * whose room another live machine hosts is sent there (4010, and it reconnects), unless it came here by a replay
+     * whose signed state names this machine: that verdict is trusted, as at the upgrade. A draining machine, or a
+     * router, takes no room.
+     */
+    @Override
+    public boolean claim(String spaceID, HandshakeRequest upgrade) {
+        if (states.isEmpty()) {
+            return true;
+        }
+        if (config.mode() == RoutingConfig.Mode.ROUTER || machine.draining()) {
+            return false;
+        }
+        String me = config.machineId().get();
+        boolean sentHere = ReplayState.fromReplaySource(upgrade.header("fly-replay-src"))
+                .flatMap(state -> states.get().verify(state, spaceID, Instant.now())).filter(me::equals).isPresent();
+        return placements.claim(spaceID, me, sentHere);
     }
 }
