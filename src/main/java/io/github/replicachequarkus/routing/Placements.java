@@ -17,7 +17,8 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 /**
  * Decides which machine hosts a space's room: the one it is placed on while that machine is alive; otherwise the
  * live machine that rendezvous hashing picks, recorded atomically, so that machines racing to place one space agree.
- * A socket's first authorised hello claims its room for its machine ({@link #claim}).
+ * A room is placed only for a caller who may read its space: at an upgrade with credentials ({@link #ownerOf}), or at
+ * the first authorised hello of a socket ({@link #claim}); an upgrade without credentials only looks ({@link #locate}).
  */
 @ApplicationScoped
 public class Placements {
@@ -36,7 +37,8 @@ public class Placements {
     }
 
     /**
-     * The machine that hosts the space's room, placing it first if needed.
+     * The machine that hosts the space's room, placing it first if needed. Only for a caller who may read the space:
+     * a placement is a row that stays.
      *
      * @throws InvalidRequestException (503) when no machine is alive to host it
      */
@@ -48,6 +50,21 @@ public class Placements {
             }
         }
         throw new InvalidRequestException(503, "Unavailable", "could not place space " + spaceID + "; try again");
+    }
+
+    /**
+     * The machine that hosts the space's room, or the one that would be chosen to host it now; places nothing. For a
+     * socket whose caller is not known yet: its room is placed only when its hello is authorised ({@link #claim}).
+     *
+     * @throws InvalidRequestException (503) when no machine is alive to host it
+     */
+    public String locate(String spaceID) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Instant since = Instant.now().minus(config.heartbeatExpiry());
+            Placement placement = Placement.findById(spaceID);
+            String owner = placement == null ? null : liveOwner(placement, since);
+            return owner != null ? owner : choose(spaceID, since);
+        });
     }
 
     /**

@@ -1,0 +1,175 @@
+package io.github.replicachequarkus.routing;
+
+import static io.github.replicachequarkus.testing.Protocol.space;
+import static io.github.replicachequarkus.testing.Tokens.bearer;
+import static io.github.replicachequarkus.testing.Tokens.token;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.agroal.api.AgroalDataSource;
+import io.github.replicachequarkus.testing.AuthModes;
+import io.github.replicachequarkus.testing.TestSocket;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * Routing in token mode: a room is placed only for a caller who may read its space. This instance plays machine
+ * {@code m-auth}; the test plays another machine, {@code m-peer}, through the database.
+ */
+@QuarkusTest
+@TestProfile(PlacementAccessTest.OnFlyWithTokens.class)
+class PlacementAccessTest {
+
+    public static class OnFlyWithTokens implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> config = new HashMap<>(new AuthModes.Token().start());
+            config.putAll(Map.of("replicache.routing.machine-id", "m-auth", "replicache.routing.app", "app-auth",
+                    "replicache.routing.region", "ams", "replicache.routing.replay-secret",
+                    "the replay secret of the placement test, 32+ bytes"));
+            return config;
+        }
+    }
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    /** Only this machine is alive unless a test says otherwise: a fresh space's room would be placed here. */
+    @BeforeEach
+    @AfterEach
+    void peerIsDead() throws Exception {
+        peer(false);
+    }
+
+    private void sql(String statement, Object... parameters) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement prepared = connection.prepareStatement(statement)) {
+            for (int i = 0; i < parameters.length; i++) {
+                prepared.setObject(i + 1, parameters[i]);
+            }
+            prepared.execute();
+        }
+    }
+
+    /** The other machine of the app, alive or dead (its heartbeat a minute old). */
+    private void peer(boolean alive) throws Exception {
+        sql("INSERT INTO machine (id, app, region, heartbeat_at) VALUES ('m-peer', 'app-auth', 'fra', now() - ?::interval)"
+                + " ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at", alive ? "0 s" : "60 s");
+    }
+
+    /** The machine the space is placed on; null when it is not placed. */
+    private String placementOf(String space) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement("SELECT machine_id FROM placement WHERE space_id = ?")) {
+            query.setString(1, space);
+            try (ResultSet row = query.executeQuery()) {
+                return row.next() ? row.getString(1) : null;
+            }
+        }
+    }
+
+    /** The room's path with the {@code auth} query parameter (a JWT needs no escaping in a URL). */
+    private static String withAuth(String space, String token) {
+        return space + "?auth=" + token;
+    }
+
+    private static String reader(String space) {
+        return token("u-" + space, Map.of(space, "r"));
+    }
+
+    /** A valid token without any right to the space. */
+    private static String stranger(String space) {
+        return token("u-stranger", Map.of("other-" + space, "rw"));
+    }
+
+    private static Map<String, Object> hello(String space, String auth) {
+        Map<String, Object> hello = new HashMap<>(Map.of("messageType", "hello", "clientID", "c-" + space,
+                "clientGroupID", "g-" + space));
+        if (auth != null) {
+            hello.put("auth", auth);
+        }
+        return hello;
+    }
+
+    @Test
+    void anUpgradeWithoutCredentialsPlacesNothingAndTheAuthorisedHelloPlacesTheRoom() throws Exception {
+        String space = space();
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            assertNull(placementOf(space), "an upgrade without credentials places nothing");
+
+            socket.hello("c-" + space, "g1", null, reader(space));
+
+            assertEquals("m-auth", placementOf(space));
+        }
+    }
+
+    @Test
+    void anUpgradeWithoutCredentialsIsSentWhereTheRoomIsOrWouldBeButPlacesNothing() throws Exception {
+        peer(true);
+        String unplaced;
+        do {
+            unplaced = space();
+        } while (!Rendezvous.choose(unplaced, List.of("m-auth", "m-peer")).orElseThrow().equals("m-peer"));
+        String placed = space();
+        sql("INSERT INTO placement (space_id, machine_id) VALUES (?, 'm-peer')", placed);
+
+        for (String space : List.of(unplaced, placed)) {
+            HttpResponse<?> refusal = TestSocket.refusedUpgrade(base, space, Map.of());
+
+            assertEquals(421, refusal.statusCode());
+            assertTrue(refusal.headers().firstValue("fly-replay").orElseThrow().startsWith("instance=m-peer;state="));
+        }
+        assertNull(placementOf(unplaced), "the room is placed by the hello on the machine it is sent to");
+        assertEquals("m-peer", placementOf(placed));
+    }
+
+    @Test
+    void anUpgradeWithCredentialsHasThemCheckedAndPlacesTheRoomOnlyForAReader() throws Exception {
+        String space = space();
+
+        assertEquals(401, TestSocket.refusedUpgrade(base, withAuth(space, "not-a-token"), Map.of()).statusCode());
+        assertEquals(403, TestSocket.refusedUpgrade(base, withAuth(space, stranger(space)), Map.of()).statusCode());
+        assertEquals(403, TestSocket.refusedUpgrade(base, space, Map.of("Authorization", bearer(stranger(space))))
+                .statusCode());
+        assertNull(placementOf(space), "a refused upgrade places nothing");
+
+        try (TestSocket socket = TestSocket.open(base, withAuth(space, reader(space)))) {
+            assertEquals("m-auth", placementOf(space), "a reader's upgrade places the room");
+        }
+    }
+
+    @Test
+    void aHelloThatIsNotAuthorisedPlacesNothing() throws Exception {
+        String space = space();
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            socket.send(hello(space, stranger(space)));
+            assertEquals(4403, socket.closeCode());
+        }
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            socket.send(hello(space, null));
+            assertEquals(4401, socket.closeCode());
+        }
+        assertNull(placementOf(space));
+    }
+}
