@@ -55,6 +55,9 @@ class PlacementAccessTest {
     @Inject
     AgroalDataSource dataSource;
 
+    @Inject
+    UnusedPlacements unusedPlacements;
+
     /** Only this machine is alive unless a test says otherwise: a fresh space's room would be placed here. */
     @BeforeEach
     @AfterEach
@@ -76,6 +79,12 @@ class PlacementAccessTest {
     private void peer(boolean alive) throws Exception {
         sql("INSERT INTO machine (id, app, region, heartbeat_at) VALUES ('m-peer', 'app-auth', 'fra', now() - ?::interval)"
                 + " ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at", alive ? "0 s" : "60 s");
+    }
+
+    /** Places the space on the machine, as if that was done the given interval ago. */
+    private void placedAgo(String space, String machine, String interval) throws Exception {
+        sql("INSERT INTO placement (space_id, machine_id, placed_at) VALUES (?, ?, now() - ?::interval)", space, machine,
+                interval);
     }
 
     /** The machine the space is placed on; null when it is not placed. */
@@ -171,5 +180,47 @@ class PlacementAccessTest {
             assertEquals(4401, socket.closeCode());
         }
         assertNull(placementOf(space));
+    }
+
+    @Test
+    void theHousekeepingRemovesPlacementsOfSpacesWithNoDataWhoseRoomIsNotOpen() throws Exception {
+        String open = space(); // a reader's room, open here
+        TestSocket socket = TestSocket.open(base, open);
+        socket.hello("c-" + open, "g1", null, reader(open));
+        sql("UPDATE placement SET placed_at = now() - interval '2 hours' WHERE space_id = ?", open);
+        peer(true);
+        sql("INSERT INTO machine (id, app, region, heartbeat_at) VALUES ('m-gone', 'app-auth', 'fra', now() - interval"
+                + " '1 hour') ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at");
+        List<String> unused = List.of(space(), space(), space(), space());
+        placedAgo(unused.get(0), "m-auth", "2 hours");
+        placedAgo(unused.get(1), "m-auth", "2 hours");
+        placedAgo(unused.get(2), "m-auth", "2 hours");
+        placedAgo(unused.get(3), "m-gone", "2 hours");
+        String withData = space();
+        sql("INSERT INTO space (id) VALUES (?)", withData);
+        placedAgo(withData, "m-auth", "2 hours");
+        String fresh = space();
+        placedAgo(fresh, "m-auth", "1 minute");
+        String peers = space(); // its machine is alive: only it knows whether the room is open
+        placedAgo(peers, "m-peer", "2 hours");
+
+        try (socket) {
+            assertTrue(unusedPlacements.run(2) >= unused.size(), "in batches of 2, until none is left");
+
+            for (String space : unused) {
+                assertNull(placementOf(space), space);
+            }
+            assertEquals("m-auth", placementOf(withData), "a space with data keeps its placement");
+            assertEquals("m-auth", placementOf(fresh), "a placement younger than the age is kept");
+            assertEquals("m-peer", placementOf(peers), "a live machine's placement is its own to remove");
+            assertEquals("m-auth", placementOf(open), "a room open here keeps its placement");
+        }
+
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (placementOf(open) != null && System.nanoTime() < deadline) {
+            Thread.sleep(100); // the socket's close reaches the server
+            unusedPlacements.run();
+        }
+        assertNull(placementOf(open), "once its last socket is gone, the room's placement goes too");
     }
 }
