@@ -137,9 +137,16 @@ public class Placements {
                 () -> new InvalidRequestException(503, "Unavailable", "no machine is alive to host the room"));
     }
 
+    /**
+     * Counts the placement, and logs it: a room moved off a dead or draining machine at info, a new one at debug (any
+     * reader can place new rooms, as many as their rights cover: the metric counts them).
+     */
     private void placed(String spaceID, String machine, String previous) {
-        Log.infof("Placed space %s on machine %s%s", LogSafe.of(spaceID), machine,
-                previous == null ? "" : " (was on " + previous + ")");
+        if (previous == null) {
+            Log.debugf("Placed space %s on machine %s", LogSafe.of(spaceID), machine);
+        } else {
+            Log.infof("Placed space %s on machine %s (was on %s)", LogSafe.of(spaceID), machine, previous);
+        }
         Counter.builder("replicache.placements").description("Rooms placed on a machine: new, or moved off a dead one")
                 .tag("kind", previous == null ? "new" : "moved").register(metrics).increment();
     }

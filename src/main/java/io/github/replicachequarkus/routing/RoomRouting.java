@@ -107,7 +107,8 @@ public class RoomRouting implements HttpUpgradeCheck, RoomPlacement {
             Optional<String> target = ReplayState.fromReplaySource(replaySource)
                     .flatMap(state -> states.get().verify(state, spaceID, Instant.now()));
             if (target.isEmpty()) {
-                Log.warnf("Refused a replayed upgrade for space %s: its state does not verify", LogSafe.of(spaceID));
+                // Debug, as every refusal a client can cause at will: a forged state is the sender's doing.
+                Log.debugf("Refused a replayed upgrade for space %s: its state does not verify", LogSafe.of(spaceID));
                 return CheckResult.rejectUpgradeSync(403);
             }
             if (serving && target.get().equals(me)) {

@@ -15,6 +15,8 @@ import java.sql.ResultSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 
 import jakarta.inject.Inject;
 
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 import io.agroal.api.AgroalDataSource;
 import io.github.replicachequarkus.testing.AuthModes;
+import io.github.replicachequarkus.testing.LogCapture;
 import io.github.replicachequarkus.testing.TestSocket;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -222,5 +225,30 @@ class PlacementAccessTest {
             unusedPlacements.run();
         }
         assertNull(placementOf(open), "once its last socket is gone, the room's placement goes too");
+    }
+
+    /** A client can cause these as often as it likes: a line each at info or warn would be theirs to flood the log. */
+    @Test
+    void refusedAndAnonymousUpgradesAndNewPlacementsLogAtDebugOnly() throws Exception {
+        String space = space();
+        String forged = "instance=m-auth;state=" + space + ".m-auth." + (System.currentTimeMillis() / 1000 + 30) + ".forged";
+        List<LogRecord> records;
+        try (LogCapture log = LogCapture.of("io.github.replicachequarkus")) {
+            assertEquals(403, TestSocket.refusedUpgrade(base, space, Map.of("fly-replay-src", forged)).statusCode());
+            assertEquals(401, TestSocket.refusedUpgrade(base, withAuth(space, "not-a-token"), Map.of()).statusCode());
+            assertEquals(403, TestSocket.refusedUpgrade(base, withAuth(space, stranger(space)), Map.of()).statusCode());
+            try (TestSocket socket = TestSocket.open(base, space)) {
+                socket.hello("c-" + space, "g1", null, reader(space)); // places the room
+            }
+            records = log.records();
+        }
+
+        assertEquals("m-auth", placementOf(space));
+        assertTrue(records.stream().anyMatch(record -> LogCapture.message(record).contains("Refused a replayed upgrade")),
+                "the refusals are logged (the tests log debug)");
+        for (LogRecord record : records) {
+            assertTrue(record.getLevel().intValue() < Level.INFO.intValue(),
+                    () -> record.getLevel() + ": " + LogCapture.message(record));
+        }
     }
 }
