@@ -32,10 +32,11 @@ import io.vertx.core.http.HttpServerRequest;
  * (it does not look the placement up again) and refuses a forged or expired one with 403.
  * <p>
  * Only a caller who may read the space places its room. An upgrade that carries credentials (the {@code auth} query
- * parameter, or an {@code Authorization} header) has them checked first: refused with 401 or 403, or the room is
- * placed if it was not. One without credentials (the room client sends its token in the hello) places nothing: it is
- * sent where the room is, or where it would be placed, and the room is placed when the socket's hello is authorised
- * there ({@link #claim}).
+ * parameter, or an {@code Authorization} header) has them checked on the machine it enters, before it is routed:
+ * refused with 401 or 403, or the room is placed if it was not (a replay that a verified state sends here is served
+ * without checking them again, as without looking the placement up again). One without credentials (the room client
+ * sends its token in the hello) places nothing: it is sent where the room is, or where it would be placed, and the
+ * room is placed when the socket's hello is authorised there ({@link #claim}).
  */
 @Startup // a missing replay secret stops the application at start, not at the first socket
 @ApplicationScoped
