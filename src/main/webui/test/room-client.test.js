@@ -161,6 +161,28 @@ test('the hello carries the cookie Replicache hands its puller; the pull is a no
     assert.equal(rep.pushes, 1, 'what waited while disconnected is pushed at once');
   });
 
+test('a large hello reply in parts is applied once, whole; parts cut short by a close are never applied', async () => {
+  const { rep, socket } = setup();
+  rep.cookie = 7;
+  socket().accept();
+  await flush();
+
+  const put = (key) => ({ op: 'put', key, value: 1 });
+  socket().receive(poke(7, 9, { patch: [{ op: 'clear' }, put('a')], more: true }));
+  socket().receive(poke(7, 9, { patch: [put('b')], more: true }));
+  await flush();
+  assert.deepEqual(rep.applied, [], 'nothing before the last part');
+  socket().receive(poke(7, 9, { patch: [put('c')], lastMutationIDChanges: { 'client-1': 2 } }));
+  await flush();
+  assert.deepEqual(rep.applied, [{ cookie: 9, lastMutationIDChanges: { 'client-1': 2 },
+    patch: [{ op: 'clear' }, put('a'), put('b'), put('c')] }]);
+
+  socket().receive(poke(9, 10, { patch: [put('d')], more: true }));
+  socket().drop();
+  await flush();
+  assert.equal(rep.applied.length, 1, 'half a poke is never applied');
+});
+
 test('pokes are applied in order, each from the cookie before it, right behind the hello reply', async () => {
   const { rep, socket } = setup();
   socket().accept();

@@ -119,6 +119,8 @@ export class RoomClient {
     this.epoch = 0;
     /** rep.poke() calls, one after the other, in the order the pokes came. */
     this.pokes = Promise.resolve();
+    /** The parts of a large poke received so far (the socket's frames come in order). */
+    this.partial = null;
     /** The cookie of the last poke applied. */
     this.cookie = null;
     this.attempt = 0;
@@ -215,6 +217,7 @@ export class RoomClient {
     socket.onclose = (event) => {
       if (this.socket === socket) {
         this.log('socket closed', event.code, event.reason);
+        this.partial = null; // a large poke cut short by the close is never applied
         this.#lost(event.code);
       }
     };
@@ -301,6 +304,7 @@ export class RoomClient {
   /** Asks Replicache to pull; its puller sends the hello with the real cookie. */
   #sayHello() {
     this.registered = false;
+    this.partial = null;
     this.epoch++;
     this.rep.pull({ now: true }).catch((error) => this.log('pull to say hello failed', error));
   }
@@ -318,7 +322,7 @@ export class RoomClient {
     }
     switch (frame?.message) {
       case 'poke':
-        this.#poke(frame);
+        this.#part(frame);
         break;
       case 'error':
         this.log('the room answered with an error', frame.error, frame.detail ?? '');
@@ -332,6 +336,22 @@ export class RoomClient {
       default:
         this.log('ignored an unknown frame', frame);
     }
+  }
+
+  /**
+   * A large poke (a hello's reply with a whole state) comes in parts: each but the last says `more`, and all carry the
+   * same base and cookie. The parts' patches are joined and applied as one poke, never half a state.
+   */
+  #part(frame) {
+    const partial = this.partial;
+    const same = partial && sameJSON(partial.baseCookie, frame.baseCookie) && sameJSON(partial.cookie, frame.cookie);
+    const patch = same ? partial.patch.concat(frame.patch ?? []) : frame.patch ?? [];
+    if (frame.more) {
+      this.partial = { baseCookie: frame.baseCookie, cookie: frame.cookie, patch };
+      return;
+    }
+    this.partial = null;
+    this.#poke({ ...frame, patch });
   }
 
   #poke(frame) {

@@ -34,16 +34,6 @@ final class Frames {
         }
     }
 
-    /** The reply to a pull over the socket. */
-    @RegisterForReflection
-    record PullReply(String message, String requestID, long cookie, Map<String, Long> lastMutationIDChanges,
-            List<PatchOperation> patch) {
-        static PullReply of(String requestID, PullResponse response) {
-            return new PullReply("pull", requestID, response.cookie(), response.lastMutationIDChanges(),
-                    response.patch());
-        }
-    }
-
     /**
      * Something the client sent was wrong; the socket stays open. {@code message} names the frame type, as in every
      * frame, so the text goes in {@code detail}.

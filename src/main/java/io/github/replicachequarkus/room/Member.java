@@ -1,9 +1,10 @@
 package io.github.replicachequarkus.room;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.function.Function;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +15,8 @@ import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.sync.ChangeSet;
 import io.github.replicachequarkus.sync.PullResponse;
+import io.github.replicachequarkus.sync.PullService;
+import io.github.replicachequarkus.sync.RateLimit;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -27,6 +30,11 @@ import io.vertx.core.Vertx;
  * Every change of state happens under this object's monitor.
  */
 final class Member {
+
+    /** Bytes of a reply's patch per frame. */
+    static final int PART_BYTES = 256 * 1024;
+    /** How long a reply's part may take to be written before the socket is given up. */
+    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
 
     private final WebSocketConnection connection;
     private final String spaceID;
@@ -213,19 +221,47 @@ final class Member {
         }
     }
 
+    /** Builds a reply's frame (a hello's poke, or a pull reply) around one part of its patch. */
+    @FunctionalInterface
+    interface ReplyFrame {
+        String frame(long cookie, Map<String, Long> lastMutationIDChanges, String patchElements, boolean more);
+    }
+
     /**
-     * Sends the reply to a hello or a pull, built by {@code frame} from the response; from then on its cookie is this
-     * socket's base. {@code version} is the space version whose state the response brings the client to. A reply never
-     * takes the socket's cookie below one it was sent: when the client declared an older base than that, the reply
-     * carries the changes from that base with the cookie the socket already had.
+     * Sends the reply to a hello or a pull, its patch in parts of about {@value #PART_BYTES} bytes (each but the last
+     * marked {@code "more": true}), each written before the next is read; from then on its cookie is this socket's
+     * base. A reply never takes the socket's cookie below one it was sent: when the client declared an older base than
+     * that, the reply carries the changes from that base with the cookie the socket already had. Deletes the reply's
+     * spool.
+     *
+     * @throws IllegalStateException when a part could not be written in time (the socket is closed)
      */
-    synchronized void reply(PullResponse response, long version, Function<PullResponse, Object> frame) {
-        PullResponse sent = response.cookie() >= cookie ? response
-                : new PullResponse(cookie, response.lastMutationIDChanges(), response.patch());
-        cookie = sent.cookie();
-        this.version = version;
-        seen = Math.max(seen, version);
-        send(frame.apply(sent), false);
+    void reply(PullService.Pulled pulled, ReplyFrame frame) {
+        long sent;
+        synchronized (this) {
+            sent = Math.max(pulled.cookie(), cookie);
+            cookie = sent;
+            version = pulled.version();
+            seen = Math.max(seen, pulled.version());
+        }
+        try {
+            pulled.patch().inParts(PART_BYTES,
+                    (elements, more) -> write(frame.frame(sent, pulled.lastMutationIDChanges(), elements, more)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            pulled.patch().delete();
+        }
+    }
+
+    /** Writes a frame and waits until it is written: what a slow client does not read holds no more memory. */
+    private void write(String text) {
+        try {
+            connection.sendText(text).await().atMost(WRITE_TIMEOUT);
+        } catch (RuntimeException e) {
+            close(CloseCodes.SILENT);
+            throw new IllegalStateException("socket " + connection.id() + " did not take a reply's part in time", e);
+        }
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.github.replicachequarkus.room;
 
 import java.util.List;
-import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -16,7 +15,6 @@ import io.github.replicachequarkus.auth.SpaceAccess;
 import io.github.replicachequarkus.sync.InvalidRequestException;
 import io.github.replicachequarkus.sync.ProtocolError;
 import io.github.replicachequarkus.sync.PullRequest;
-import io.github.replicachequarkus.sync.PullResponse;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.PushRequest;
 import io.github.replicachequarkus.sync.PushService;
@@ -90,8 +88,11 @@ class RoomProtocol {
         member.authenticate(caller, vertx);
         member.identify(clientID, clientGroupID);
         JsonNode cookie = frame.get("cookie");
+        String base = json(Member.cookieNode(cookie));
         answer(spaceID, member, new PullRequest(1, clientGroupID, cookie, null, null), null,
-                response -> Frames.Poke.of(Member.cookieNode(cookie), response));
+                (sent, ids, patch, more) -> "{\"message\":\"poke\",\"baseCookie\":" + base + ",\"cookie\":" + sent
+                        + ",\"lastMutationIDChanges\":" + json(ids) + ",\"patch\":[" + patch + "]"
+                        + (more ? ",\"more\":true}" : "}"));
     }
 
     private void push(String spaceID, Member member, JsonNode frame) {
@@ -120,8 +121,11 @@ class RoomProtocol {
         if (clientGroupID == null) {
             throw new BadFrameException("HelloFirst", "send a hello before pulling", false);
         }
+        String id = json(requestID);
         answer(spaceID, member, new PullRequest(1, clientGroupID, frame.get("cookie"), null, null), requestID,
-                response -> Frames.PullReply.of(requestID, response));
+                (sent, ids, patch, more) -> "{\"message\":\"pull\",\"requestID\":" + id + ",\"cookie\":" + sent
+                        + ",\"lastMutationIDChanges\":" + json(ids) + ",\"patch\":[" + patch + "]"
+                        + (more ? ",\"more\":true}" : "}"));
     }
 
     /**
@@ -129,16 +133,24 @@ class RoomProtocol {
      * snapshot is read until the reply is sent: a poke sent in between would carry a newer cookie than the reply's.
      */
     private void answer(String spaceID, Member member, PullRequest request, String requestID,
-            Function<PullResponse, Object> reply) {
+            Member.ReplyFrame reply) {
         Caller caller = member.caller();
         member.startReply();
         try {
             switch (pulls.pull(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE), caller.userID())) {
-                case PullService.Pulled pulled -> member.reply(pulled.response(), pulled.version(), reply);
+                case PullService.Pulled pulled -> member.reply(pulled, reply);
                 case PullService.Refused refused -> member.send(error(refused.error(), requestID), false);
             }
         } finally {
             member.endReply();
+        }
+    }
+
+    private String json(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a value did not write as JSON", e);
         }
     }
 

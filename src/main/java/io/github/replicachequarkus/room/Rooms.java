@@ -20,6 +20,7 @@ import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.gc.ClientGroups;
 import io.github.replicachequarkus.sync.ChangesMissed;
 import io.github.replicachequarkus.sync.PullService;
+import io.github.replicachequarkus.sync.RateLimit;
 import io.github.replicachequarkus.sync.SpaceChanged;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -3,7 +3,7 @@ package io.github.replicachequarkus.store;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -12,7 +12,6 @@ import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 
 import org.hibernate.annotations.ColumnTransformer;
-import org.hibernate.jpa.HibernateHints;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -43,19 +42,50 @@ public class Entry extends PanacheEntityBase {
     public record Change(String key, String value, boolean deleted) {
     }
 
+    /** Rows of the first page of a read, before the size of the entries is known. */
+    private static final int FIRST_PAGE_ROWS = 32;
+    /** Most rows in a page, however small the entries. */
+    private static final int MAX_PAGE_ROWS = 1000;
+
     /**
-     * Every live entry of the space (what a client with no cookie is sent), read {@code fetchSize} rows at a time: a
-     * stream over a large space never holds it whole (within a transaction).
+     * Hands {@code sink} every live entry of the space (what a client with no cookie is sent), or with
+     * {@code afterVersion} at 0 or more every entry changed (or deleted) after it, in key order, a page at a time. Each
+     * page holds about {@code pageBytes} of keys and values, sized on the page before it: a read of a large space, or of
+     * large entries, never holds more than about a page. The pages must be read in one snapshot (a REPEATABLE READ
+     * transaction) to make one state.
+     *
+     * @return how many entries it handed over
      */
-    public static Stream<Change> live(String spaceId, int fetchSize) {
-        return find("spaceId = ?1 and deleted = false", spaceId).withHint(HibernateHints.HINT_FETCH_SIZE, fetchSize)
-                .project(Change.class).stream();
+    public static int forEach(String spaceId, long afterVersion, int pageBytes, Consumer<Change> sink) {
+        int rows = FIRST_PAGE_ROWS;
+        String after = null;
+        int count = 0;
+        while (true) {
+            List<Change> page = page(spaceId, afterVersion, after, rows);
+            long bytes = 0;
+            for (Change change : page) {
+                sink.accept(change);
+                bytes += change.key().length() + (change.value() == null ? 0 : change.value().length());
+            }
+            count += page.size();
+            if (page.size() < rows) {
+                return count;
+            }
+            after = page.get(page.size() - 1).key();
+            long perRow = Math.max(1, bytes / page.size());
+            rows = (int) Math.max(1, Math.min(MAX_PAGE_ROWS, pageBytes / perRow));
+        }
     }
 
-    /** Every entry changed (or deleted) after the version, read {@code fetchSize} rows at a time. */
-    public static Stream<Change> changedAfter(String spaceId, long version, int fetchSize) {
-        return find("spaceId = ?1 and version > ?2", spaceId, version).withHint(HibernateHints.HINT_FETCH_SIZE, fetchSize)
-                .project(Change.class).stream();
+    private static List<Change> page(String spaceId, long afterVersion, String afterKey, int rows) {
+        if (afterVersion < 0) {
+            return (afterKey == null ? find("spaceId = ?1 and deleted = false order by key", spaceId)
+                    : find("spaceId = ?1 and deleted = false and key > ?2 order by key", spaceId, afterKey))
+                    .page(0, rows).project(Change.class).list();
+        }
+        return (afterKey == null ? find("spaceId = ?1 and version > ?2 order by key", spaceId, afterVersion)
+                : find("spaceId = ?1 and version > ?2 and key > ?3 order by key", spaceId, afterVersion, afterKey))
+                .page(0, rows).project(Change.class).list();
     }
 
     /** An entry with the version that last changed it. */

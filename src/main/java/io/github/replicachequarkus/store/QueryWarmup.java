@@ -1,7 +1,5 @@
 package io.github.replicachequarkus.store;
 
-import java.util.stream.Stream;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -35,17 +33,17 @@ public class QueryWarmup {
         QuarkusTransaction.requiringNew().run(() -> {
             Space.exists(NO_SPACE);
             Entry.changedAfterWithVersions(NO_SPACE, 0);
-            drain(Entry.live(NO_SPACE, 1));
-            drain(Entry.changedAfter(NO_SPACE, 0, 1));
+            for (long after : new long[] { -1, 0 }) {
+                Entry.forEach(NO_SPACE, after, 1, change -> {
+                });
+            }
+            Entry.find("spaceId = ?1 and deleted = false and key > ?2 order by key", NO_SPACE, NO_SPACE).page(0, 1)
+                    .project(Entry.Change.class).list();
+            Entry.find("spaceId = ?1 and version > ?2 and key > ?3 order by key", NO_SPACE, 0L, NO_SPACE).page(0, 1)
+                    .project(Entry.Change.class).list();
             ClientRecord.allChangedAfter(NO_SPACE, 0);
             ClientRecord.changedAfter(NO_SPACE, NO_SPACE, 0);
         });
     }
 
-    private static void drain(Stream<?> rows) {
-        try (rows) {
-            rows.forEach(row -> {
-            });
-        }
-    }
 }

@@ -3,19 +3,18 @@ package io.github.replicachequarkus.sync;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 
 import io.github.replicachequarkus.auth.ForbiddenException;
 import io.github.replicachequarkus.gc.ClientGroups;
@@ -35,17 +34,19 @@ public class PullService {
 
     private final SyncConfig config;
     private final SyncMetrics metrics;
-    /** Rows the database sends per round trip while a pull reads them: a whole state never loads at once. */
-    private static final int STREAM_FETCH_SIZE = 500;
+    /** Bytes of entries a pull reads from the database at a time: a whole state never loads at once. */
+    private static final int PAGE_BYTES = 512 * 1024;
     /** Bytes of an HTTP pull's reply kept in memory; a larger reply goes to a temporary file until it is sent. */
     static final int SPOOL_IN_MEMORY = 256 * 1024;
 
     private final ClientGroups groups;
     private final JsonFactory json;
     private final FullPulls fullPulls;
+    private final ObjectWriter operations;
 
     PullService(SyncConfig config, SyncMetrics metrics, ClientGroups groups, ObjectMapper mapper, FullPulls fullPulls) {
         this.fullPulls = fullPulls;
+        this.operations = mapper.writerFor(PatchOperation.class);
         this.config = config;
         this.metrics = metrics;
         this.groups = groups;
@@ -57,18 +58,25 @@ public class PullService {
     }
 
     /**
-     * @param version the space version whose state the response brings the client to: its cookie, except when the
+     * A pull's reply with its patch held in a spool, to be sent in parts ({@link PatchSpool#inParts}) and then deleted.
+     *
+     * @param cookie the cookie to answer with
+     * @param version the space version whose state the reply brings the client to: its cookie, except when the
      *        client's cookie was ahead of a space it could not move (then the cookie is greater, so that the client
      *        takes it)
      */
-    public record Pulled(PullResponse response, long version) implements Reply {
+    public record Pulled(long cookie, long version, Map<String, Long> lastMutationIDChanges, PatchSpool patch)
+            implements
+                Reply {
     }
 
     public record Refused(ProtocolError error) implements Reply {
     }
 
     /**
-     * A pull answered in memory: what a room's hello and pull frames need.
+     * A pull whose patch is read into a {@link PatchSpool} (memory up to {@value #SPOOL_IN_MEMORY} bytes, then a
+     * temporary file) within its snapshot: what a room's hello and pull frames need, sent in parts once the snapshot's
+     * transaction is over. The caller deletes the spool.
      *
      * @param mayWrite whether the caller may write the space: only such a caller creates it, records its client group,
      *        or moves its version forward to meet a cookie from ahead
@@ -84,14 +92,27 @@ public class PullService {
         if (decided.refused()) {
             return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
-        Pulled pulled = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
-            Snapshot snapshot = snapshot(spaceID, decided);
-            List<PatchOperation> patch = new ArrayList<>();
-            patch(spaceID, snapshot.from(), patch::add);
-            return new Pulled(new PullResponse(snapshot.cookie(), lastMutationIDs(spaceID, request.clientGroupID(),
-                    snapshot.from()), patch), snapshot.version());
-        });
-        metrics.pulled(pulled.response().patch().size());
+        PatchSpool[] attempt = new PatchSpool[1];
+        Pulled pulled;
+        try {
+            pulled = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
+                if (attempt[0] != null) {
+                    attempt[0].delete(); // what a failed attempt read
+                }
+                PatchSpool patch = new PatchSpool(operations, SPOOL_IN_MEMORY);
+                attempt[0] = patch;
+                Snapshot snapshot = snapshot(spaceID, decided);
+                patch(spaceID, snapshot.from(), patch::add);
+                return new Pulled(snapshot.cookie(), snapshot.version(), lastMutationIDs(spaceID,
+                        request.clientGroupID(), snapshot.from()), patch);
+            });
+        } catch (RuntimeException e) {
+            if (attempt[0] != null) {
+                attempt[0].delete();
+            }
+            throw e;
+        }
+        metrics.pulled(pulled.patch().operations());
         return pulled;
     }
 
@@ -335,15 +356,9 @@ public class PullService {
             sink.accept(PatchOperation.CLEAR);
             operations++;
         }
-        try (Stream<Entry.Change> changes = from < 0 ? Entry.live(spaceID, STREAM_FETCH_SIZE)
-                : Entry.changedAfter(spaceID, from, STREAM_FETCH_SIZE)) {
-            for (Entry.Change change : (Iterable<Entry.Change>) changes::iterator) {
-                sink.accept(
-                        change.deleted() ? PatchOperation.del(change.key()) : PatchOperation.put(change.key(), change.value()));
-                operations++;
-            }
-        }
-        return operations;
+        return operations + Entry.forEach(spaceID, from, PAGE_BYTES,
+                change -> sink.accept(change.deleted() ? PatchOperation.del(change.key())
+                        : PatchOperation.put(change.key(), change.value())));
     }
 
     private static Map<String, Long> lastMutationIDs(String spaceID, String clientGroupID, long afterVersion) {

@@ -59,9 +59,11 @@ public class PushService {
     private final GroupCommit<Push, PushLoop.Outcome> commits;
     private final int lanes;
     private final AgroalDataSource dataSource;
+    private final PushRate pushRate;
 
     PushService(MutatorRegistry mutators, Event<SpaceChanged> spaceChanged, ObjectMapper mapper, SyncConfig config,
-            SyncMetrics metrics, ClientGroups groups, AgroalDataSource dataSource) {
+            SyncMetrics metrics, ClientGroups groups, AgroalDataSource dataSource, PushRate pushRate) {
+        this.pushRate = pushRate;
         this.mutators = mutators;
         this.dataSource = dataSource;
         this.groups = groups;
@@ -110,6 +112,7 @@ public class PushService {
             return CompletableFuture.completedFuture(refused(ProtocolError.versionNotSupported("push")));
         }
         request.validate(config.maxMutationsPerPush());
+        pushRate.admit(caller.userID());
         if (!config.acceptsSchema(request.schemaVersion())) {
             return CompletableFuture.completedFuture(refused(ProtocolError.versionNotSupported("schema")));
         }

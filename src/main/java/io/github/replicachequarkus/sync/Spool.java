@@ -1,7 +1,10 @@
 package io.github.replicachequarkus.sync;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +17,7 @@ import io.quarkus.logging.Log;
  * database connection, and a large reply never sits in the heap. Closing it only ends the writing (a JSON generator
  * closes its target); {@link #delete()} removes the file once the reply was sent.
  */
-final class Spool extends OutputStream implements AutoCloseable {
+public final class Spool extends OutputStream implements AutoCloseable {
 
     private final int inMemory;
     private ByteArrayOutputStream memory = new ByteArrayOutputStream();
@@ -65,6 +68,15 @@ final class Spool extends OutputStream implements AutoCloseable {
         } else {
             memory.writeTo(output);
         }
+    }
+
+    /** Reads back what was written (after the writing ended). */
+    InputStream read() throws IOException {
+        if (spilled != null) {
+            spilled.close();
+            return new BufferedInputStream(Files.newInputStream(file));
+        }
+        return new ByteArrayInputStream(memory.toByteArray());
     }
 
     /** Ends the writing; what was written stays until {@link #delete()}. */

@@ -45,6 +45,16 @@ public interface SyncConfig {
     @WithDefault("30s")
     Duration pokeHeartbeat();
 
+    /**
+     * Pushes one user may make per second on this machine, on average (HTTP and sockets together); more get 429. 0: no limit.
+     */
+    @WithDefault("50")
+    int maxPushesPerUserPerSecond();
+
+    /** Pushes one user may make in one burst above that rate. */
+    @WithDefault("100")
+    int pushBurstPerUser();
+
     /** Pulls of a whole state one user may run at once on this machine; more get 429 (the client retries). */
     @WithDefault("2")
     int maxFullPullsPerUser();
@@ -82,8 +92,10 @@ public interface SyncConfig {
          * How long one transaction runs mutators: once it is up, the mutations not yet run are left for their clients
          * to re-send (as after a gap), and the transaction commits what it did. One push of slow mutations thus holds
          * its lane, and every space on it, for about this long at most. The first mutation of a transaction always runs.
+         * Mutations left over wait until the client pushes again (Replicache re-sends what the server has not
+         * confirmed with its next push), so this is a bound for pathological pushes, not a pace for ordinary ones.
          */
-        @WithDefault("500ms")
+        @WithDefault("2s")
         Duration maxBatchTime();
 
         /**

@@ -59,6 +59,7 @@ class SocketCookieRaceTest {
                 });
                 int requests = 0;
                 while (!pushing.isDone()) {
+                    Thread.sleep(25); // within the socket's message rate (50 a second), however fast the replies come
                     int roll = random.nextInt(10);
                     if (roll < 4) {
                         String requestID = "r" + ++requests;

@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.room;
+package io.github.replicachequarkus.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

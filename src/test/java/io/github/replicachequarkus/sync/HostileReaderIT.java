@@ -1,0 +1,158 @@
+package io.github.replicachequarkus.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import io.github.replicachequarkus.testing.Instance;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * Readers who ask a large space for its whole state, over sockets and HTTP, and never read the answer, against the
+ * packaged application with a 128 MB heap: it keeps serving everyone else and never runs out of memory.
+ */
+class HostileReaderIT {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @Test
+    void stalledReadersOfALargeSpaceNeitherExhaustTheHeapNorHoldOthersUp() throws Exception {
+        Path log = Path.of("target", "instances", "hostile-readers.log");
+        Files.deleteIfExists(log); // an instance appends to its log: only this run's may count
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setPort(freePort())
+                .setPGStartupWait(Duration.ofSeconds(60)).start();
+                Instance server = Instance.start("hostile-readers",
+                        Map.of("quarkus.datasource.jdbc.url", postgres.getJdbcUrl("postgres", "postgres"),
+                                "quarkus.datasource.username", "postgres", "quarkus.datasource.password", "postgres"),
+                        Map.of("REPLICACHE_AUTH_MODE", "open", "JAVA_TOOL_OPTIONS", "-Xmx128m"))) {
+            String space = "large-" + UUID.randomUUID();
+            seed(server.uri(), space, 20 << 20);
+
+            List<Socket> stalled = new ArrayList<>();
+            try {
+                for (int i = 0; i < 12; i++) {
+                    stalled.add(stalledHellos(server.uri(), space, 3));
+                    stalled.add(stalledPull(server.uri(), space));
+                }
+                Thread.sleep(3_000);
+                String other = "other-" + UUID.randomUUID();
+                String clientID = "c-" + UUID.randomUUID();
+                for (int id = 1; id <= 20; id++) {
+                    assertEquals(200, post(server.uri(), "push", other, "{\"pushVersion\":1,\"clientGroupID\":\"g\","
+                            + "\"mutations\":[{\"clientID\":\"" + clientID + "\",\"id\":" + id + ",\"name\":\"createTodo\","
+                            + "\"args\":{\"id\":\"t" + id + "\",\"text\":\"x\",\"completed\":false,\"sort\":" + id
+                            + "},\"timestamp\":1}]}").statusCode(), "another client's push while the readers stall");
+                }
+                HttpResponse<String> pulled = post(server.uri(), "pull", other,
+                        "{\"pullVersion\":1,\"clientGroupID\":\"g\",\"cookie\":null}");
+                assertEquals(200, pulled.statusCode());
+                assertTrue(pulled.body().contains("\"" + clientID + "\":20"), "all 20 confirmed");
+                assertTrue(server.alive(), "the server is still running");
+            } finally {
+                for (Socket socket : stalled) {
+                    socket.close();
+                }
+            }
+            assertFalse(Files.readString(log).contains("OutOfMemoryError"), "the server ran out of memory");
+        }
+    }
+
+    /** Seeds the space with todos of 50 KB of text each, about {@code bytes} in all. */
+    private static void seed(URI base, String space, int bytes) throws Exception {
+        String text = "x".repeat(50_000);
+        String clientID = "seed-" + UUID.randomUUID();
+        int id = 0;
+        for (int written = 0; written < bytes;) {
+            StringBuilder mutations = new StringBuilder();
+            for (int i = 0; i < 60; i++, written += text.length()) {
+                id++;
+                mutations.append(i == 0 ? "" : ",").append("{\"clientID\":\"").append(clientID).append("\",\"id\":")
+                        .append(id).append(",\"name\":\"createTodo\",\"args\":{\"id\":\"todo-").append(id)
+                        .append("\",\"text\":\"").append(text).append("\",\"completed\":false,\"sort\":").append(id)
+                        .append("},\"timestamp\":1}");
+            }
+            HttpResponse<String> pushed = post(base, "push", space,
+                    "{\"pushVersion\":1,\"clientGroupID\":\"g-seed\",\"mutations\":[" + mutations + "]}");
+            assertEquals(200, pushed.statusCode(), pushed.body());
+        }
+    }
+
+    /** A socket that says hello {@code times} times with no cookie, and never reads. */
+    private static Socket stalledHellos(URI base, String space, int times) throws IOException {
+        Socket socket = connect(base);
+        socket.getOutputStream().write(("GET /api/replicache/websocket/" + space + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < times; i++) {
+            socket.getOutputStream().write(maskedText("{\"messageType\":\"hello\",\"clientID\":\"c-" + UUID.randomUUID()
+                    + "\",\"clientGroupID\":\"g-" + UUID.randomUUID() + "\",\"cookie\":null}"));
+        }
+        return socket;
+    }
+
+    /** An HTTP pull of the whole state that is never read. */
+    private static Socket stalledPull(URI base, String space) throws IOException {
+        Socket socket = connect(base);
+        String body = "{\"pullVersion\":1,\"clientGroupID\":\"g-" + UUID.randomUUID() + "\",\"cookie\":null}";
+        socket.getOutputStream().write(("POST /api/replicache/pull?spaceID=" + space + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                .getBytes(StandardCharsets.US_ASCII));
+        return socket;
+    }
+
+    private static Socket connect(URI base) throws IOException {
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+        return socket;
+    }
+
+    private static HttpResponse<String> post(URI base, String endpoint, String space, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(base.resolve("/api/replicache/" + endpoint + "?spaceID=" + space))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A client's text frame: final, masked with a zero mask. */
+    private static byte[] maskedText(String text) {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        byte[] frame = new byte[payload.length + (payload.length < 126 ? 6 : 8)];
+        int at = 0;
+        frame[at++] = (byte) 0x81;
+        if (payload.length < 126) {
+            frame[at++] = (byte) (0x80 | payload.length);
+        } else {
+            frame[at++] = (byte) (0x80 | 126);
+            frame[at++] = (byte) (payload.length >> 8);
+            frame[at++] = (byte) payload.length;
+        }
+        at += 4;
+        System.arraycopy(payload, 0, frame, at, payload.length);
+        return frame;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
