@@ -16,6 +16,8 @@ final class CloseCodes {
     static final CloseReason MESSAGE_TOO_BIG = new CloseReason(4009, "message too big");
     /** Changes this socket has not seen can no longer be sent as changes: it reconnects at once and says hello. */
     static final CloseReason HISTORY_PURGED = new CloseReason(4010, "say hello again: old deletes were purged");
+    /** The room is hosted by another machine: the client reconnects at once, and is sent there. */
+    static final CloseReason ROOM_MOVED = new CloseReason(4010, "the room is on another machine");
     /** Credentials missing, invalid or expired: the client fetches new ones and connects again. */
     static final int NOT_AUTHENTICATED = 4401;
     /** Valid credentials without access to the space. */

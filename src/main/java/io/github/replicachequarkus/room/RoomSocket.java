@@ -106,6 +106,13 @@ public class RoomSocket {
     }
 
     @OnError
+    public void moved(RoomMovedException e, WebSocketConnection connection) {
+        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
+                LogSafe.of(e.getMessage()));
+        close(connection, CloseCodes.ROOM_MOVED);
+    }
+
+    @OnError
     public void badFrame(BadFrameException e, WebSocketConnection connection) {
         if (e.fatal()) {
             Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),

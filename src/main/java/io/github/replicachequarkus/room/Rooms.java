@@ -49,11 +49,13 @@ public class Rooms {
     private final ManagedExecutor executor;
     private final ObjectMapper mapper;
     private final RoomConfig config;
+    private final RoomPlacement placement;
     private final Timer pokeLatency;
 
     Rooms(PullService pulls, ManagedExecutor executor, ObjectMapper mapper, RoomConfig config, MeterRegistry metrics,
-            Vertx vertx) {
+            Vertx vertx, RoomPlacement placement) {
         this.pulls = pulls;
+        this.placement = placement;
         this.vertx = vertx;
         this.executor = executor;
         this.mapper = mapper;
@@ -90,13 +92,18 @@ public class Rooms {
 
     /**
      * Puts the socket, whose hello the caller's credentials authorised, in its space's room, creating the room if
-     * needed; nothing happens when it is in already.
+     * needed; nothing happens when it is in already. The room is claimed for this machine first ({@link RoomPlacement}):
+     * with routing on, it may be hosted by another machine, or not be placed yet.
      *
+     * @throws RoomMovedException when another machine hosts the room
      * @throws RoomFullException when the room, this machine, or the user's sockets are at their limit
      */
     void join(Member member, Caller caller) {
         if (member.room() != null) {
             return;
+        }
+        if (!placement.claim(member.spaceID(), member.connection().handshakeRequest())) {
+            throw new RoomMovedException("the room is on another machine: reconnect");
         }
         String user = caller.userID().filter(id -> !id.isEmpty()).orElse(null);
         if (user != null && !increment(perUser, user, config.maxSocketsPerUser())) {

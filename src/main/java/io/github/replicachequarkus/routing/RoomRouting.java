@@ -11,22 +11,36 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.context.ManagedExecutor;
 
 import io.github.replicachequarkus.LogSafe;
+import io.github.replicachequarkus.auth.Access;
+import io.github.replicachequarkus.auth.ForbiddenException;
+import io.github.replicachequarkus.auth.NotAuthenticatedException;
+import io.github.replicachequarkus.auth.SpaceAccess;
+import io.github.replicachequarkus.room.RoomPlacement;
 import io.github.replicachequarkus.sync.SpaceId;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
+import io.quarkus.websockets.next.HandshakeRequest;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 
 /**
  * Before a room's WebSocket upgrade: serve it when this machine hosts the room (or routing is off), otherwise answer
  * without upgrading, with {@code fly-replay} naming the room's machine, so that Fly's proxy replays the upgrade there.
  * A replayed request carries our signed state back in {@code fly-replay-src}: the target trusts a state it can verify
  * (it does not look the placement up again) and refuses a forged or expired one with 403.
+ * <p>
+ * Only a caller who may read the space places its room. An upgrade that carries credentials (the {@code auth} query
+ * parameter, or an {@code Authorization} header) has them checked on the machine it enters, before it is routed:
+ * refused with 401 or 403, or the room is placed if it was not (a replay that a verified state sends here is served
+ * without checking them again, as without looking the placement up again). One without credentials (the room client
+ * sends its token in the hello) places nothing: it is sent where the room is, or where it would be placed, and the
+ * room is placed when the socket's hello is authorised there ({@link #claim}).
  */
 @Startup // a missing replay secret stops the application at start, not at the first socket
 @ApplicationScoped
-public class RoomRouting implements HttpUpgradeCheck {
+public class RoomRouting implements HttpUpgradeCheck, RoomPlacement {
 
     /** Misdirected Request: the status of an answer that only exists for Fly's proxy to replay. */
     static final int REPLAY_STATUS = 421;
@@ -35,10 +49,13 @@ public class RoomRouting implements HttpUpgradeCheck {
     private final Placements placements;
     private final MachineLifecycle machine;
     private final ManagedExecutor executor;
+    private final SpaceAccess access;
     private final Optional<ReplayState> states;
 
-    RoomRouting(RoutingConfig config, Placements placements, MachineLifecycle machine, ManagedExecutor executor) {
+    RoomRouting(RoutingConfig config, Placements placements, MachineLifecycle machine, ManagedExecutor executor,
+            SpaceAccess access) {
         this.config = config;
+        this.access = access;
         this.placements = placements;
         this.machine = machine;
         this.executor = executor;
@@ -67,24 +84,51 @@ public class RoomRouting implements HttpUpgradeCheck {
             return CheckResult.permitUpgrade(); // not on Fly; or a bad id, which the room refuses itself
         }
         String replaySource = context.httpRequest().getHeader("fly-replay-src");
-        return Uni.createFrom().item(() -> decide(spaceID, replaySource)).runSubscriptionOn(executor);
+        String credentials = credentials(context.httpRequest());
+        return Uni.createFrom().item(() -> decide(spaceID, replaySource, credentials)).runSubscriptionOn(executor);
     }
 
-    private CheckResult decide(String spaceID, String replaySource) {
+    /**
+     * The credentials the upgrade carries: the {@code auth} query parameter (which the room's hello falls back to), else
+     * the {@code Authorization} header; null when it carries none.
+     */
+    static String credentials(HttpServerRequest request) {
+        String query = request.getParam("auth");
+        if (query != null && !query.isBlank()) {
+            return query;
+        }
+        String header = request.getHeader("Authorization");
+        return header == null || header.isBlank() ? null : header;
+    }
+
+    private CheckResult decide(String spaceID, String replaySource, String credentials) {
         String me = config.machineId().get();
         boolean serving = config.mode() == RoutingConfig.Mode.SERVE && !machine.draining();
         if (replaySource != null) {
             Optional<String> target = ReplayState.fromReplaySource(replaySource)
                     .flatMap(state -> states.get().verify(state, spaceID, Instant.now()));
             if (target.isEmpty()) {
-                Log.warnf("Refused a replayed upgrade for space %s: its state does not verify", LogSafe.of(spaceID));
+                // Debug, as every refusal a client can cause at will: a forged state is the sender's doing.
+                Log.debugf("Refused a replayed upgrade for space %s: its state does not verify", LogSafe.of(spaceID));
                 return CheckResult.rejectUpgradeSync(403);
             }
             if (serving && target.get().equals(me)) {
                 return CheckResult.permitUpgradeSync();
             }
         }
-        String owner = placements.ownerOf(spaceID);
+        boolean mayRead; // in open mode anyone may, credentials or not
+        try {
+            access.require(credentials, spaceID, Access.READ);
+            mayRead = true;
+        } catch (NotAuthenticatedException | ForbiddenException e) {
+            if (credentials != null) {
+                Log.debugf("Refused an upgrade for space %s: %s", LogSafe.of(spaceID), LogSafe.of(e.getMessage()));
+                return e instanceof ForbiddenException ? CheckResult.rejectUpgradeSync(403)
+                        : CheckResult.rejectUpgradeSync(401, Map.of("WWW-Authenticate", List.of("Bearer")));
+            }
+            mayRead = false; // none yet: the socket's hello may bring them
+        }
+        String owner = mayRead ? placements.ownerOf(spaceID) : placements.locate(spaceID);
         if (serving && owner.equals(me)) {
             return CheckResult.permitUpgradeSync();
         }
@@ -92,5 +136,25 @@ public class RoomRouting implements HttpUpgradeCheck {
         String replay = (config.mode() == RoutingConfig.Mode.ROUTER ? "app=" + placements.hostApp() + ";" : "")
                 + "instance=" + owner + ";state=" + state;
         return CheckResult.rejectUpgradeSync(REPLAY_STATUS, Map.of("fly-replay", List.of(replay)));
+    }
+
+    /**
+     * At a socket's first authorised hello: its room is placed here if it was not (or its machine is gone). A socket
+     * whose room another live machine hosts is sent there (4010, and it reconnects), unless it came here by a replay
+     * whose signed state names this machine: that verdict is trusted, as at the upgrade. A draining machine, or a
+     * router, takes no room.
+     */
+    @Override
+    public boolean claim(String spaceID, HandshakeRequest upgrade) {
+        if (states.isEmpty()) {
+            return true;
+        }
+        if (config.mode() == RoutingConfig.Mode.ROUTER || machine.draining()) {
+            return false;
+        }
+        String me = config.machineId().get();
+        boolean sentHere = ReplayState.fromReplaySource(upgrade.header("fly-replay-src"))
+                .flatMap(state -> states.get().verify(state, spaceID, Instant.now())).filter(me::equals).isPresent();
+        return placements.claim(spaceID, me, sentHere);
     }
 }

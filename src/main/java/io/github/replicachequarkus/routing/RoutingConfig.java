@@ -50,6 +50,14 @@ public interface RoutingConfig {
     @WithDefault("10s")
     Duration heartbeatExpiry();
 
+    /**
+     * A placement of a space that has no data (no row in {@code space}) and whose room has no socket on its machine (or
+     * whose machine is gone) is removed by the housekeeping once it is this old. The housekeeping runs every
+     * {@code replicache.gc.interval}.
+     */
+    @WithDefault("1h")
+    Duration unusedPlacementAge();
+
     enum Mode {
         SERVE,
         ROUTER

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.Map;
 
@@ -62,6 +63,17 @@ class RoomRoutingTest {
 
     private void placeOn(String space, String machine) throws Exception {
         sql("INSERT INTO placement (space_id, machine_id) VALUES (?, ?)", space, machine);
+    }
+
+    /** The machine the space is placed on; null when it is not placed. */
+    private String placementOf(String space) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement("SELECT machine_id FROM placement WHERE space_id = ?")) {
+            query.setString(1, space);
+            try (ResultSet row = query.executeQuery()) {
+                return row.next() ? row.getString(1) : null;
+            }
+        }
     }
 
     private java.net.http.HttpResponse<?> refusedUpgrade(String space, String replaySource) {
@@ -129,6 +141,35 @@ class RoomRoutingTest {
             socket.hello("c-" + space, "g1", null);
         }
         given().get("/api/rooms").then().body("rooms.findAll { it.spaceID == '" + space + "' }.owner", hasItem("m-here"));
+    }
+
+    @Test
+    void aHelloWhoseRoomWasPlacedElsewhereMeanwhileIsSentThere() throws Exception {
+        String space = space();
+        machine("m-other", false); // the room goes here
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            machine("m-other", true);
+            sql("UPDATE placement SET machine_id = 'm-other' WHERE space_id = ?", space);
+
+            socket.send(Map.of("messageType", "hello", "clientID", "c-" + space, "clientGroupID", "g1"));
+
+            assertEquals(4010, socket.closeCode());
+        } finally {
+            machine("m-other", false);
+        }
+        assertEquals("m-other", placementOf(space));
+    }
+
+    @Test
+    void aRoomWhosePlacementWentAwayIsPlacedAgainByTheHello() throws Exception {
+        String space = space();
+        machine("m-other", false); // the room goes here
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            sql("DELETE FROM placement WHERE space_id = ?", space);
+
+            socket.hello("c-" + space, "g1", null);
+        }
+        assertEquals("m-here", placementOf(space));
     }
 
     @Test
