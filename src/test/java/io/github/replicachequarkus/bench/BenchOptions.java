@@ -17,9 +17,11 @@ import java.util.OptionalLong;
  * @param url the server to load; null: start the packaged application on a fresh embedded PostgreSQL
  * @param token a JWT for a token-mode server, sent as {@code Authorization: Bearer} and in every hello
  * @param pid the process id of the server at {@code url}, to read its memory; the harness knows it otherwise
+ * @param metrics where the server at {@code url} serves its Prometheus metrics; null: {@code /q/metrics} on port 9000 of
+ *        its host (the management interface, as packaged); the harness knows it for the server it starts
  * @param serverOptions JVM options for the server the harness starts ({@code JAVA_TOOL_OPTIONS}), e.g. {@code -Xmx256m}
  */
-public record BenchOptions(URI url, String token, OptionalLong pid, List<String> scenarios, Duration duration,
+public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics, List<String> scenarios, Duration duration,
         Duration warmup, int clients, int pushTodos, int fanoutSockets, int fanoutRate, int idleSockets, int idleRooms,
         int idleConcurrency, Duration idleSettle, int pullEntries, int pullBatch, int pullRepeats, int startupRuns, Path out,
         String serverOptions, int soakSockets, int soakRooms, int soakRate, Duration soakDuration, Duration soakSample) {
@@ -60,6 +62,7 @@ public record BenchOptions(URI url, String token, OptionalLong pid, List<String>
                 url == null ? null : URI.create(url.endsWith("/") ? url : url + "/"),
                 given.get("bench.token"),
                 pid == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(pid)),
+                given.containsKey("bench.metrics") ? URI.create(given.get("bench.metrics")) : null,
                 scenarios,
                 positive(seconds(given, "bench.duration", "30"), "bench.duration"),
                 seconds(given, "bench.warmup", "20"),
@@ -89,6 +92,9 @@ public record BenchOptions(URI url, String token, OptionalLong pid, List<String>
         Map<String, Object> described = new LinkedHashMap<>();
         described.put("url", url == null ? "(started by the harness)" : url.toString());
         described.put("token", token == null ? "none" : "given");
+        if (metrics != null) {
+            described.put("metrics", metrics.toString());
+        }
         described.put("scenarios", String.join(",", scenarios));
         described.put("duration", duration.toMillis() / 1000.0 + " s");
         described.put("warmup", warmup.toMillis() / 1000.0 + " s");

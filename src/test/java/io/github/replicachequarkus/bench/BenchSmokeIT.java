@@ -55,5 +55,8 @@ class BenchSmokeIT {
             assertEquals(0, result.path("errors").asLong(), scenario + " had errors: " + result);
         }
         assertTrue(Files.readString(out.resolve("results.md")).contains("| push-hot |"), "results.md has the table");
+        // The server's heap comes from its metrics, on the management interface of the application the harness started.
+        JsonNode idle = SyncClient.JSON.readTree(out.resolve("idle.json").toFile());
+        assertTrue(idle.path("heapAfterMb").isNumber(), "the harness read the server's heap from its metrics: " + idle);
     }
 }

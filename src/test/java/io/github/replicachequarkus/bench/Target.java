@@ -30,9 +30,13 @@ import io.github.replicachequarkus.testing.TestDatabase;
  */
 final class Target implements AutoCloseable {
 
+    /** The port of the packaged application's management interface, which serves its metrics. */
+    private static final int MANAGEMENT_PORT = 9000;
+
     private static final Pattern LOCAL_PORT = Pattern.compile("//(localhost|127\\.0\\.0\\.1):(\\d+)/");
 
     private final URI base;
+    private final URI metrics;
     private final String token;
     private final OptionalLong pid;
     private final TestDatabase database;
@@ -40,9 +44,10 @@ final class Target implements AutoCloseable {
     private final Instance instance;
     private final String serverOptions;
 
-    private Target(URI base, String token, OptionalLong pid, TestDatabase database, Map<String, String> datasource,
-            Instance instance, String serverOptions) {
+    private Target(URI base, URI metrics, String token, OptionalLong pid, TestDatabase database,
+            Map<String, String> datasource, Instance instance, String serverOptions) {
         this.base = base;
+        this.metrics = metrics;
         this.token = token;
         this.pid = pid;
         this.database = database;
@@ -53,7 +58,9 @@ final class Target implements AutoCloseable {
 
     /** The server at {@code bench.url}. */
     static Target connect(BenchOptions options) {
-        return new Target(options.url(), options.token(), options.pid(), null, Map.of(), null, "");
+        URI metrics = options.metrics() != null ? options.metrics()
+                : URI.create("http://" + options.url().getHost() + ":" + MANAGEMENT_PORT + "/q/metrics");
+        return new Target(options.url(), metrics, options.token(), options.pid(), null, Map.of(), null, "");
     }
 
     /** Starts a database and the packaged application on it, in open auth mode. */
@@ -65,8 +72,8 @@ final class Target implements AutoCloseable {
         Map<String, String> datasource = database.start();
         try {
             Instance instance = launch("bench", datasource, options.serverOptions());
-            return new Target(instance.uri(), options.token(), OptionalLong.of(instance.pid()), database, datasource,
-                    instance, options.serverOptions());
+            return new Target(instance.uri(), instance.managementUri().resolve("q/metrics"), options.token(),
+                    OptionalLong.of(instance.pid()), database, datasource, instance, options.serverOptions());
         } catch (IOException | InterruptedException | RuntimeException e) {
             database.stop();
             throw e;
@@ -151,12 +158,13 @@ final class Target implements AutoCloseable {
     }
 
     /**
-     * The heap the server uses, in bytes, summed over its heap pools as its Prometheus metrics say; empty when it has
-     * no such metrics.
+     * The heap the server uses, in bytes, summed over its heap pools as its Prometheus metrics say (on its management
+     * interface); empty when it has no such metrics, or they cannot be reached.
      */
     OptionalLong heapUsed(HttpClient client) {
         try {
-            HttpResponse<String> response = client.send(request("q/metrics").build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 return OptionalLong.empty();
             }

@@ -20,11 +20,13 @@ public final class Instance implements AutoCloseable {
 
     private final String name;
     private final int port;
+    private final int managementPort;
     private final Process process;
 
-    private Instance(String name, int port, Process process) {
+    private Instance(String name, int port, int managementPort, Process process) {
         this.name = name;
         this.port = port;
+        this.managementPort = managementPort;
         this.process = process;
     }
 
@@ -32,9 +34,11 @@ public final class Instance implements AutoCloseable {
     public static Instance start(String name, Map<String, String> properties, Map<String, String> environment)
             throws IOException, InterruptedException {
         int port = freePort();
+        int managementPort = freePort(); // the management interface (metrics), 9000 in production
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-Dquarkus.http.port=" + port);
+        command.add("-Dquarkus.management.port=" + managementPort);
         command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
         Path log = Path.of("target", "instances", name + ".log");
         Files.createDirectories(log.getParent());
@@ -42,7 +46,7 @@ public final class Instance implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().keySet().removeIf(key -> key.startsWith("FLY_") || key.equals("DATABASE_URL"));
         builder.environment().putAll(environment);
-        Instance instance = new Instance(name, port, builder.start());
+        Instance instance = new Instance(name, port, managementPort, builder.start());
         instance.awaitReady(Duration.ofSeconds(60));
         return instance;
     }
@@ -62,6 +66,11 @@ public final class Instance implements AutoCloseable {
 
     public URI uri() {
         return URI.create("http://localhost:" + port + "/");
+    }
+
+    /** The management interface's root: its metrics are at {@code q/metrics} under it. */
+    public URI managementUri() {
+        return URI.create("http://localhost:" + managementPort + "/");
     }
 
     public boolean alive() {
