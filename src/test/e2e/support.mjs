@@ -7,7 +7,7 @@ import { listTodos } from './todo-mutators.mjs';
 export const BASE_URL = (process.env.BASE_URL ?? 'http://localhost:8080').replace(/\/$/, '');
 
 /**
- * A token for the spaces (PROTOCOL.md section 7), signed with the secret the server under test was given
+ * A token for the spaces (docs/protocol.md, section Tokens), signed with the secret the server under test was given
  * (AUTH_SECRET); servers in open mode ignore it.
  */
 export async function token(user, spaces, { expiresInSeconds = 3600 } = {}) {

@@ -5,7 +5,7 @@ import java.util.Optional;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Who may use which space (PROTOCOL.md section 7). */
+/** Who may use which space (docs/protocol.md, section Auth). */
 @ConfigMapping(prefix = "replicache.auth")
 public interface AuthConfig {
 

@@ -40,8 +40,8 @@ import io.quarkus.runtime.configuration.ConfigurationException;
 
 /**
  * The default {@link Authorizer}: in {@code open} mode everyone may do everything; in {@code token} mode the
- * credentials are a JWT (PROTOCOL.md section 7), verified with jose4j against the configured secret (HS256) or public
- * key (RS256, ES256): {@code sub} is the user, {@code exp} the expiry, {@code spaces} the rights.
+ * credentials are a JWT (docs/protocol.md, section Tokens), verified with jose4j against the configured secret (HS256)
+ * or public key (RS256, ES256): {@code sub} is the user, {@code exp} the expiry, {@code spaces} the rights.
  */
 @DefaultBean
 @ApplicationScoped
@@ -103,9 +103,9 @@ public class TokenAuthorizer implements Authorizer {
     }
 
     /**
-     * Checks what PROTOCOL.md section 7 asks: the signature (only the algorithms of the configured key, so an HS256
-     * token signed with a public key as its secret is refused), {@code exp} and {@code sub}; and {@code iss} and
-     * {@code aud} when an issuer and an audience are configured (else they may be present and are not checked).
+     * Checks what docs/protocol.md (section Tokens) lists: the signature (only the algorithms of the configured key, so
+     * an HS256 token signed with a public key as its secret is refused), {@code exp} and {@code sub}; and {@code iss}
+     * and {@code aud} when an issuer and an audience are configured (else they may be present and are not checked).
      * {@code exp} is checked without a tolerance, as {@link SpaceAccess} checks every caller's expiry (whatever the
      * authorizer) and closes sockets then. A blank {@code sub} names nobody and an {@code exp} past
      * {@link #LATEST_EXPIRY} is no real date: both are refused like a bad signature.

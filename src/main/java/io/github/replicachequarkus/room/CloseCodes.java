@@ -2,7 +2,7 @@ package io.github.replicachequarkus.room;
 
 import io.quarkus.websockets.next.CloseReason;
 
-/** The close codes of a room (PROTOCOL.md section 5). */
+/** The close codes of a room (docs/protocol.md, section Close codes). */
 final class CloseCodes {
 
     static final CloseReason BAD_HELLO = new CloseReason(4400, "bad hello");

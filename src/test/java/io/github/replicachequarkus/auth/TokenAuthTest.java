@@ -38,7 +38,7 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 
-/** Token mode (PROTOCOL.md section 7): who may pull, push and listen, over HTTP and in rooms. */
+/** Token mode (docs/protocol.md, section Auth): who may pull, push and listen, over HTTP and in rooms. */
 @QuarkusTest
 @TestProfile(TokenAuthTest.TokenMode.class)
 class TokenAuthTest {

@@ -21,7 +21,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.github.replicachequarkus.testing.Tokens;
 
-/** Which signed tokens the verifier takes: the configured key's algorithm and the claims PROTOCOL.md 7 requires. */
+/**
+ * Which signed tokens the verifier takes: the configured key's algorithm and the claims docs/protocol.md requires
+ * (section Tokens).
+ */
 class TokenVerificationTest {
 
     private static final long IN_AN_HOUR = Instant.now().getEpochSecond() + 3600;

@@ -47,7 +47,7 @@ class RoomFuzzTest {
 
     private static final long SEED = 0x5eed_0002L;
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Close codes a client may be sent for what it sent (PROTOCOL.md section 5). */
+    /** Close codes a client may be sent for what it sent (docs/protocol.md, section Close codes). */
     private static final Set<Integer> DOCUMENTED = Set.of(4400, 4009, 4008);
     /** Frames on one socket before the next opens, well within its rate limit (a burst of 100 messages). */
     private static final int FRAMES_PER_SOCKET = 30;

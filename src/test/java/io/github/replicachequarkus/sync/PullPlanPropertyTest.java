@@ -20,10 +20,10 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.github.replicachequarkus.testing.Cookies;
 
 /**
- * What a pull from any cookie must send (PROTOCOL.md sections 1 and 3), checked against the client's own comparison of
- * cookies: a cookie the server issued gets the changes since it; any other gets everything with the smallest cookie
- * the client sees as greater than its own; and only when no cookie the server can send is greater is the client told
- * to start afresh.
+ * What a pull from any cookie must send (docs/protocol.md, section What a pull sends), checked against the client's
+ * own comparison of cookies: a cookie the server issued gets the changes since it; any other gets everything with the
+ * smallest cookie the client sees as greater than its own; and only when no cookie the server can send is greater is
+ * the client told to start afresh.
  */
 class PullPlanPropertyTest {
 

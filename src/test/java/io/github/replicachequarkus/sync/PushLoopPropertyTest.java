@@ -19,8 +19,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The push loop against the rules of PROTOCOL.md section 4, on random pushes of a few clients: replays, gaps, ids out
- * of order, duplicates and failing mutators.
+ * The push loop against the rules of docs/protocol.md, section Push, on random pushes of a few clients: replays, gaps,
+ * ids out of order, duplicates and failing mutators.
  */
 class PushLoopPropertyTest {
 

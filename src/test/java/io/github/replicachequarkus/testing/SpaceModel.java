@@ -11,8 +11,9 @@ import java.util.TreeMap;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * One space as the protocol says it should be (PROTOCOL.md sections 3 and 4), kept in memory: the oracle that
- * property-based tests hold the server to. It knows nothing of how the server stores or computes anything.
+ * One space as the protocol says it should be (docs/protocol.md, sections Spaces, versions and cookies, and Push),
+ * kept in memory: the oracle that property-based tests hold the server to. It knows nothing of how the server stores
+ * or computes anything.
  * <ul>
  * <li>entries: a key's value, or a tombstone once deleted, each with the version that last wrote it;</li>
  * <li>clients: each one's group, last mutation id and the version that last changed it;</li>

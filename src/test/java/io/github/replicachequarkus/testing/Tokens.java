@@ -13,8 +13,9 @@ import org.jose4j.keys.HmacKey;
 import org.jose4j.lang.JoseException;
 
 /**
- * Tokens as an application's backend mints them (PROTOCOL.md section 7): HS256 with the tests' secret and only the
- * claims the protocol names, {@code sub}, {@code exp} and {@code spaces} (no {@code iat}, {@code iss} or {@code typ}).
+ * Tokens as an application's backend mints them (docs/protocol.md, section Tokens): HS256 with the tests' secret and
+ * only the claims the protocol names, {@code sub}, {@code exp} and {@code spaces} (no {@code iat}, {@code iss} or
+ * {@code typ}).
  */
 public final class Tokens {
 
