@@ -20,6 +20,8 @@ public final class Faults {
 
     /** serialization_failure, deadlock_detected, unique_violation (two first inserts of one row racing). */
     private static final Set<String> RACES = Set.of("40001", "40P01", "23505");
+    /** Statement cancelled (a statement timeout, or an operator); lock not available within the lock timeout. */
+    private static final Set<String> BUSY = Set.of("57014", "55P03");
 
     /**
      * How the JDK, Netty and Vert.x say that the peer is gone: a write on a closed response fails with "Failed to write"
@@ -38,8 +40,10 @@ public final class Faults {
     }
 
     /**
-     * The database cannot be reached or is going away: connection errors (08), shutdowns (57P), resources (53), or no
-     * connection to be had from the pool. Such a request gets 503 and changes nothing.
+     * The database cannot be reached, is going away or is too busy to finish: connection errors (08), shutdowns (57P),
+     * resources (53), a statement cancelled by a {@code statement_timeout} or an operator (57014), a lock not had within
+     * {@code lock_timeout} (55P03), or no connection to be had from the pool. Such a request gets 503 and changes
+     * nothing (its transaction rolled back): trying again later is the answer.
      */
     public static boolean isUnavailable(Throwable failure) {
         for (Throwable cause : causes(failure)) {
@@ -51,7 +55,8 @@ public final class Faults {
                 if (state == null && sql.getMessage() != null && sql.getMessage().contains("acquisition timeout")) {
                     return true; // Agroal: every connection is in use or none can be opened
                 }
-                if (state != null && (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53"))) {
+                if (state != null && (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53")
+                        || BUSY.contains(state))) {
                     return true;
                 }
             }

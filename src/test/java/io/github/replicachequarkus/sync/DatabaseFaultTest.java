@@ -118,11 +118,11 @@ class DatabaseFaultTest {
     /**
      * A fault of the database while a mutator runs is not that mutation's failure: the whole push is refused, the
      * mutations before and after it included, and no client's last mutation id moves. How it is answered follows
-     * {@link ErrorMapper}: a connection that died is an outage (503), a statement timeout is neither an outage nor a
-     * race (500).
+     * {@link ErrorMapper}: a connection that died and a statement cancelled by its timeout both mean "try again later"
+     * (503); neither is the mutation's fault.
      */
     @ParameterizedTest
-    @CsvSource({ "terminate, 503, Unavailable", "timeout, 500, InternalError" })
+    @CsvSource({ "terminate, 503, Unavailable", "timeout, 503, Unavailable" })
     void aDatabaseFaultInAMutatorAbortsTheWholePush(String how, int status, String error) throws Exception {
         String space = space();
         String c1 = client();

@@ -22,6 +22,8 @@ class FaultsTest {
             08001, false, true
             57P01, false, true
             53300, false, true
+            57014, false, true
+            55P03, false, true
             42P01, false, false
             22P02, false, false
             """)
