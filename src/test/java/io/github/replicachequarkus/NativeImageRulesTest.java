@@ -64,7 +64,7 @@ class NativeImageRulesTest {
             "gc.ClientGroups$Group", "gc.ClientGroups$Recorded", "gc.Collector$Run",
             "store.PushRows$Client", "store.PushRows$ClientWrite", "store.PushRows$EntryWrite", "store.PushRows$Snapshot",
             "store.PushRows$Stored",
-            "sync.ChangeSet", "sync.ChangeSet$ClientChange", "sync.ChangeSet$EntryChange", "sync.ChangesMissed",
+            "sync.ChangeSet", "sync.ChangeSet$ClientChange", "sync.Cookie", "sync.ChangeSet$EntryChange", "sync.ChangesMissed",
             "sync.GroupCommit$Result", "sync.PullPlan$Changes", "sync.PullPlan$ClientStateNotFound", "sync.PullPlan$Reset",
             "sync.PullService$Decided", "sync.PullService$Pulled", "sync.PullService$Refused", "sync.PullService$Snapshot",
             "sync.PushLoop$Failure",

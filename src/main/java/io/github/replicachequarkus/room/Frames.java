@@ -27,10 +27,10 @@ final class Frames {
      * this socket was last sent) to {@code cookie}.
      */
     @RegisterForReflection
-    record Poke(String message, JsonNode baseCookie, long cookie, Map<String, Long> lastMutationIDChanges,
+    record Poke(String message, JsonNode baseCookie, JsonNode cookie, Map<String, Long> lastMutationIDChanges,
             List<PatchOperation> patch) {
-        static Poke of(JsonNode baseCookie, PullResponse response) {
-            return new Poke("poke", baseCookie, response.cookie(), response.lastMutationIDChanges(), response.patch());
+        static Poke of(JsonNode baseCookie, JsonNode cookie, PullResponse changes) {
+            return new Poke("poke", baseCookie, cookie, changes.lastMutationIDChanges(), changes.patch());
         }
     }
 

@@ -9,11 +9,11 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.LongNode;
 
 import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.sync.ChangeSet;
+import io.github.replicachequarkus.sync.Cookie;
 import io.github.replicachequarkus.sync.PullResponse;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.RateLimit;
@@ -224,7 +224,7 @@ final class Member {
     /** Builds a reply's frame (a hello's poke, or a pull reply) around one part of its patch. */
     @FunctionalInterface
     interface ReplyFrame {
-        String frame(long cookie, Map<String, Long> lastMutationIDChanges, String patchElements, boolean more);
+        String frame(JsonNode cookie, Map<String, Long> lastMutationIDChanges, String patchElements, boolean more);
     }
 
     /**
@@ -237,12 +237,12 @@ final class Member {
      * @throws IllegalStateException when a part could not be written in time (the socket is closed)
      */
     void reply(PullService.Pulled pulled, ReplyFrame frame) {
-        long sent;
+        JsonNode sent;
         synchronized (this) {
-            sent = Math.max(pulled.cookie(), cookie);
-            cookie = sent;
+            cookie = Math.max(pulled.cookie(), cookie);
             version = pulled.version();
             seen = Math.max(seen, pulled.version());
+            sent = new Cookie(cookie, version).json();
         }
         try {
             pulled.patch().inParts(PART_BYTES,
@@ -274,7 +274,8 @@ final class Member {
         }
         seen = changes.version();
         // The poke's cookie is the new version, or one above the last cookie while that is still ahead of the space.
-        long next = Math.max(changes.version(), cookie + 1);
+        Cookie last = new Cookie(cookie, version);
+        Cookie next = last.next(changes.version());
         // Sockets with the same base share a poke, unless their group's own clients changed.
         String base = version == cookie ? Long.toString(version) : version + "/" + cookie;
         String shared = changes.changesClientsOf(version, clientGroupID) ? base + " " + clientGroupID : base;
@@ -282,12 +283,11 @@ final class Member {
             PullResponse since = changes.since(version, clientGroupID);
             boolean empty = since.patch().isEmpty() && since.lastMutationIDChanges().isEmpty();
             return empty ? ""
-                    : json(Frames.Poke.of(LongNode.valueOf(cookie),
-                            new PullResponse(next, since.lastMutationIDChanges(), since.patch())));
+                    : json(Frames.Poke.of(last.json(), next.json(), since));
         });
         if (!poke.isEmpty()) {
-            cookie = next;
-            version = changes.version();
+            cookie = next.order();
+            version = next.version();
             send(poke, true);
         }
     }

@@ -5,11 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * What a pull from a given cookie must send, decided from the cookie and the space's version alone.
  * <p>
- * The server issues cookies that are the space's version, a whole number from 0. A cookie it could have issued gets
- * the changes since it. Any other cookie (from the future, a fraction, a string, an object from another server: a new
- * client group may fork a local snapshot with such a cookie) gets {@code clear} and the whole state, with a cookie
- * the client sees as greater than its own, because the client refuses a cookie that goes backwards. The client
- * compares cookies as JavaScript does: numbers by value, and as strings when either is a string.
+ * The server issues {@link Cookie}s: the space's version, a whole number from 0, or {@code {"order", "version"}} for a
+ * client whose cookie ran ahead of the space. A cookie it could have issued gets the changes since its version. Any
+ * other cookie (from the future, a fraction, a string, an object from another server: a new client group may fork a
+ * local snapshot with such a cookie) gets {@code clear} and the whole state, with a cookie the client sees as greater
+ * than its own, because the client refuses a cookie that goes backwards. The client compares cookies as JavaScript
+ * does: numbers by value, as strings when either is a string, and objects by their {@code order}.
  */
 public sealed interface PullPlan {
 
@@ -23,11 +24,16 @@ public sealed interface PullPlan {
      */
     long MAX_RAISE = 1L << 52;
 
-    /** Send what changed after {@code fromVersion}. */
-    record Changes(long fromVersion) implements PullPlan {
+    /** Send what changed after the cookie's version, with a cookie after {@code cookie}. */
+    record Changes(Cookie cookie) implements PullPlan {
+
+        /** The version the changes are read after. */
+        public long fromVersion() {
+            return cookie.version();
+        }
     }
 
-    /** Send {@code clear} and every live entry, with a cookie of at least {@code minimumVersion}. */
+    /** Send {@code clear} and every live entry, with a cookie whose order is at least {@code minimumVersion}. */
     record Reset(long minimumVersion) implements PullPlan {
     }
 
@@ -41,16 +47,41 @@ public sealed interface PullPlan {
         }
         if (cookie.isObject()) {
             JsonNode order = cookie.get("order");
-            return order != null && (order.isNumber() || order.isTextual()) ? unknown(order, version)
-                    : new ClientStateNotFound();
+            if (order == null || !(order.isNumber() || order.isTextual())) {
+                return new ClientStateNotFound();
+            }
+            JsonNode held = cookie.get("version");
+            if (cookie.size() == 2 && isWhole(order) && isWhole(held) && held.longValue() >= 0
+                    && held.longValue() <= order.longValue() && order.longValue() < MAX_SAFE_INTEGER) {
+                // Ours, issued ahead of the space: the changes after the state it holds, if the space still has it
+                return held.longValue() <= version ? new Changes(new Cookie(order.longValue(), held.longValue()))
+                        : new Reset(Math.max(version, order.longValue() + 1));
+            }
+            return unknown(order, version);
         }
-        if (cookie.isNumber() && cookie.canConvertToExactIntegral() && cookie.canConvertToLong()) {
+        if (isWhole(cookie)) {
             long issued = cookie.longValue();
             if (issued >= 0 && issued <= version) {
-                return new Changes(issued);
+                return new Changes(Cookie.of(issued));
             }
         }
         return unknown(cookie, version);
+    }
+
+    /**
+     * The order of the cookie to answer with, once the space's state at {@code snapshotVersion} is read: after a
+     * {@link Changes}, the cookie {@link Cookie#next moves on}; after a {@link Reset}, at least its minimum.
+     */
+    default long order(long snapshotVersion) {
+        return switch (this) {
+            case Changes changes -> changes.cookie().next(snapshotVersion).order();
+            case Reset reset -> Math.max(snapshotVersion, reset.minimumVersion());
+            case ClientStateNotFound none -> throw new IllegalStateException("no cookie follows this one");
+        };
+    }
+
+    private static boolean isWhole(JsonNode value) {
+        return value != null && value.isNumber() && value.canConvertToExactIntegral() && value.canConvertToLong();
     }
 
     /** A cookie this server did not issue: reset, with a version the client sees as greater. */

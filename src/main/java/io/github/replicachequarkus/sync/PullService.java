@@ -60,10 +60,10 @@ public class PullService {
     /**
      * A pull's reply with its patch held in a spool, to be sent in parts ({@link PatchSpool#inParts}) and then deleted.
      *
-     * @param cookie the cookie to answer with
+     * @param cookie the order of the cookie to answer with ({@link Cookie#order})
      * @param version the space version whose state the reply brings the client to: its cookie, except when the
-     *        client's cookie was ahead of a space it could not move (then the cookie is greater, so that the client
-     *        takes it)
+     *        client's cookie was ahead of a space it could not move (then the cookie's order is greater, so that the
+     *        client takes it)
      */
     public record Pulled(long cookie, long version, Map<String, Long> lastMutationIDChanges, PatchSpool patch)
             implements
@@ -151,7 +151,8 @@ public class PullService {
             int operations = QuarkusTransaction.requiringNew().call(() -> {
                 Snapshot snapshot = snapshot(spaceID, decided);
                 try {
-                    return write(spool, spaceID, snapshot.cookie(), request.clientGroupID(), snapshot.from());
+                    return write(spool, spaceID, new Cookie(snapshot.cookie(), snapshot.version()),
+                            request.clientGroupID(), snapshot.from());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -195,10 +196,8 @@ public class PullService {
      *
      * @param plan what to send
      * @param version the space's version as read (after raising it, for a cookie from ahead that may raise it)
-     * @param cookie the cookie to answer with: the version, or for a cookie from ahead that could not raise it, one
-     *        greater than that cookie
      */
-    private record Decided(PullPlan plan, long version, long cookie) {
+    private record Decided(PullPlan plan, long version) {
 
         /** The group must start afresh: the cookie cannot be served, or the group was collected. */
         boolean refused() {
@@ -219,7 +218,8 @@ public class PullService {
      * row. A cookie ahead of the space (a client forked from a newer snapshot, or any client after the database was
      * restored from a backup) needs an answer with a greater cookie: a writer's pull raises the version to meet it, by
      * an update that never lowers it, up to {@link PullPlan#MAX_RAISE}; a reader's, or one from further ahead, leaves the
-     * version alone and is answered with the cookie the client needs over the whole state of the version it has.
+     * version alone and is answered over the whole state of the version it has, with a {@link Cookie} whose order is
+     * the one the client needs and whose version is the state's.
      */
     private Decided decide(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
         return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
@@ -241,31 +241,28 @@ public class PullService {
         long version = space == null ? 0 : space.version;
         PullPlan plan = PullPlan.of(request.cookie(), version);
         if (plan instanceof PullPlan.Changes changes && space != null && changes.fromVersion() < space.purgedVersion) {
-            plan = new PullPlan.Reset(version); // deletes it has not seen were purged: it gets the whole state
+            plan = new PullPlan.Reset(plan.order(version)); // deletes it has not seen were purged: the whole state
         }
         if (plan instanceof PullPlan.ClientStateNotFound) {
-            return new Decided(plan, version, version);
+            return new Decided(plan, version);
         }
-        long cookie = version;
-        if (plan instanceof PullPlan.Reset reset && reset.minimumVersion() > version) {
-            if (mayWrite && reset.minimumVersion() <= PullPlan.MAX_RAISE) {
-                version = Space.raiseVersion(spaceID, reset.minimumVersion());
-            }
-            cookie = Math.max(version, reset.minimumVersion());
+        if (plan instanceof PullPlan.Reset reset && reset.minimumVersion() > version && mayWrite
+                && reset.minimumVersion() <= PullPlan.MAX_RAISE) {
+            version = Space.raiseVersion(spaceID, reset.minimumVersion());
         }
         // The group holds, from now on, the changes up to its cookie, or the state of the version it is sent.
         long holds = plan instanceof PullPlan.Changes changes ? changes.fromVersion() : version;
         if (space != null) {
             switch (groups.pulled(spaceID, request.clientGroupID(), holds, mayWrite, userID)) {
                 case COLLECTED -> {
-                    return new Decided(new PullPlan.ClientStateNotFound(), version, version); // idle for too long
+                    return new Decided(new PullPlan.ClientStateNotFound(), version); // idle for too long
                 }
                 case ANOTHER_USERS -> throw new ForbiddenException("the client group is another user's");
                 case ALLOWED -> {
                 }
             }
         }
-        return new Decided(plan, version, cookie);
+        return new Decided(plan, version);
     }
 
     /**
@@ -274,7 +271,7 @@ public class PullService {
      * @param version the space's version in the snapshot
      * @param from the version the patch starts after; -1 for {@code clear} and the whole state (also when a purge
      *        committed since the decision took deletes the cookie has not seen)
-     * @param cookie the cookie to answer with: the version, or the greater cookie decided for a cookie from ahead
+     * @param cookie the order of the cookie to answer with: the version, or greater for a cookie from ahead
      */
     private record Snapshot(long version, long from, long cookie) {
     }
@@ -284,19 +281,20 @@ public class PullService {
         Space space = Space.findById(spaceID);
         long version = space == null ? 0 : space.version; // a space unknown to a reader: the empty state
         long from = space == null || decided.from() >= space.purgedVersion ? decided.from() : -1;
-        return new Snapshot(version, from, Math.max(version, decided.cookie()));
+        return new Snapshot(version, from, decided.plan().order(version));
     }
 
     /**
      * Writes a PullResponseV1 with the cookie from the space's snapshot: the changes after {@code from}, or {@code clear}
      * and every live entry when {@code from} is -1. Returns the number of patch operations.
      */
-    private int write(OutputStream output, String spaceID, long cookie, String clientGroupID, long from)
+    private int write(OutputStream output, String spaceID, Cookie cookie, String clientGroupID, long from)
             throws IOException {
         int operations;
         try (JsonGenerator out = json.createGenerator(output)) {
             out.writeStartObject();
-            out.writeNumberField("cookie", cookie);
+            out.writeFieldName("cookie");
+            cookie.write(out);
             out.writeObjectFieldStart("lastMutationIDChanges");
             for (Map.Entry<String, Long> client : lastMutationIDs(spaceID, clientGroupID, from).entrySet()) {
                 out.writeNumberField(client.getKey(), client.getValue());

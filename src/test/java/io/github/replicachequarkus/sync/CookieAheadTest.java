@@ -60,13 +60,14 @@ class CookieAheadTest {
         String reader = bearer(token("reader", Map.of(space, "r")));
 
         JsonPath ahead = pull(space, reader, version + 5);
-        assertEquals(version + 6, ahead.getLong("cookie"), "a cookie greater than the reader's own");
+        assertEquals(ahead(version + 6, version), ahead.getMap("cookie"),
+                "a cookie greater than the reader's own, that says which state it holds");
         assertEquals("clear", ahead.getString("patch[0].op"));
         assertEquals(Map.of("n", 3), state(ahead));
         assertEquals(version, pull(space, writer, null).getLong("cookie"), "the reader did not move the version");
 
         JsonPath edge = pull(space, reader, MAX_SAFE_INTEGER - 1);
-        assertEquals(MAX_SAFE_INTEGER, edge.getLong("cookie"), "the greatest cookie a client can hold");
+        assertEquals(ahead(MAX_SAFE_INTEGER, version), edge.getMap("cookie"), "the greatest cookie a client can hold");
         assertEquals(version, pull(space, writer, null).getLong("cookie"), "the reader did not move the version");
         assertEquals("ClientStateNotFound", pull(space, reader, MAX_SAFE_INTEGER).getString("error"),
                 "no cookie exceeds it: the client must start over");
@@ -87,7 +88,7 @@ class CookieAheadTest {
 
         long absurd = (1L << 52) + 10;
         JsonPath far = pull(space, writer, absurd);
-        assertEquals(absurd + 1, far.getLong("cookie"), "still a greater cookie");
+        assertEquals(ahead(absurd + 1, version + 11), far.getMap("cookie"), "still a greater cookie");
         assertEquals(Map.of("n", 1), state(far));
         assertEquals(version + 11, pull(space, writer, null).getLong("cookie"), "not raised past 2^52");
     }
@@ -122,18 +123,53 @@ class CookieAheadTest {
         try (TestSocket socket = TestSocket.open(base, space)) {
             JsonNode reply = socket.hello(client(), "g-" + client(), version + 5, reader);
             assertEquals(version + 5, reply.path("baseCookie").asLong());
-            assertEquals(version + 6, reply.path("cookie").asLong());
+            assertEquals(aheadJson(version + 6, version), reply.path("cookie").toString());
             assertEquals("clear", reply.path("patch").path(0).path("op").asText());
 
             push(space, writer, "m", 1);
             JsonNode poke = socket.next();
             assertEquals("poke", poke.path("message").asText(), poke.toString());
-            assertEquals(version + 6, poke.path("baseCookie").asLong(), "from the cookie it was sent");
-            assertEquals(version + 7, poke.path("cookie").asLong(), "above it, though the space is at " + (version + 1));
+            assertEquals(aheadJson(version + 6, version), poke.path("baseCookie").toString(),
+                    "from the cookie it was sent");
+            assertEquals(aheadJson(version + 7, version + 1), poke.path("cookie").toString(),
+                    "above it, though the space is at " + (version + 1));
             assertEquals("[{\"op\":\"put\",\"key\":\"m\",\"value\":1}]", poke.path("patch").toString(),
                     "only what changed since the state it was sent");
         }
         assertEquals(version + 1, pull(space, writer, null).getLong("cookie"));
+    }
+
+    /**
+     * A reader from ahead holds the state of the version it was sent, under a greater cookie. Once writers take the
+     * space past that cookie, its next pull (or hello, after a reconnect) must still bring every change since the state
+     * it holds, not only those after its cookie's number.
+     */
+    @Test
+    void aReaderFromAheadMissesNoChangeWhenTheSpacePassesItsCookie() {
+        String space = space();
+        String writer = writer(space);
+        push(space, writer, "n", 1);
+        long version = pull(space, writer, null).getLong("cookie");
+        String reader = bearer(token("reader", Map.of(space, "r")));
+        Map<String, Object> held = pull(space, reader, version + 3).getMap("cookie");
+        assertEquals(ahead(version + 4, version), held);
+
+        for (int key = 1; key <= 6; key++) {
+            push(space, writer, "k" + key, 1); // one version each: the space passes the reader's cookie
+        }
+        JsonPath pulled = pull(space, reader, held);
+        assertEquals(version + 6, pulled.getLong("cookie"), "past its cookie, a plain number again");
+        Map<String, Object> expected = new HashMap<>();
+        for (int key = 1; key <= 6; key++) {
+            expected.put("k" + key, 1);
+        }
+        assertEquals(expected, state(pulled), "every change since the state it holds, none before its cookie skipped");
+
+        try (TestSocket socket = TestSocket.open(base, space)) {
+            JsonNode reply = socket.hello(client(), "g-" + client(), held, reader);
+            assertEquals(version + 6, reply.path("cookie").asLong(-1), reply.toString());
+            assertEquals(6, reply.path("patch").size(), "the same over a socket: " + reply);
+        }
     }
 
     @Test
@@ -147,6 +183,20 @@ class CookieAheadTest {
         assertEquals(version + 5, pull(space, writer, null).getLong("cookie"));
         assertFalse(pull(space, writer, version + 5).getList("patch").contains(Map.of("op", "clear")),
                 "the cookie it holds is one this server issued");
+    }
+
+    /** A cookie issued ahead of the space, as JSON read back. */
+    private static Map<String, Object> ahead(long order, long version) {
+        return Map.of("order", narrow(order), "version", narrow(version));
+    }
+
+    private static String aheadJson(long order, long version) {
+        return "{\"order\":" + order + ",\"version\":" + version + "}";
+    }
+
+    /** As REST Assured's JSON reads a whole number: an Integer when it fits, else a Long. */
+    private static Object narrow(long value) {
+        return value == (int) value ? (Object) (int) value : (Object) value;
     }
 
     private static String writer(String space) {

@@ -68,7 +68,8 @@ class PullPlanPropertyTest {
     }
 
     private static JsonNode randomCookie(Random random) {
-        return switch (random.nextInt(11)) {
+        return switch (random.nextInt(13)) {
+            case 11, 12 -> issuedAhead(random);
             case 0, 1, 2, 3 -> randomNumber(random);
             case 4, 5, 6 -> randomText(random);
             case 7, 8 -> NODES.objectNode().set("order", random.nextBoolean() ? randomNumber(random) : randomText(random));
@@ -76,6 +77,13 @@ class PullPlanPropertyTest {
             default -> oneOf(random, BooleanNode.TRUE, NODES.arrayNode().add(1), NODES.objectNode().put("other", 1),
                     NODES.objectNode());
         };
+    }
+
+    /** A cookie as the server issues it to a client that came from ahead: {"order", "version"}, order above version. */
+    private static JsonNode issuedAhead(Random random) {
+        long held = random.nextBoolean() ? random.nextLong(3001) : randomVersion(random);
+        long order = held + 1 + (random.nextBoolean() ? random.nextLong(50) : random.nextLong(MAX_SAFE - held - 1));
+        return new Cookie(order, held).json();
     }
 
     @Test
@@ -86,7 +94,13 @@ class PullPlanPropertyTest {
             PullPlan plan = PullPlan.of(cookie, version);
             String what = "cookie " + cookie + " at version " + version + ": " + plan;
             if (Cookies.issuable(cookie, version)) {
-                assertEquals(new PullPlan.Changes(cookie.longValue()), plan, what);
+                assertEquals(new PullPlan.Changes(Cookie.of(cookie.longValue())), plan, what);
+                return;
+            }
+            if (cookie.isObject() && cookie.has("version") && cookie.get("version").longValue() <= version) {
+                // Issued ahead of the space, and the space still holds the state it stands for: the changes since it
+                assertEquals(new PullPlan.Changes(new Cookie(cookie.get("order").longValue(),
+                        cookie.get("version").longValue())), plan, what);
                 return;
             }
             if (!Cookies.anyGreater(cookie, version)) {
@@ -102,6 +116,23 @@ class PullPlanPropertyTest {
             for (long smaller = version; smaller < next && next - version <= 100_000; smaller++) {
                 assertTrue(!Cookies.greater(smaller, cookie), what + ": " + smaller + " would do");
             }
+        });
+    }
+
+    @Test
+    void aCookieFromAheadMovesOnWithTheSpaceUntilTheSpacePassesIt() {
+        check("cookie after cookie", 2000, random -> {
+            Cookie cookie = new Cookie(random.nextLong(1000, 2000), random.nextLong(1000));
+            for (int step = 0; step < 100; step++) {
+                long newVersion = cookie.version() + 1 + (random.nextInt(4) == 0 ? random.nextInt(2000) : 0);
+                Cookie next = cookie.next(newVersion);
+                String what = cookie + " -> " + next + " at version " + newVersion;
+                assertTrue(Cookies.greater(next.order(), cookie.json()), what + ": the client would not take it");
+                assertEquals(newVersion, next.version(), what + ": the state it stands for");
+                assertEquals(newVersion > cookie.order(), !next.ahead(), what + ": a plain number once the space passed");
+                cookie = next;
+            }
+            assertEquals(cookie, cookie.next(cookie.version()), "nothing new: the same cookie");
         });
     }
 }
