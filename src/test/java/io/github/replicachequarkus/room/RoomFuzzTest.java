@@ -20,6 +20,7 @@ import java.util.concurrent.CompletionException;
 
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -243,12 +244,32 @@ class RoomFuzzTest {
 
     private static ObjectNode pullFrame(Random random) {
         ObjectNode pull = JSON.createObjectNode().put("messageType", "pull").put("requestID", "r" + random.nextInt(100));
-        return random.nextBoolean() ? pull.putNull("cookie") : pull.put("cookie", random.nextInt(5));
+        return pull.set("cookie", cookie(random));
     }
 
     private static ObjectNode helloFrame(Random random) {
         ObjectNode hello = JSON.createObjectNode().put("messageType", "hello")
                 .put("clientID", "fuzz-hello-" + random.nextInt(10)).put("clientGroupID", oneOf(random, "g1", "g2"));
-        return random.nextBoolean() ? hello.putNull("cookie") : hello.put("cookie", random.nextInt(5));
+        return hello.set("cookie", cookie(random));
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(json, e);
+        }
+    }
+
+    /** Mostly a cookie a client could hold; now and then one from far ahead, or of a shape no server issues. */
+    private static JsonNode cookie(Random random) {
+        return switch (random.nextInt(4)) {
+            case 0 -> JSON.nullNode();
+            case 1 -> JSON.getNodeFactory().numberNode(random.nextInt(5));
+            case 2 -> JSON.createObjectNode().put("order", 5 + random.nextInt(5)).put("version", random.nextInt(5));
+            default -> parse(oneOf(random, "9007199254740990", "9007199254740991", "4503599627370497",
+                    "-1", "1e300", "\"zzz\"", "\"" + "9".repeat(20) + "\"", "[]", "true",
+                    "{\"order\":9007199254740990,\"version\":0}", "{\"order\":1,\"version\":7}", "{\"version\":3}"));
+        };
     }
 }
