@@ -36,10 +36,12 @@ public final class PushLoop {
      * @param lastMutationIDs the clients whose last mutation id advanced, with the new value
      * @param applied the mutations whose mutator succeeded
      * @param skipped mutations already processed before (replays)
-     * @param deferred mutations after a gap, left for the client to re-send
+     * @param deferred mutations after a gap, or after the push's time ran out, left for later
+     * @param outOfTime whether the push's time ran out with mutations left that could have run: the server goes on
+     *        with them in a later batch
      */
     public record Outcome(Map<String, Long> lastMutationIDs, List<Mutation> applied, List<Failure> failures,
-            int skipped, int deferred) {
+            int skipped, int deferred, boolean outOfTime) {
 
         /** Whether the push changed anything: if not, it commits no new version and pokes nobody. */
         public boolean changed() {
@@ -60,7 +62,7 @@ public final class PushLoop {
     /**
      * @param current each client's last processed mutation id (a client not in the map has processed none)
      * @param spent whether the push's time is up: checked before each mutation that would run; once it says so, that
-     *        mutation and every one after it are left for their clients to re-send (the push stops as at a gap)
+     *        mutation and every one after it are left for later (the push stops as at a gap)
      */
     public static Outcome process(List<Mutation> mutations, Map<String, Long> current, Runner runner,
             BooleanSupplier spent) {
@@ -94,6 +96,6 @@ public final class PushLoop {
                 advanced.put(client, mutation.id());
             }
         }
-        return new Outcome(advanced, applied, failures, skipped, deferred);
+        return new Outcome(advanced, applied, failures, skipped, deferred, outOfTime);
     }
 }

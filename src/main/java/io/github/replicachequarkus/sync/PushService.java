@@ -119,23 +119,43 @@ public class PushService {
         if (request.mutations().isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        return commits.submitAsync(lane(spaceID), prepare(spaceID, request, caller.userID()))
-                .handle((outcome, failure) -> {
-                    if (failure instanceof ClientGroupCollected) {
-                        return refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
-                    }
-                    if (failure != null) {
-                        throw failure instanceof CompletionException completion ? completion
-                                : new CompletionException(failure);
-                    }
-                    metrics.pushed(outcome);
-                    if (outcome.changed()) {
-                        Log.debugf("Push to space %s from group %s: %d applied, %d failed, %d replayed, %d deferred",
-                                spaceID, request.clientGroupID(), outcome.applied().size(), outcome.failures().size(),
-                                outcome.skipped(), outcome.deferred());
-                    }
-                    return null;
-                });
+        return process(prepare(spaceID, request, caller.userID())).handle((done, failure) -> {
+            if (failure instanceof ClientGroupCollected) {
+                return refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
+            }
+            if (failure != null) {
+                throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Queues the push for its lane's next transaction; when that batch's time ran out before all of it ran, queues
+     * what is left again, behind whatever other spaces queued meanwhile, until all of it ran: one push of slow mutators
+     * takes turns with the others on its lane rather than holding it, and the client need not send it again (the
+     * Replicache client would only do so with its next mutation). When the lane is too busy to take the rest, what
+     * ran is kept and the rest is left for the client to re-send.
+     */
+    private CompletionStage<Void> process(Push push) {
+        return commits.submitAsync(lane(push.spaceID()), push).thenCompose(outcome -> {
+            metrics.pushed(outcome);
+            if (outcome.changed()) {
+                Log.debugf("Push to space %s from group %s: %d applied, %d failed, %d replayed, %d deferred",
+                        push.spaceID(), push.request().clientGroupID(), outcome.applied().size(),
+                        outcome.failures().size(), outcome.skipped(), outcome.deferred());
+            }
+            if (!outcome.outOfTime()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return process(push.rest(outcome.lastMutationIDs())).exceptionallyCompose(
+                    failure -> unwrap(failure) instanceof BusyException ? CompletableFuture.completedFuture(null)
+                            : CompletableFuture.failedFuture(failure));
+        });
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     /** Pushes waiting for the next transaction of the space's lane. */
@@ -167,6 +187,14 @@ public class PushService {
      */
     private record Push(String spaceID, PushRequest request, Optional<String> userID, Map<Mutation, Parsed> parsed,
             Set<String> reads) {
+
+        /** The push without the mutations a batch processed: those up to each client's new last mutation id. */
+        Push rest(Map<String, Long> processed) {
+            List<Mutation> left = request.mutations().stream()
+                    .filter(mutation -> mutation.id() > processed.getOrDefault(mutation.clientID(), 0L)).toList();
+            return new Push(spaceID, new PushRequest(request.pushVersion(), request.clientGroupID(), left,
+                    request.profileID(), request.schemaVersion()), userID, parsed, reads);
+        }
     }
 
     /** A mutation ready to run, or why it cannot (no such mutator, args that do not fit). */

@@ -1,6 +1,8 @@
 package io.github.replicachequarkus.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,6 +62,7 @@ class PushLoopTest {
         assertEquals(runs.stream().filter(run -> run.endsWith("!")).count(), outcome.failures().size());
         assertEquals(runs.size() - outcome.failures().size(), outcome.applied().size());
         assertEquals(!outcome.lastMutationIDs().isEmpty(), outcome.changed());
+        assertFalse(outcome.outOfTime(), "a gap is not the time running out: the client sends the rest");
     }
 
     @Test
@@ -74,7 +77,8 @@ class PushLoopTest {
 
         assertEquals("a:1 b:1 a:2", String.join(" ", runs), "the time is up before the fourth would run");
         assertEquals(Map.of("a", 2L, "b", 1L), outcome.lastMutationIDs());
-        assertEquals(3, outcome.deferred(), "a:3, b:2 and the replay after them wait for the next push");
+        assertEquals(3, outcome.deferred(), "a:3, b:2 and the replay after them wait for the next batch");
+        assertTrue(outcome.outOfTime(), "the rest could have run: the server goes on with it");
     }
 
     private static Mutation mutation(String spec) {
