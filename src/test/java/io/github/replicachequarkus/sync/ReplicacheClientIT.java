@@ -9,13 +9,14 @@ import org.junit.jupiter.api.Test;
 
 import io.github.replicachequarkus.testing.AuthModes;
 import io.github.replicachequarkus.testing.NodeTests;
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 
 /** The real Replicache 15.3.0 client (in Node) against the packaged application, in token mode. */
 @QuarkusIntegrationTest
-@QuarkusTestResource(value = AuthModes.Token.class, restrictToAnnotatedClass = true)
+@WithTestResource(value = AuthModes.Token.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
 class ReplicacheClientIT {
 
     @TestHTTPResource("/")

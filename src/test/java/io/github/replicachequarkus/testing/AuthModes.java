@@ -7,7 +7,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 
 /**
  * The auth mode an integration test runs the packaged application in (its default is token mode, which needs a key):
- * {@code @QuarkusTestResource(value = AuthModes.Token.class, restrictToAnnotatedClass = true)}.
+ * {@code @WithTestResource(value = AuthModes.Token.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)}.
  */
 public final class AuthModes {
 

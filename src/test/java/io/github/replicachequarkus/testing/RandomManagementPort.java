@@ -2,8 +2,9 @@ package io.github.replicachequarkus.testing;
 
 import java.util.Map;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 
 /**
  * The packaged application that {@code @QuarkusIntegrationTest}s launch serves its management interface (metrics) on
@@ -11,7 +12,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * (the launched application reads this as a system property; a {@code @QuarkusTest} has it disabled, or uses
  * {@code quarkus.management.test-port}).
  */
-@QuarkusTestResource(RandomManagementPort.class)
+@WithTestResource(value = RandomManagementPort.class, scope = TestResourceScope.GLOBAL)
 public class RandomManagementPort implements QuarkusTestResourceLifecycleManager {
 
     @Override

@@ -12,8 +12,9 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.github.replicachequarkus.db.DatabaseUrl;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
@@ -21,7 +22,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * names ({@code postgres://user:password@host:port/db}, a user that may create databases), or else a throwaway
  * embedded PostgreSQL. Applies to every {@code @QuarkusTest} and {@code @QuarkusIntegrationTest}.
  */
-@QuarkusTestResource(TestDatabase.class)
+@WithTestResource(value = TestDatabase.class, scope = TestResourceScope.GLOBAL)
 public class TestDatabase implements QuarkusTestResourceLifecycleManager {
 
     private EmbeddedPostgres embedded;

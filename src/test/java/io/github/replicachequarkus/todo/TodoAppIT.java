@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 import io.github.replicachequarkus.testing.AuthModes;
 import io.github.replicachequarkus.testing.NodeTests;
-import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 
@@ -20,7 +21,7 @@ import io.quarkus.test.junit.QuarkusIntegrationTest;
  * browser): two people on one list, one of them offline for a while. Leaves a screenshot in target/todo-list.png.
  */
 @QuarkusIntegrationTest
-@QuarkusTestResource(value = AuthModes.Open.class, restrictToAnnotatedClass = true)
+@WithTestResource(value = AuthModes.Open.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
 class TodoAppIT {
 
     @TestHTTPResource("/")
