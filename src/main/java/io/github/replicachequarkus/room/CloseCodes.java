@@ -18,6 +18,10 @@ final class CloseCodes {
     static final CloseReason HISTORY_PURGED = new CloseReason(4010, "say hello again: old deletes were purged");
     /** The room is hosted by another machine: the client reconnects at once, and is sent there. */
     static final CloseReason ROOM_MOVED = new CloseReason(4010, "the room is on another machine");
+    /** This machine drains before it stops and gave up its rooms: the client reconnects at once, and is sent on. */
+    static final CloseReason MACHINE_DRAINING = new CloseReason(4010, "the room moved to another machine");
+    /** This machine stops, and no other takes its rooms (routing is off): the client reconnects when it is back. */
+    static final CloseReason SHUTTING_DOWN = new CloseReason(1001, "the server is shutting down");
     /** Credentials missing, invalid or expired: the client fetches new ones and connects again. */
     static final int NOT_AUTHENTICATED = 4401;
     /** Valid credentials without access to the space. */

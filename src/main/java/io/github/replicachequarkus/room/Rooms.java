@@ -213,9 +213,20 @@ public class Rooms {
         return groups;
     }
 
-    /** Closes every socket of this machine with the code; returns how many. */
-    public int closeAll(int code, String reason) {
-        CloseReason closeReason = new CloseReason(code, reason);
+    /**
+     * Closes every socket of this machine with 4010, as its rooms moved to other machines (it drains); returns how
+     * many. Their clients reconnect at once and are sent where the rooms are now.
+     */
+    public int closeAllMoved() {
+        return closeAll(CloseCodes.MACHINE_DRAINING);
+    }
+
+    /** Closes every socket of this machine with 1001, as it shuts down with no other to take its rooms; how many. */
+    public int closeAllShuttingDown() {
+        return closeAll(CloseCodes.SHUTTING_DOWN);
+    }
+
+    private int closeAll(CloseReason closeReason) {
         int closed = 0;
         for (Room room : rooms.values()) {
             closed += room.closeAll(closeReason);

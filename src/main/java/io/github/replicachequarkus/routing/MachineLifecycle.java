@@ -1,9 +1,5 @@
 package io.github.replicachequarkus.routing;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -14,19 +10,22 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigurationException;
+import io.quarkus.scheduler.Scheduled;
 
 /**
  * A machine's life in the deployment: it registers at start and heartbeats; on SIGTERM it drains: it stops taking
  * rooms, gives up the ones it has, and closes their sockets with 4010 so that their clients reconnect and are sent to
  * the rooms' new machines. Outside Fly (no machine id) it only closes the sockets (1001), so that the shutdown does
- * not wait on them.
+ * not wait on them. The heartbeat runs on Quarkus's scheduler every {@code replicache.routing.heartbeat-interval}.
  */
 @ApplicationScoped
 public class MachineLifecycle {
 
     private final RoutingConfig config;
     private final Rooms rooms;
-    private ScheduledExecutorService heartbeats;
+    /** Whether this machine registered to host rooms (routing on, not a router): it heartbeats until it drains. */
+    private volatile boolean hosting;
     private volatile boolean draining;
 
     MachineLifecycle(RoutingConfig config, Rooms rooms) {
@@ -48,14 +47,12 @@ public class MachineLifecycle {
             return;
         }
         if (config.machineId().get().contains(".")) {
-            throw new IllegalStateException("A machine id must not contain '.': " + config.machineId().get());
+            throw new ConfigurationException("replicache.routing.machine-id must not contain '.': "
+                    + config.machineId().get());
         }
         heartbeat();
+        hosting = true;
         Log.infof("Machine %s of app %s in region %s takes rooms", config.machineId().get(), config.app(), config.region());
-        heartbeats = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("replicache-heartbeat")
-                .factory());
-        long interval = config.heartbeatInterval().toMillis();
-        heartbeats.scheduleWithFixedDelay(this::heartbeatQuietly, interval, interval, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -76,19 +73,18 @@ public class MachineLifecycle {
             return;
         }
         draining = true;
-        if (heartbeats == null) {
+        if (!hosting) {
             // One machine alone: nowhere to send its rooms, but its clients reconnect once it is back.
-            int closed = rooms.closeAll(1001, "the server is shutting down");
+            int closed = rooms.closeAllShuttingDown();
             Log.infof("Shutting down: closed %d socket(s)", closed);
             return;
         }
-        heartbeats.shutdownNow();
         try {
             long released = QuarkusTransaction.requiringNew().call(() -> {
                 Machine.update("draining = true where id = ?1", config.machineId().get());
                 return Placement.release(config.machineId().get());
             });
-            int closed = rooms.closeAll(4010, "the room moved to another machine");
+            int closed = rooms.closeAllMoved();
             Log.infof("Draining: gave up %d room(s), closed %d socket(s) with 4010", released, closed);
         } catch (RuntimeException e) {
             Log.warnf("Draining failed (the rooms move when the heartbeat expires): %s", e.getMessage());
@@ -100,8 +96,10 @@ public class MachineLifecycle {
                 config.region()));
     }
 
-    private void heartbeatQuietly() {
-        if (draining) {
+    /** Tells the deployment this machine is alive, until it drains; a failure is logged and tried at the next one. */
+    @Scheduled(identity = "replicache-heartbeat", every = "${replicache.routing.heartbeat-interval}", delayed = "${replicache.routing.heartbeat-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void heartbeatQuietly() {
+        if (!hosting || draining) {
             return;
         }
         try {
