@@ -1,5 +1,7 @@
 package io.github.replicachequarkus;
 
+import java.util.Arrays;
+
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
@@ -55,7 +57,7 @@ public class JsonConfig implements ObjectMapperCustomizer {
         var config = mapper.coercionConfigFor(type);
         for (CoercionInputShape shape : new CoercionInputShape[] { CoercionInputShape.String, CoercionInputShape.Integer,
                 CoercionInputShape.Float, CoercionInputShape.Boolean }) {
-            config.setCoercion(shape, java.util.Arrays.asList(accepted).contains(shape) ? CoercionAction.TryConvert
+            config.setCoercion(shape, Arrays.asList(accepted).contains(shape) ? CoercionAction.TryConvert
                     : CoercionAction.Fail);
         }
     }

@@ -60,7 +60,7 @@ class NativeImageRulesTest {
      * own classes, CDI events, rows read with plain JDBC, configuration. Every other record must be registered.
      */
     private static final Set<String> NEVER_REFLECTED = Set.of(
-            "db.DatabaseUrl",
+            "auth.Caller$Granted", "db.DatabaseUrl",
             "gc.ClientGroups$Group", "gc.ClientGroups$Recorded", "gc.Collector$Run",
             "store.PushRows$Client", "store.PushRows$ClientWrite", "store.PushRows$EntryWrite", "store.PushRows$Snapshot",
             "store.PushRows$Stored",

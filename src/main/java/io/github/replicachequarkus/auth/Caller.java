@@ -19,27 +19,29 @@ public interface Caller {
     /** What the caller may do in the space. */
     Access accessTo(String spaceID);
 
+    /**
+     * A caller with these rights.
+     *
+     * @param userID null for nobody in particular (open mode)
+     * @param expiresAt null for never
+     */
     static Caller of(String userID, Instant expiresAt, Function<String, Access> rights) {
-        return new Caller() {
-            @Override
-            public Optional<String> userID() {
-                return Optional.ofNullable(userID);
-            }
+        return new Granted(Optional.ofNullable(userID), Optional.ofNullable(expiresAt), rights);
+    }
 
-            @Override
-            public Optional<Instant> expiresAt() {
-                return Optional.ofNullable(expiresAt);
-            }
+    /** A caller whose rights in each space are given by a function (a token's claims, or everything in open mode). */
+    record Granted(Optional<String> userID, Optional<Instant> expiresAt, Function<String, Access> rights)
+            implements
+                Caller {
 
-            @Override
-            public Access accessTo(String spaceID) {
-                return rights.apply(spaceID);
-            }
+        @Override
+        public Access accessTo(String spaceID) {
+            return rights.apply(spaceID);
+        }
 
-            @Override
-            public String toString() {
-                return userID == null ? "anyone" : "user " + userID;
-            }
-        };
+        @Override
+        public String toString() {
+            return userID.map(id -> "user " + id).orElse("anyone");
+        }
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
 
 import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.Caller;
@@ -326,6 +327,6 @@ final class Member {
 
     /** The cookie as the client holds it: what a hello's reply says as its base. */
     static JsonNode cookieNode(JsonNode cookie) {
-        return cookie == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : cookie;
+        return cookie == null ? NullNode.getInstance() : cookie;
     }
 }

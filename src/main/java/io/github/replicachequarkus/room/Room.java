@@ -1,5 +1,6 @@
 package io.github.replicachequarkus.room;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -76,7 +77,7 @@ final class Room {
         for (Member member : members) {
             if (member.startClosing()) {
                 try {
-                    member.connection().close(reason).await().atMost(java.time.Duration.ofSeconds(2));
+                    member.connection().close(reason).await().atMost(Duration.ofSeconds(2));
                     closed++;
                 } catch (RuntimeException e) {
                     Log.debugf("Closing a socket of space %s failed: %s", spaceID, LogSafe.of(e.getMessage()));

@@ -10,6 +10,10 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
+import jakarta.persistence.PersistenceException;
+
+import org.hibernate.HibernateException;
+
 import io.vertx.core.VertxException;
 
 /**
@@ -67,8 +71,8 @@ public final class Faults {
     /** Anything the database (or the ORM talking to it) threw, as opposed to an application's own exception. */
     public static boolean isDatabaseFault(Throwable failure) {
         for (Throwable cause : causes(failure)) {
-            if (cause instanceof SQLException || cause instanceof jakarta.persistence.PersistenceException
-                    || cause instanceof org.hibernate.HibernateException) {
+            if (cause instanceof SQLException || cause instanceof PersistenceException
+                    || cause instanceof HibernateException) {
                 return true;
             }
         }
