@@ -11,7 +11,7 @@ import java.util.Map;
  * The load generator: runs the scenarios asked for against a Replicache v1 server (the packaged application on a fresh
  * embedded PostgreSQL, or any server at {@code -Dbench.url}) and writes what each measured to {@code bench.out}: one
  * {@code <scenario>.json} each and a {@code results.md} table, which it also prints. Run it with
- * {@code ./mvnw -Pbench verify}; README.md, section Benchmarks, lists the options.
+ * {@code ./mvnw -Pbench verify}; docs/development.md lists the options.
  */
 public final class Bench {
 

@@ -38,7 +38,7 @@ final class Idle implements Scenario {
         int count = (int) Math.max(0, Math.min(requested, Math.min(harnessRoom, serverRoom)));
         String limitedBy = count == requested ? null
                 : String.format("open-file limits: the harness may open %d more files, the server %s; raise them with "
-                        + "ulimit -n (see README, Benchmarks)", harnessRoom + SPARE_FILES,
+                        + "ulimit -n (see docs/development.md, the benchmark harness)", harnessRoom + SPARE_FILES,
                         serverRoom == Long.MAX_VALUE ? "unknown" : String.valueOf(serverRoom + SPARE_FILES));
 
         try (HttpClient metrics = HttpClient.newHttpClient();

@@ -88,7 +88,7 @@ class RoomFuzzTest {
             expected.put(path, path.equals("..") ? "HTTP 404" : "close 4400");
             outcomes.put(path, refusal(path));
         }
-        assertEquals(expected, outcomes, "a bad space id closes its socket with 4400 (README, the room's close codes)");
+        assertEquals(expected, outcomes, "a bad space id closes its socket with 4400 (docs/protocol.md, close codes)");
     }
 
     /**

@@ -1,0 +1,137 @@
+package io.github.replicachequarkus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import io.github.replicachequarkus.mutator.Mutator;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithName;
+import io.smallrye.config.WithParentName;
+
+/**
+ * Every configuration key the application reads through a {@code @ConfigMapping} is documented in
+ * {@code docs/configuration.md}: a key added to a mapping without a row there fails the build, and the message names it.
+ */
+class ConfigurationDocTest {
+
+    private static final Path REFERENCE = Path.of("docs/configuration.md");
+
+    @Test
+    void everyMappedKeyIsInTheConfigurationReference() throws IOException {
+        List<Class<?>> mappings = mainClasses().stream().filter(type -> type.isAnnotationPresent(ConfigMapping.class))
+                .toList();
+        assertTrue(mappings.size() >= 6, "found only these @ConfigMapping interfaces: " + mappings);
+
+        List<String> keys = new ArrayList<>();
+        for (Class<?> mapping : mappings) {
+            collect(mapping, mapping.getAnnotation(ConfigMapping.class).prefix(), keys);
+        }
+        assertTrue(keys.contains("replicache.sync.group-commit.max-batch-time"), "nested groups not found: " + keys);
+
+        String reference = Files.readString(REFERENCE);
+        TreeSet<String> missing = new TreeSet<>();
+        for (String key : keys) {
+            // In backquotes, so that a key that begins another (max-full-pulls, max-full-pulls-per-user) counts only
+            // where it is named itself.
+            if (!reference.contains("`" + key + "`")) {
+                missing.add(key);
+            }
+        }
+        assertEquals(new TreeSet<String>(), missing,
+                "configuration keys not named (in backquotes) in " + REFERENCE + ": " + String.join(", ", missing));
+    }
+
+    @Test
+    void methodNamesBecomeKebabCase() {
+        assertEquals("max-batch-time", kebab("maxBatchTime"));
+        assertEquals("max-pushes-per-user-per-second", kebab("maxPushesPerUserPerSecond"));
+        assertEquals("enabled", kebab("enabled"));
+    }
+
+    /** The keys of one mapping or group: each abstract method is a leaf, or a group when it returns a mapping interface. */
+    private static void collect(Class<?> type, String prefix, List<String> keys) {
+        for (Method method : type.getMethods()) {
+            if (method.isDefault() || Modifier.isStatic(method.getModifiers()) || method.getParameterCount() > 0
+                    || method.getDeclaringClass() == Object.class) {
+                continue;
+            }
+            String key = method.isAnnotationPresent(WithParentName.class) ? prefix
+                    : prefix + "." + Optional.ofNullable(method.getAnnotation(WithName.class)).map(WithName::value)
+                            .orElse(kebab(method.getName()));
+            Optional<Class<?>> group = group(method.getGenericReturnType());
+            if (group.isPresent()) {
+                collect(group.get(), key, keys);
+            } else {
+                keys.add(key);
+            }
+        }
+    }
+
+    /** The group a method returns, itself or in an {@code Optional}: an interface of this application's own. */
+    private static Optional<Class<?>> group(Type returned) {
+        Type type = returned;
+        if (type instanceof ParameterizedType parameterized && parameterized.getRawType() == Optional.class) {
+            type = parameterized.getActualTypeArguments()[0];
+        }
+        return type instanceof Class<?> candidate && candidate.isInterface()
+                && candidate.getName().startsWith(ConfigurationDocTest.class.getPackageName() + ".")
+                        ? Optional.of(candidate)
+                        : Optional.empty();
+    }
+
+    /** SmallRye Config's default naming: {@code maxBatchTime} is {@code max-batch-time}. */
+    static String kebab(String name) {
+        StringBuilder key = new StringBuilder();
+        for (char c : name.toCharArray()) {
+            if (Character.isUpperCase(c)) {
+                key.append('-').append(Character.toLowerCase(c));
+            } else {
+                key.append(c);
+            }
+        }
+        return key.toString();
+    }
+
+    private static List<Class<?>> mainClasses() {
+        Path root;
+        try {
+            root = Path.of(Mutator.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        assertTrue(Files.isDirectory(root), "the main classes are not in a directory: " + root);
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.map(root::relativize).map(Path::toString).filter(file -> file.endsWith(".class"))
+                    .filter(file -> !file.endsWith("module-info.class") && !file.endsWith("package-info.class"))
+                    .map(file -> file.substring(0, file.length() - ".class".length()).replace('/', '.'))
+                    .sorted().<Class<?>> map(ConfigurationDocTest::load).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Class<?> load(String name) {
+        try {
+            return Class.forName(name, false, ConfigurationDocTest.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
