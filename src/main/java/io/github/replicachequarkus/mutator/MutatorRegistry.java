@@ -9,14 +9,30 @@ import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 
-/** Every {@link Mutator} bean of the application, by name. Two mutators with one name stop the application. */
+/**
+ * Every {@link Mutator} bean of the application, by name, collected at start-up: two mutators with one name stop the
+ * application before it serves anything, rather than failing every push.
+ */
+@Startup
 @ApplicationScoped
 public class MutatorRegistry {
 
-    private final Map<String, Mutator<?>> byName = new TreeMap<>();
+    private final Map<String, Mutator<?>> byName;
 
     MutatorRegistry(@Any Instance<Mutator<?>> mutators) {
+        this.byName = byName(mutators);
+        Log.infof("Mutators: %s", String.join(", ", byName.keySet()));
+    }
+
+    /**
+     * The mutators by name.
+     *
+     * @throws IllegalStateException when two have one name, naming both classes
+     */
+    static Map<String, Mutator<?>> byName(Iterable<? extends Mutator<?>> mutators) {
+        Map<String, Mutator<?>> byName = new TreeMap<>();
         for (Mutator<?> mutator : mutators) {
             Mutator<?> previous = byName.putIfAbsent(mutator.name(), mutator);
             if (previous != null) {
@@ -24,7 +40,7 @@ public class MutatorRegistry {
                         previous.getClass().getName(), mutator.getClass().getName()));
             }
         }
-        Log.infof("Mutators: %s", String.join(", ", byName.keySet()));
+        return byName;
     }
 
     public Optional<Mutator<?>> find(String name) {

@@ -89,11 +89,10 @@ public interface SyncConfig {
         int maxMutations();
 
         /**
-         * How long one transaction runs mutators: once it is up, the mutations not yet run are left for their clients
-         * to re-send (as after a gap), and the transaction commits what it did. One push of slow mutations thus holds
-         * its lane, and every space on it, for about this long at most. The first mutation of a transaction always runs.
-         * Mutations left over wait until the client pushes again (Replicache re-sends what the server has not
-         * confirmed with its next push), so this is a bound for pathological pushes, not a pace for ordinary ones.
+         * How long one transaction runs mutators: once it is up, the transaction commits what it did, and the push's
+         * mutations not yet run are queued again on its lane, behind the pushes that came meanwhile. One push of slow
+         * mutations thus holds its lane, and every space on it, for about this long at a time. The first mutation of a
+         * transaction always runs. A bound for pathological pushes, not a pace for ordinary ones.
          */
         @WithDefault("2s")
         Duration maxBatchTime();
