@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.github.replicachequarkus.testing.AuthModes;
 import io.github.replicachequarkus.testing.TestSocket;
 import io.github.replicachequarkus.testing.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -46,7 +47,7 @@ class TokenAuthTest {
     public static class TokenMode implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("replicache.auth.mode", "token", "replicache.auth.secret", Tokens.SECRET);
+            return AuthModes.tokenMode(Map.of());
         }
     }
 

@@ -14,6 +14,7 @@ import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.keys.HmacKey;
 import org.junit.jupiter.api.Test;
 
+import io.github.replicachequarkus.testing.AuthModes;
 import io.github.replicachequarkus.testing.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -32,8 +33,7 @@ class TokenIssuerAudienceTest {
     public static class IssuerAndAudience implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("replicache.auth.mode", "token", "replicache.auth.secret", Tokens.SECRET,
-                    "replicache.auth.issuer", ISSUER, "replicache.auth.audience", AUDIENCE);
+            return AuthModes.tokenMode(Map.of("replicache.auth.issuer", ISSUER, "replicache.auth.audience", AUDIENCE));
         }
     }
 

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.github.replicachequarkus.testing.AuthModes;
 import io.github.replicachequarkus.testing.TestSocket;
-import io.github.replicachequarkus.testing.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -47,8 +47,6 @@ class RoomAdmissionTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> config = new HashMap<>();
-            config.put("replicache.auth.mode", "token");
-            config.put("replicache.auth.secret", Tokens.SECRET);
             config.put("replicache.room.max-sockets-per-room", "2");
             config.put("replicache.room.max-sockets-per-user", "3");
             config.put("replicache.room.max-sockets-per-address", "3");
@@ -57,7 +55,7 @@ class RoomAdmissionTest {
             config.put("replicache.room.hello-timeout", "2s");
             config.put("replicache.room.idle-timeout", "3s");
             config.put("quarkus.websockets-next.server.auto-ping-interval", "500ms");
-            return config;
+            return AuthModes.tokenMode(config);
         }
     }
 

@@ -15,7 +15,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.github.replicachequarkus.testing.Tokens;
+import io.github.replicachequarkus.testing.AuthModes;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -31,11 +31,9 @@ class PushRateTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> config = new HashMap<>();
-            config.put("replicache.auth.mode", "token");
-            config.put("replicache.auth.secret", Tokens.SECRET);
             config.put("replicache.sync.max-pushes-per-user-per-second", "1");
             config.put("replicache.sync.push-burst-per-user", "3");
-            return config;
+            return AuthModes.tokenMode(config);
         }
     }
 

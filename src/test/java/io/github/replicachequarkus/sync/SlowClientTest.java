@@ -20,7 +20,7 @@ import java.util.Properties;
 
 import org.junit.jupiter.api.Test;
 
-import io.github.replicachequarkus.testing.Tokens;
+import io.github.replicachequarkus.testing.AuthModes;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -35,12 +35,10 @@ class SlowClientTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> config = new HashMap<>();
-            config.put("replicache.auth.mode", "token");
-            config.put("replicache.auth.secret", Tokens.SECRET);
             config.put("quarkus.http.idle-timeout", "2s");
             config.put("replicache.sync.max-poke-streams-per-user", "2");
             config.put("replicache.sync.poke-heartbeat", "1s");
-            return config;
+            return AuthModes.tokenMode(config);
         }
     }
 

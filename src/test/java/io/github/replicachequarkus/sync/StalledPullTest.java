@@ -29,7 +29,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import io.agroal.api.AgroalDataSource;
-import io.github.replicachequarkus.testing.Tokens;
+import io.github.replicachequarkus.testing.AuthModes;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -48,10 +48,8 @@ class StalledPullTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> config = new HashMap<>();
-            config.put("replicache.auth.mode", "token");
-            config.put("replicache.auth.secret", Tokens.SECRET);
             config.put("replicache.sync.max-full-pulls-per-user", "2");
-            return config;
+            return AuthModes.tokenMode(config);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.replicachequarkus.testing;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -14,11 +15,22 @@ public final class AuthModes {
     private AuthModes() {
     }
 
+    /**
+     * Token mode with the tests' HS256 secret ({@link Tokens#SECRET}), and the other settings a test profile needs:
+     * what a profile that tightens limits in token mode starts from.
+     */
+    public static Map<String, String> tokenMode(Map<String, String> others) {
+        Map<String, String> config = new HashMap<>(others);
+        config.put("replicache.auth.mode", "token");
+        config.put("replicache.auth.secret", Tokens.SECRET);
+        return config;
+    }
+
     /** Token mode with the tests' HS256 secret ({@link Tokens#SECRET}), which the Node tests sign with too. */
     public static class Token implements QuarkusTestResourceLifecycleManager {
         @Override
         public Map<String, String> start() {
-            return Map.of("replicache.auth.mode", "token", "replicache.auth.secret", Tokens.SECRET);
+            return tokenMode(Map.of());
         }
 
         @Override
