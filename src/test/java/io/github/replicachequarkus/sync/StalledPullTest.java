@@ -69,8 +69,8 @@ class StalledPullTest {
         String stalling = token("stalling", Map.of(space, "r"));
         List<Socket> stalled = new ArrayList<>();
         try {
-            stalled.add(pullWithoutReading(space, stalling));
-            stalled.add(pullWithoutReading(space, stalling));
+            stalled.add(pullWithoutReading(base, space, stalling));
+            stalled.add(pullWithoutReading(base, space, stalling));
             Thread.sleep(1_500); // the server has sent what the buffers take, and waits for the rest to be read
 
             assertEquals(0, openTransactions(), "no transaction is held while the stalled clients (do not) read");
@@ -87,7 +87,8 @@ class StalledPullTest {
         }
     }
 
-    private static void seed(String space, String writer, int bytes) {
+    /** Pushes about {@code bytes} of values of 50 KB each into the space, as the writer. */
+    static void seed(String space, String writer, int bytes) {
         String big = "x".repeat(50_000);
         String clientID = client();
         int id = 0;
@@ -110,7 +111,7 @@ class StalledPullTest {
     }
 
     /** Asks for the whole state with a tiny receive buffer, reads the status line, and then reads nothing more. */
-    private Socket pullWithoutReading(String space, String token) throws IOException {
+    static Socket pullWithoutReading(URI base, String space, String token) throws IOException {
         Socket socket = new Socket();
         socket.setReceiveBufferSize(4096);
         socket.connect(new InetSocketAddress(base.getHost(), base.getPort()));
