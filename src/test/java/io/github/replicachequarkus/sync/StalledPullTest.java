@@ -3,6 +3,7 @@ package io.github.replicachequarkus.sync;
 import static io.github.replicachequarkus.testing.Protocol.client;
 import static io.github.replicachequarkus.testing.Protocol.mutation;
 import static io.github.replicachequarkus.testing.Protocol.pushBody;
+import static io.github.replicachequarkus.testing.Protocol.seedLarge;
 import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.github.replicachequarkus.testing.Tokens.token;
 import static io.restassured.RestAssured.given;
@@ -65,7 +66,7 @@ class StalledPullTest {
     void pullsThatNobodyReadsHoldNoConnectionAndAreBoundedPerUser() throws Exception {
         String space = space();
         String writer = token("writer", Map.of(space, "rw"));
-        seed(space, writer, 20 << 20); // 20 MB: more than the sockets' buffers can take
+        seedLarge(space, writer, 20 << 20); // 20 MB: more than the sockets' buffers can take
         String stalling = token("stalling", Map.of(space, "r"));
         List<Socket> stalled = new ArrayList<>();
         try {
@@ -84,22 +85,6 @@ class StalledPullTest {
             for (Socket socket : stalled) {
                 socket.close();
             }
-        }
-    }
-
-    /** Pushes about {@code bytes} of values of 50 KB each into the space, as the writer. */
-    static void seed(String space, String writer, int bytes) {
-        String big = "x".repeat(50_000);
-        String clientID = client();
-        int id = 0;
-        for (int written = 0; written < bytes;) {
-            List<Map<String, Object>> mutations = new ArrayList<>();
-            for (int i = 0; i < 60; i++, written += big.length()) {
-                id++;
-                mutations.add(mutation(clientID, id, "put", Map.of("key", "k" + id, "value", big)));
-            }
-            given().contentType(ContentType.JSON).header("Authorization", "Bearer " + writer).queryParam("spaceID", space)
-                    .body(pushBody("g-seed", mutations)).post("/api/replicache/push").then().statusCode(200);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.replicachequarkus.sync;
 
+import static io.github.replicachequarkus.testing.Protocol.seedLarge;
 import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.github.replicachequarkus.testing.Tokens.token;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,7 +63,7 @@ class StalledReaderTest {
     @Test
     void aPullThatIsNotReadHoldsLittleDirectMemoryAndIsCutOffAtTheDeadline() throws Exception {
         String space = space();
-        StalledPullTest.seed(space, token("writer", Map.of(space, "rw")), 12 << 20); // more than the sockets' buffers
+        seedLarge(space, token("writer", Map.of(space, "rw")), 12 << 20); // more than the sockets' buffers take
         Set<Path> filesBefore = replyFiles();
         long pinnedBefore = pinnedDirectMemory();
 
