@@ -18,9 +18,11 @@ import io.github.replicachequarkus.sync.Cookie;
 import io.github.replicachequarkus.sync.PullResponse;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.RateLimit;
+import io.github.replicachequarkus.sync.StalledReaderException;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.TimeoutException;
 import io.vertx.core.Vertx;
 
 /**
@@ -32,10 +34,8 @@ import io.vertx.core.Vertx;
  */
 final class Member {
 
-    /** Bytes of a reply's patch per frame. */
+    /** Bytes of a reply's patch per frame: what a reply holds in direct memory while its client reads. */
     static final int PART_BYTES = 256 * 1024;
-    /** How long a reply's part may take to be written before the socket is given up. */
-    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
 
     private final WebSocketConnection connection;
     private final String spaceID;
@@ -43,6 +43,8 @@ final class Member {
     private final String address;
     private final ObjectMapper mapper;
     private final RateLimit rateLimit;
+    /** How long a reply's part may take to be written before the socket is given up. */
+    private final Duration writeTimeout;
     /** The room it joined after its first authorised hello; null before. */
     private Room room;
     /** The user whose socket count it joined under; null in open mode or before it joined. */
@@ -70,8 +72,10 @@ final class Member {
     private long expiryTimer = -1;
     private Vertx timers;
 
-    Member(WebSocketConnection connection, String spaceID, String address, ObjectMapper mapper, RateLimit rateLimit) {
+    Member(WebSocketConnection connection, String spaceID, String address, ObjectMapper mapper, RateLimit rateLimit,
+            Duration writeTimeout) {
         this.connection = connection;
+        this.writeTimeout = writeTimeout;
         this.spaceID = spaceID;
         this.address = address;
         this.mapper = mapper;
@@ -233,9 +237,8 @@ final class Member {
      * marked {@code "more": true}), each written before the next is read; from then on its cookie is this socket's
      * base. A reply never takes the socket's cookie below one it was sent: when the client declared an older base than
      * that, the reply carries the changes from that base with the cookie the socket already had. Deletes the reply's
-     * spool.
-     *
-     * @throws IllegalStateException when a part could not be written in time (the socket is closed)
+     * spool. A client that does not take a part within {@code replicache.room.write-timeout} is cut off: its socket is
+     * closed (1001), and the rest of the reply is not sent.
      */
     void reply(PullService.Pulled pulled, ReplyFrame frame) {
         JsonNode sent;
@@ -248,6 +251,8 @@ final class Member {
         try {
             pulled.patch().inParts(PART_BYTES,
                     (elements, more) -> write(frame.frame(sent, pulled.lastMutationIDChanges(), elements, more)));
+        } catch (StalledReaderException e) {
+            Log.debugf("Cut off socket %s of space %s: %s", connection.id(), spaceID, e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -255,13 +260,18 @@ final class Member {
         }
     }
 
-    /** Writes a frame and waits until it is written: what a slow client does not read holds no more memory. */
-    private void write(String text) {
+    /**
+     * Writes a frame and waits until Netty has handed it to the operating system: a client that does not read holds
+     * one part in direct memory, not the whole reply.
+     *
+     * @throws StalledReaderException when it was not written in time (the socket is being closed)
+     */
+    private void write(String text) throws StalledReaderException {
         try {
-            connection.sendText(text).await().atMost(WRITE_TIMEOUT);
-        } catch (RuntimeException e) {
+            connection.sendText(text).await().atMost(writeTimeout);
+        } catch (TimeoutException e) {
             close(CloseCodes.SILENT);
-            throw new IllegalStateException("socket " + connection.id() + " did not take a reply's part in time", e);
+            throw new StalledReaderException("it took no part of its reply for " + writeTimeout.toMillis() + " ms");
         }
     }
 

@@ -53,6 +53,13 @@ public interface RoomConfig {
     @WithDefault("50s")
     Duration idleTimeout();
 
+    /**
+     * How long a client may take to read each part of a hello's or pull's reply (about 256 KB) before its socket is
+     * closed with 1001: until then the part waits in direct memory, and the socket's messages wait behind it.
+     */
+    @WithDefault("30s")
+    Duration writeTimeout();
+
     /** Sockets one user (a token's {@code sub}) may hold on this machine; more are closed with 1013. */
     @WithDefault("100")
     int maxSocketsPerUser();

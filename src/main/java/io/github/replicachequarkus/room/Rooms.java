@@ -84,7 +84,7 @@ public class Rooms {
             throw new RoomFullException("too many sockets from one address; try again later");
         }
         Member member = new Member(connection, spaceID, address, mapper,
-                new RateLimit(config.maxMessagesPerSecond(), config.messageBurst()));
+                new RateLimit(config.maxMessagesPerSecond(), config.messageBurst()), config.writeTimeout());
         sockets.add(member);
         startSweeping();
         return member;

@@ -90,7 +90,7 @@ public final class Faults {
             if (isDatabaseFault(cause)) {
                 return false;
             }
-            if (cause instanceof ClosedChannelException) {
+            if (cause instanceof ClosedChannelException || cause instanceof StalledReaderException) {
                 return true;
             }
             String message = String.valueOf(cause.getMessage());

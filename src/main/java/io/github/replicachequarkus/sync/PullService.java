@@ -22,6 +22,7 @@ import io.github.replicachequarkus.store.ClientRecord;
 import io.github.replicachequarkus.store.Entry;
 import io.github.replicachequarkus.store.Space;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.vertx.core.http.HttpServerResponse;
 
 /**
  * Answers pulls, in two transactions: a short one decides what the pull gets (creating the space, recording the client
@@ -116,10 +117,16 @@ public class PullService {
         return pulled;
     }
 
-    /** A pull's response body, written straight to the client. */
+    /** A pull's response body, sent straight to the client at the pace it reads ({@link PacedReply}). */
     @FunctionalInterface
     public interface Body {
-        void writeTo(OutputStream output) throws IOException;
+        /**
+         * Sends the body as the whole of the response, and frees what it holds, whether it was sent or not.
+         *
+         * @throws IOException when the client went away, or took nothing of it for {@code replicache.sync.write-timeout}
+         *         (then its connection is closed)
+         */
+        void sendTo(HttpServerResponse response) throws IOException;
     }
 
     /**
@@ -163,9 +170,9 @@ public class PullService {
             permit.close();
             throw e;
         }
-        return (Body) output -> {
+        return (Body) response -> {
             try (permit) {
-                spool.sendTo(output);
+                PacedReply.send(spool, response, config.writeTimeout());
             } finally {
                 spool.delete();
             }

@@ -70,7 +70,10 @@ public class ReplicacheResource {
         Caller caller = CallerFilter.caller(routing);
         Object reply = pulls.pullStreamed(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE),
                 caller.userID());
-        return reply instanceof PullService.Body body ? (StreamingOutput) body::writeTo : reply;
+        // The body goes to the Vert.x response itself, paced by the client: not through Quarkus REST's output stream,
+        // which does not wait for a client that stopped reading (PacedReply). Quarkus REST still writes the headers
+        // (with the first chunk) and ends the response.
+        return reply instanceof PullService.Body body ? (StreamingOutput) output -> body.sendTo(routing.response()) : reply;
     }
 
     @POST

@@ -60,14 +60,13 @@ public final class Spool extends OutputStream implements AutoCloseable {
         return file != null;
     }
 
-    /** Sends what was written to the output. */
-    void sendTo(OutputStream output) throws IOException {
+    /** How many bytes were written. */
+    long size() throws IOException {
         if (spilled != null) {
             spilled.close();
-            Files.copy(file, output);
-        } else {
-            memory.writeTo(output);
+            return Files.size(file);
         }
+        return memory.size();
     }
 
     /** Reads back what was written (after the writing ended). */

@@ -41,6 +41,13 @@ public interface SyncConfig {
         return schemaVersions().map(accepted -> accepted.contains(schemaVersion == null ? "" : schemaVersion)).orElse(true);
     }
 
+    /**
+     * How long a client may take to read each part of a pull's reply (64 KB) before its connection is closed: a client
+     * that stopped reading holds the reply's file, its whole-state permit and a worker thread until then.
+     */
+    @WithDefault("30s")
+    Duration writeTimeout();
+
     /** How often the SSE poke stream sends a heartbeat, so that proxies keep it open. */
     @WithDefault("30s")
     Duration pokeHeartbeat();

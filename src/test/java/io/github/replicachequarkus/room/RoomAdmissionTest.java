@@ -221,7 +221,7 @@ class RoomAdmissionTest {
     }
 
     /** A client's text frame: final, masked (with a zero mask, which leaves the payload as it is). */
-    private static byte[] maskedText(String text) {
+    static byte[] maskedText(String text) {
         byte[] payload = text.getBytes(StandardCharsets.UTF_8);
         assertTrue(payload.length < 65_536);
         byte[] frame = new byte[payload.length + (payload.length < 126 ? 6 : 8)];

@@ -3,6 +3,7 @@ package io.github.replicachequarkus.sync;
 import static io.github.replicachequarkus.testing.Protocol.client;
 import static io.github.replicachequarkus.testing.Protocol.mutation;
 import static io.github.replicachequarkus.testing.Protocol.pushBody;
+import static io.github.replicachequarkus.testing.Protocol.seedLarge;
 import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.github.replicachequarkus.testing.Tokens.token;
 import static io.restassured.RestAssured.given;
@@ -63,12 +64,12 @@ class StalledPullTest {
     void pullsThatNobodyReadsHoldNoConnectionAndAreBoundedPerUser() throws Exception {
         String space = space();
         String writer = token("writer", Map.of(space, "rw"));
-        seed(space, writer, 20 << 20); // 20 MB: more than the sockets' buffers can take
+        seedLarge(space, writer, 20 << 20); // 20 MB: more than the sockets' buffers can take
         String stalling = token("stalling", Map.of(space, "r"));
         List<Socket> stalled = new ArrayList<>();
         try {
-            stalled.add(pullWithoutReading(space, stalling));
-            stalled.add(pullWithoutReading(space, stalling));
+            stalled.add(pullWithoutReading(base, space, stalling));
+            stalled.add(pullWithoutReading(base, space, stalling));
             Thread.sleep(1_500); // the server has sent what the buffers take, and waits for the rest to be read
 
             assertEquals(0, openTransactions(), "no transaction is held while the stalled clients (do not) read");
@@ -85,21 +86,6 @@ class StalledPullTest {
         }
     }
 
-    private static void seed(String space, String writer, int bytes) {
-        String big = "x".repeat(50_000);
-        String clientID = client();
-        int id = 0;
-        for (int written = 0; written < bytes;) {
-            List<Map<String, Object>> mutations = new ArrayList<>();
-            for (int i = 0; i < 60; i++, written += big.length()) {
-                id++;
-                mutations.add(mutation(clientID, id, "put", Map.of("key", "k" + id, "value", big)));
-            }
-            given().contentType(ContentType.JSON).header("Authorization", "Bearer " + writer).queryParam("spaceID", space)
-                    .body(pushBody("g-seed", mutations)).post("/api/replicache/push").then().statusCode(200);
-        }
-    }
-
     private static io.restassured.response.Response pull(String space, String token) {
         return given().contentType(ContentType.JSON).header("Authorization", "Bearer " + token)
                 .queryParam("spaceID", space)
@@ -108,7 +94,7 @@ class StalledPullTest {
     }
 
     /** Asks for the whole state with a tiny receive buffer, reads the status line, and then reads nothing more. */
-    private Socket pullWithoutReading(String space, String token) throws IOException {
+    static Socket pullWithoutReading(URI base, String space, String token) throws IOException {
         Socket socket = new Socket();
         socket.setReceiveBufferSize(4096);
         socket.connect(new InetSocketAddress(base.getHost(), base.getPort()));

@@ -47,6 +47,26 @@ public final class Protocol {
                 "schemaVersion", "");
     }
 
+    /**
+     * Fills the space with about {@code bytes} of values of 50 KB each, pushed with the writer's token: a state larger
+     * than the sockets' buffers, for tests of clients that do not read it.
+     */
+    public static void seedLarge(String spaceID, String writerToken, int bytes) {
+        String big = "x".repeat(50_000);
+        String clientID = client();
+        int id = 0;
+        for (int written = 0; written < bytes;) {
+            List<Map<String, Object>> mutations = new ArrayList<>();
+            for (int i = 0; i < 60; i++, written += big.length()) {
+                id++;
+                mutations.add(mutation(clientID, id, "put", Map.of("key", "k" + id, "value", big)));
+            }
+            given().contentType(ContentType.JSON).header("Authorization", "Bearer " + writerToken)
+                    .queryParam("spaceID", spaceID).body(pushBody("g-seed", mutations)).post("/api/replicache/push")
+                    .then().statusCode(200);
+        }
+    }
+
     @SafeVarargs
     public static Response push(String spaceID, String clientGroupID, Map<String, Object>... mutations) {
         return given().contentType(ContentType.JSON).queryParam("spaceID", spaceID)
