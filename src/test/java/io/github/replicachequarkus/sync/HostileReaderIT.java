@@ -68,7 +68,7 @@ class HostileReaderIT {
                     stalled.add(stalledPull(server.uri(), space));
                 }
                 Thread.sleep(3_000);
-                long pinned = pinnedDirectMemory(server.uri());
+                long pinned = pinnedDirectMemory(server.managementUri());
                 assertTrue(pinned < PINNED_DIRECT_BOUND, "the stalled replies hold " + pinned + " bytes of direct memory");
                 String other = "other-" + UUID.randomUUID();
                 String clientID = "c-" + UUID.randomUUID();
