@@ -168,8 +168,24 @@ class GroupCommitPushTest {
     }
 
     /**
+     * Push transactions waiting to lock their spaces' rows. Asked on a connection of its own each time: within one
+     * transaction PostgreSQL answers pg_stat_activity from the snapshot it took first.
+     */
+    private int pushesWaitingForTheirSpaces() throws Exception {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement waiting = connection.prepareStatement("""
+                        SELECT count(*) FROM pg_stat_activity
+                        WHERE wait_event_type = 'Lock' AND query LIKE '%FROM space WHERE id = ANY%FOR UPDATE%'""");
+                ResultSet rows = waiting.executeQuery()) {
+            rows.next();
+            return rows.getInt(1);
+        }
+    }
+
+    /**
      * Sends each push from a thread of its own, in order, while another transaction holds the space's row: the first
-     * waits in its transaction, the others queue behind it. Then lets go and returns the replies in order.
+     * waits in its transaction (the next is sent only once it does, or the next could lead instead), the others queue
+     * behind it. Then lets go and returns the replies in order.
      */
     private List<Response> whileLocked(String space, List<Supplier<Response>> work) throws Exception {
         try (Connection lock = dataSource.getConnection(); ExecutorService pool = Executors.newCachedThreadPool()) {
@@ -181,8 +197,12 @@ class GroupCommitPushTest {
             List<CompletableFuture<Response>> replies = new ArrayList<>();
             for (int i = 0; i < work.size(); i++) {
                 replies.add(CompletableFuture.supplyAsync(work.get(i), pool));
-                int queued = i; // the first is not queued: it leads, waiting for the lock
-                await().atMost(Duration.ofSeconds(10)).until(() -> pushes.queued(space) == queued);
+                if (i == 0) { // the first is not queued: it leads, and must be waiting for the lock before the next
+                    await().atMost(Duration.ofSeconds(10)).until(() -> pushesWaitingForTheirSpaces() == 1);
+                } else {
+                    int queued = i;
+                    await().atMost(Duration.ofSeconds(10)).until(() -> pushes.queued(space) == queued);
+                }
             }
             lock.commit();
             List<Response> result = new ArrayList<>();
