@@ -2,6 +2,7 @@ package io.github.replicachequarkus.mutator;
 
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -45,4 +46,22 @@ public interface WriteTransaction {
 
     /** The keys that start with the prefix ({@code ""} for all), in the order the Replicache client sorts them. */
     SortedMap<String, JsonNode> scan(String prefix);
+
+    /**
+     * An object the mutations of this transaction share: the one {@code create} makes the first time {@code type} is
+     * asked for in this transaction of the space, and that same one every later time, until the transaction ends.
+     * <p>
+     * The server runs the mutations of many pushes in one transaction, and stores their writes only when it ends: a
+     * query of the application's own (an index it keeps on the stored entries, say) does not see what the mutations
+     * before this one wrote. What a mutator would otherwise compute for every mutation, such as a figure read once from
+     * the database and then kept up to date by the mutators' own writes, belongs here.
+     * <p>
+     * It is not rolled back with a mutation that fails, whose writes vanish: keep in it only what stays true when they
+     * do (a bound that is higher than needed, rather than one that may be too low). A transaction run again, after
+     * it lost a race, starts without it.
+     *
+     * @param type the key, and the class of what {@code create} makes: one object per class and transaction
+     * @param create makes the object (not {@code null}); it may read through this transaction
+     */
+    <T> T shared(Class<T> type, Supplier<? extends T> create);
 }

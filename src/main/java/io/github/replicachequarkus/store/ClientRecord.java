@@ -1,11 +1,13 @@
 package io.github.replicachequarkus.store;
 
+import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
@@ -13,21 +15,24 @@ import io.quarkus.hibernate.orm.panache.common.ProjectedFieldName;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
- * What the server knows of one Replicache client (a browser tab): its group, its space, the last of its mutations
- * that was processed, and the space version at which that last changed.
+ * What the server knows of one Replicache client (a browser tab) in one space: its group, the last of its mutations
+ * that was processed, and the space version at which that last changed. A client id is a key within its space only:
+ * the same id in another space is another client, of which nothing here tells.
  */
 @Entity
 @Table(name = "client")
+@IdClass(ClientRecord.Key.class)
 public class ClientRecord extends PanacheEntityBase {
+
+    @Id
+    @Column(name = "space_id")
+    public String spaceId;
 
     @Id
     public String id;
 
     @Column(name = "client_group_id")
     public String clientGroupId;
-
-    @Column(name = "space_id")
-    public String spaceId;
 
     @Column(name = "last_mutation_id")
     public long lastMutationId;
@@ -59,11 +64,16 @@ public class ClientRecord extends PanacheEntityBase {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof ClientRecord client && Objects.equals(id, client.id);
+        return other instanceof ClientRecord client && Objects.equals(spaceId, client.spaceId)
+                && Objects.equals(id, client.id);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hashCode(id);
+        return Objects.hash(spaceId, id);
+    }
+
+    /** The composite id: a client id is unique within its space. */
+    public record Key(String spaceId, String id) implements Serializable {
     }
 }

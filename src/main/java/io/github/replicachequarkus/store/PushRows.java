@@ -36,8 +36,10 @@ public final class PushRows {
             INSERT INTO space (id, version) SELECT id, 0 FROM unnest(?::text[]) AS s (id) ORDER BY id
             ON CONFLICT (id) DO NOTHING""";
 
+    /** The clients at these (space, id) pairs that exist: a client id is a key within its space only. */
     private static final String CLIENTS = """
-            SELECT id, client_group_id, space_id, last_mutation_id FROM client WHERE id = ANY (?)""";
+            SELECT space_id, id, client_group_id, last_mutation_id FROM client
+            WHERE (space_id, id) IN (SELECT * FROM unnest(?::text[], ?::text[]))""";
 
     /** The entries at these (space, key) pairs that have a row. */
     private static final String ENTRIES = """
@@ -61,8 +63,9 @@ public final class PushRows {
      * A batch's changes: entries written (a null value is a tombstone), clients created, clients advanced, spaces'
      * new versions. A space's version only moves forward: the batch read it under the row's lock, so its new version is
      * always greater, and a row it would not raise means the read was not what was locked (the batch fails rather than
-     * reuse a version). A plain insert of new clients fails with a unique violation when another transaction created
-     * one of them first, and the push runs again and sees it (it may belong to another group).
+     * reuse a version). New clients are inserted plainly: every push holds its space's lock, so no other transaction
+     * creates a client of that space meanwhile; were one to, the insert fails with a unique violation and the push runs
+     * again and sees it (it may belong to another group).
      */
     private static final String WRITE = """
             WITH written AS (
@@ -76,8 +79,9 @@ public final class PushRows {
                 SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])
             ), advanced AS (
                 UPDATE client SET last_mutation_id = a.last_mutation_id, last_modified_version = a.version
-                FROM unnest(?::text[], ?::bigint[], ?::bigint[]) AS a (id, last_mutation_id, version)
-                WHERE client.id = a.id
+                FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[])
+                    AS a (space_id, id, last_mutation_id, version)
+                WHERE client.space_id = a.space_id AND client.id = a.id
             )
             UPDATE space SET version = v.version
             FROM unnest(?::text[], ?::bigint[]) AS v (id, version)
@@ -94,7 +98,7 @@ public final class PushRows {
     public record Stored(String value, boolean deleted) {
     }
 
-    /** A client as a push needs it: whose it is, and how far its mutations were processed. */
+    /** A client of a space as a push needs it: whose it is, and how far its mutations were processed. */
     public record Client(String id, String clientGroupID, String spaceID, long lastMutationID) {
     }
 
@@ -111,10 +115,10 @@ public final class PushRows {
      * What a batch starts from, read after its spaces were locked.
      *
      * @param versions the version of each space that exists (its row locked until the transaction ends)
-     * @param clients the clients asked for that exist
+     * @param clients by space, the clients asked for that exist, by id
      * @param entries by space, the keys asked for that have a row
      */
-    public record Snapshot(Map<String, Long> versions, Map<String, Client> clients,
+    public record Snapshot(Map<String, Long> versions, Map<String, Map<String, Client>> clients,
             Map<String, Map<String, Stored>> entries) {
     }
 
@@ -122,23 +126,26 @@ public final class PushRows {
      * Locks the rows of the spaces that exist, in id order, until the transaction ends; then reads the clients and
      * the entries, all in one round trip.
      *
+     * @param clientIDs by space, the ids of the clients to read
      * @param reads by space, the keys to read (each must be storable text)
      */
-    public Snapshot begin(Collection<String> spaceIDs, Collection<String> clientIDs, Map<String, Set<String>> reads) {
+    public Snapshot begin(Collection<String> spaceIDs, Map<String, Set<String>> clientIDs,
+            Map<String, Set<String>> reads) {
+        List<String> clientSpaces = new ArrayList<>();
+        List<String> clientKeys = new ArrayList<>();
+        pairs(clientIDs, clientSpaces, clientKeys);
         List<String> readSpaces = new ArrayList<>();
         List<String> readKeys = new ArrayList<>();
-        reads.forEach((spaceID, keys) -> keys.forEach(key -> {
-            readSpaces.add(spaceID);
-            readKeys.add(key);
-        }));
+        pairs(reads, readSpaces, readKeys);
         Map<String, Long> versions = new HashMap<>();
-        Map<String, Client> clients = new HashMap<>();
+        Map<String, Map<String, Client>> clients = new HashMap<>();
         Map<String, Map<String, Stored>> entries = new HashMap<>();
         try (PreparedStatement begin = connection.prepareStatement(BEGIN)) {
             begin.setArray(1, texts(spaceIDs));
-            begin.setArray(2, texts(clientIDs));
-            begin.setArray(3, texts(readSpaces));
-            begin.setArray(4, texts(readKeys));
+            begin.setArray(2, texts(clientSpaces));
+            begin.setArray(3, texts(clientKeys));
+            begin.setArray(4, texts(readSpaces));
+            begin.setArray(5, texts(readKeys));
             begin.execute();
             try (ResultSet rows = begin.getResultSet()) {
                 while (rows.next()) {
@@ -148,8 +155,8 @@ public final class PushRows {
             begin.getMoreResults();
             try (ResultSet rows = begin.getResultSet()) {
                 while (rows.next()) {
-                    Client client = new Client(rows.getString(1), rows.getString(2), rows.getString(3), rows.getLong(4));
-                    clients.put(client.id(), client);
+                    Client client = new Client(rows.getString(2), rows.getString(3), rows.getString(1), rows.getLong(4));
+                    clients.computeIfAbsent(client.spaceID(), spaceID -> new HashMap<>()).put(client.id(), client);
                 }
             }
             begin.getMoreResults();
@@ -163,6 +170,14 @@ public final class PushRows {
             throw new StorageException("could not lock spaces and read clients and entries", e);
         }
         return new Snapshot(versions, clients, entries);
+    }
+
+    /** Flattens (space, values) into two parallel lists, for a statement that takes them as two arrays. */
+    private static void pairs(Map<String, Set<String>> bySpace, List<String> spaces, List<String> values) {
+        bySpace.forEach((spaceID, ids) -> ids.forEach(value -> {
+            spaces.add(spaceID);
+            values.add(value);
+        }));
     }
 
     /** Creates the spaces at version 0, those that do not exist yet; safe when another transaction creates them too. */
@@ -238,8 +253,8 @@ public final class PushRows {
             write.setArray(4, connection.createArrayOf("bigint", entryVersions));
             setClients(write, 5, created, true);
             setClients(write, 10, advanced, false);
-            write.setArray(13, connection.createArrayOf("text", spaceIDs));
-            write.setArray(14, connection.createArrayOf("bigint", spaceVersions));
+            write.setArray(14, connection.createArrayOf("text", spaceIDs));
+            write.setArray(15, connection.createArrayOf("bigint", spaceVersions));
             int raised = write.executeUpdate();
             if (raised != spaceIDs.length) {
                 throw new IllegalStateException("a push batch would have moved " + (spaceIDs.length - raised)
@@ -251,8 +266,8 @@ public final class PushRows {
     }
 
     /**
-     * Sets the clients' columns from the parameter on: id, then (when created) group and space, then last mutation
-     * id and version.
+     * Sets the clients' columns from the parameter on: id, group and space of those created, or space and id of those
+     * advanced; then last mutation id and version.
      */
     private void setClients(PreparedStatement write, int from, List<ClientWrite> clients, boolean created)
             throws SQLException {
@@ -271,10 +286,13 @@ public final class PushRows {
             versions[i] = client.version();
         }
         int p = from;
-        write.setArray(p++, connection.createArrayOf("text", ids));
         if (created) {
+            write.setArray(p++, connection.createArrayOf("text", ids));
             write.setArray(p++, connection.createArrayOf("text", groups));
             write.setArray(p++, connection.createArrayOf("text", spaces));
+        } else {
+            write.setArray(p++, connection.createArrayOf("text", spaces));
+            write.setArray(p++, connection.createArrayOf("text", ids));
         }
         write.setArray(p++, connection.createArrayOf("bigint", lastMutationIDs));
         write.setArray(p, connection.createArrayOf("bigint", versions));

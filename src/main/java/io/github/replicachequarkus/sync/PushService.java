@@ -85,7 +85,7 @@ public class PushService {
      *
      * @param caller who pushes (their right to write the space already checked); mutators see their user id
      * @return {@code null} when the push was processed, or the protocol error to answer with
-     * @throws InvalidRequestException when the request is malformed or a client belongs to another group or space
+     * @throws InvalidRequestException when the request is malformed or a client belongs to another group of the space
      */
     public ProtocolError push(String spaceID, PushRequest request, Caller caller) {
         return GroupCommit.join(pushAsync(spaceID, request, caller));
@@ -96,7 +96,7 @@ public class PushService {
      *
      * @param caller who pushes (their right to write the space already checked); mutators see their user id
      * @return {@code null} when the push was processed, or the protocol error to answer with; it fails with an
-     *         {@link InvalidRequestException} when a client belongs to another group or space, or with what the
+     *         {@link InvalidRequestException} when a client belongs to another group of the space, or with what the
      *         database threw
      * @throws InvalidRequestException when the request is malformed
      */
@@ -257,7 +257,7 @@ public class PushService {
      */
     private List<GroupCommit.Result<PushLoop.Outcome>> apply(List<Push> pushes, PushRows rows) {
         Set<String> spaceIDs = new TreeSet<>(pushes.stream().map(Push::spaceID).toList());
-        Set<String> clientIDs = clientIDsOf(pushes);
+        Map<String, Set<String>> clientIDs = clientIDsOf(pushes);
         Map<String, Set<String>> reads = new HashMap<>();
         pushes.forEach(push -> reads.computeIfAbsent(push.spaceID(), id -> new HashSet<>()).addAll(push.reads()));
         PushRows.Snapshot first = rows.begin(spaceIDs, clientIDs, reads);
@@ -276,9 +276,11 @@ public class PushService {
             spaces.put(spaceID, writes);
         });
 
-        Map<String, PushRows.Client> stored = snapshot.clients();
-        Map<String, PushRows.Client> clients = new HashMap<>(stored); // and those the batch creates, as it goes
-        Map<String, PushRows.ClientWrite> clientWrites = new LinkedHashMap<>();
+        // By space, then id: a client id is a key within its space only.
+        Map<String, Map<String, PushRows.Client>> stored = snapshot.clients();
+        Map<String, Map<String, PushRows.Client>> clients = new HashMap<>(); // and those the batch creates, as it goes
+        stored.forEach((spaceID, inSpace) -> clients.put(spaceID, new HashMap<>(inSpace)));
+        Map<String, Map<String, PushRows.ClientWrite>> clientWrites = new LinkedHashMap<>();
 
         // The batch's time for mutators: after it, what is left waits for the clients to re-send it.
         long deadline = System.nanoTime() + config.groupCommit().maxBatchTime().toNanos();
@@ -289,15 +291,16 @@ public class PushService {
             String spaceID = push.spaceID();
             PushRequest request = push.request();
             SpaceWrites writes = spaces.get(spaceID);
+            Map<String, PushRows.Client> inSpace = clients.computeIfAbsent(spaceID, id -> new HashMap<>());
             InvalidRequestException refused = writes == null
                     ? new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist")
-                    : strangerIn(spaceID, request, clients);
+                    : strangerIn(request, inSpace);
             if (refused != null) {
                 results.add(GroupCommit.Result.failed(refused));
                 continue;
             }
             boolean createsClients = request.mutations().stream()
-                    .anyMatch(mutation -> !clients.containsKey(mutation.clientID()));
+                    .anyMatch(mutation -> !inSpace.containsKey(mutation.clientID()));
             ClientGroups.Use use = groups.pushed(spaceID, request.clientGroupID(), createsClients, push.userID());
             if (use != ClientGroups.Use.ALLOWED) {
                 results.add(GroupCommit.Result.failed(use == ClientGroups.Use.COLLECTED ? new ClientGroupCollected()
@@ -306,15 +309,18 @@ public class PushService {
             }
             long version = writes.version();
             writes.beginPush(push.userID());
-            PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs(request, clients),
+            PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs(request, inSpace),
                     mutation -> {
                         ran[0] = true;
                         return run(writes, mutation, push.parsed().get(mutation));
                     }, () -> ran[0] && System.nanoTime() > deadline);
+            Map<String, PushRows.Client> storedInSpace = stored.getOrDefault(spaceID, Map.of());
+            Map<String, PushRows.ClientWrite> writesInSpace = clientWrites.computeIfAbsent(spaceID,
+                    id -> new LinkedHashMap<>());
             outcome.lastMutationIDs().forEach((id, lastMutationID) -> {
-                clients.put(id, new PushRows.Client(id, request.clientGroupID(), spaceID, lastMutationID));
-                clientWrites.put(id, new PushRows.ClientWrite(id, request.clientGroupID(), spaceID, lastMutationID,
-                        version, !stored.containsKey(id)));
+                inSpace.put(id, new PushRows.Client(id, request.clientGroupID(), spaceID, lastMutationID));
+                writesInSpace.put(id, new PushRows.ClientWrite(id, request.clientGroupID(), spaceID, lastMutationID,
+                        version, !storedInSpace.containsKey(id)));
             });
             logFailures(spaceID, request.clientGroupID(), outcome.failures());
             if (outcome.changed()) {
@@ -329,7 +335,8 @@ public class PushService {
                 entries.addAll(writes.written());
                 versions.put(spaceID, writes.version());
             });
-            rows.write(entries, List.copyOf(clientWrites.values()), versions);
+            rows.write(entries, clientWrites.values().stream().flatMap(inSpace -> inSpace.values().stream()).toList(),
+                    versions);
             versions.forEach((spaceID, version) -> spaceChanged.fire(new SpaceChanged(spaceID, version, false)));
         }
         return results;
@@ -356,14 +363,17 @@ public class PushService {
         }
     }
 
-    /** The ids of the clients of the batch's pushes. */
-    private static Set<String> clientIDsOf(List<Push> pushes) {
-        Set<String> ids = new LinkedHashSet<>();
-        pushes.forEach(push -> push.request().mutations().forEach(mutation -> ids.add(mutation.clientID())));
+    /** By space, the ids of the clients of the batch's pushes. */
+    private static Map<String, Set<String>> clientIDsOf(List<Push> pushes) {
+        Map<String, Set<String>> ids = new HashMap<>();
+        pushes.forEach(push -> push.request().mutations().forEach(mutation -> ids
+                .computeIfAbsent(push.spaceID(), id -> new LinkedHashSet<>()).add(mutation.clientID())));
         return ids;
     }
 
-    /** The last mutation id of each of the push's clients that exists (as of the batch's earlier pushes). */
+    /**
+     * The last mutation id of each of the push's clients that exists in the space (as of the batch's earlier pushes).
+     */
     private static Map<String, Long> lastMutationIDs(PushRequest request, Map<String, PushRows.Client> clients) {
         Map<String, Long> last = new HashMap<>();
         for (Mutation mutation : request.mutations()) {
@@ -375,15 +385,17 @@ public class PushService {
         return last;
     }
 
-    /** A client of the push that belongs to another group or space rejects the whole push, before it runs. */
-    private static InvalidRequestException strangerIn(String spaceID, PushRequest request,
-            Map<String, PushRows.Client> clients) {
+    /**
+     * A client of the push that belongs to another group of the space rejects the whole push, before it runs. Only
+     * the space's own clients are asked: the same id in another space is another client, and the reply says nothing
+     * of it.
+     */
+    private static InvalidRequestException strangerIn(PushRequest request, Map<String, PushRows.Client> clientsInSpace) {
         for (Mutation mutation : request.mutations()) {
-            PushRows.Client client = clients.get(mutation.clientID());
-            if (client != null
-                    && (!client.clientGroupID().equals(request.clientGroupID()) || !client.spaceID().equals(spaceID))) {
+            PushRows.Client client = clientsInSpace.get(mutation.clientID());
+            if (client != null && !client.clientGroupID().equals(request.clientGroupID())) {
                 return new InvalidRequestException("ClientNotInGroup",
-                        "client %s belongs to another client group or space".formatted(client.id()));
+                        "client %s belongs to another client group".formatted(client.id()));
             }
         }
         return null;

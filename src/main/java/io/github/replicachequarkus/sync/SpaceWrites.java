@@ -6,10 +6,12 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,6 +42,8 @@ final class SpaceWrites implements WriteTransaction {
     private final Set<String> changed = new LinkedHashSet<>();
     /** The running mutation's writes: a value with its JSON text, or empty for a delete. */
     private final Map<String, Optional<Written>> pending = new HashMap<>();
+    /** What the mutators share for the rest of this transaction, by class (see {@link #shared}). */
+    private final Map<Class<?>, Object> shared = new HashMap<>();
     private Optional<String> userID = Optional.empty();
     private String clientID;
     private long mutationID;
@@ -196,6 +200,16 @@ final class SpaceWrites implements WriteTransaction {
             }
         });
         return result;
+    }
+
+    @Override
+    public <T> T shared(Class<T> type, Supplier<? extends T> create) {
+        Object found = shared.get(type);
+        if (found == null) {
+            found = Objects.requireNonNull(create.get(), "shared(" + type.getSimpleName() + ") made null");
+            shared.put(type, found);
+        }
+        return type.cast(found);
     }
 
     /** A value a mutator wrote, and its JSON text (made once, to check its size and to store it). */

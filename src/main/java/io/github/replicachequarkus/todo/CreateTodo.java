@@ -13,10 +13,17 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 /**
  * {@code createTodo({id, text, completed, sort?})}: stores the todo under its id. Without a {@code sort}, it gets one
  * above the largest in the space, so that concurrent creates on different clients still end up with distinct sort
- * values; that takes a scan of the space, which importers and load generators skip by giving the sort themselves.
+ * values. {@link SortedTodos} finds it without reading the space's entries: one step down an index, however many
+ * todos the space holds.
  */
 @ApplicationScoped
 public class CreateTodo implements Mutator<CreateTodo.NewTodo> {
+
+    private final SortedTodos todos;
+
+    CreateTodo(SortedTodos todos) {
+        this.todos = todos;
+    }
 
     /** Jackson reads the args into this record, in the native image too. */
     @RegisterForReflection
@@ -39,13 +46,13 @@ public class CreateTodo implements Mutator<CreateTodo.NewTodo> {
         if (todo.text() == null) {
             throw new IllegalArgumentException("a todo needs a text");
         }
-        double sort = todo.sort() != null ? todo.sort() : Todos.maxSort(tx) + 1;
+        double sort = todo.sort() != null ? todo.sort() : todos.next(tx);
         ObjectNode value = JsonNodeFactory.instance.objectNode()
                 .put("id", id)
                 .put("text", todo.text())
                 .put("completed", todo.completed());
         value.set("sort", number(sort));
-        tx.put(id, value);
+        todos.put(tx, id, value);
     }
 
     /** Whole sort values stay whole numbers in JSON ({@code 3}, not {@code 3.0}). */

@@ -20,6 +20,12 @@ import io.github.replicachequarkus.mutator.WriteTransaction;
 @ApplicationScoped
 public class UpdateTodo implements Mutator<ObjectNode> {
 
+    private final SortedTodos todos;
+
+    UpdateTodo(SortedTodos todos) {
+        this.todos = todos;
+    }
+
     /** The fields a todo has, and the JSON type each must have when an update changes it. */
     private static final Map<String, Predicate<JsonNode>> FIELDS = Map.of(
             "text", JsonNode::isTextual,
@@ -49,7 +55,7 @@ public class UpdateTodo implements Mutator<ObjectNode> {
         });
         tx.get(Todos.requireId(id.textValue())).ifPresent(previous -> {
             if (previous instanceof ObjectNode todo) {
-                tx.put(id.textValue(), todo.deepCopy().setAll(update));
+                todos.put(tx, id.textValue(), todo.deepCopy().setAll(update));
             }
         });
     }

@@ -44,7 +44,8 @@ import io.quarkus.test.junit.QuarkusTest;
 /**
  * Random interleavings of pushes and pulls over HTTP, checked after every step against {@link SpaceModel}: pushes
  * from several clients of several groups with replays, gaps, failing and unknown mutators, deletes and puts again,
- * and now and then a client of another group or space (refused, changing nothing); pulls from null, from any earlier
+ * and now and then a client of another group (refused, changing nothing) or the id of a client of another space (a
+ * new client here, independent of that one); pulls from null, from any earlier
  * cookie, and from cookies the server never issued. A pull from cookie c must take the model's state at c to its state
  * now, name only keys written since c, and report exactly the pulling group's clients changed since c.
  * <p>
@@ -226,7 +227,6 @@ class PushPullModelTest {
             this.random = random;
             this.http = http;
             this.elsewhere = elsewhere;
-            model.clientElsewhere(elsewhere);
             for (int group = 0; group < 1 + random.nextInt(3); group++) {
                 List<String> ids = new ArrayList<>();
                 for (int i = 0; i < 1 + random.nextInt(3); i++) {
@@ -268,7 +268,8 @@ class PushPullModelTest {
                 add(random, KEYS, mutations, wire, clientID, id);
             }
             if (chance(random, 0.1)) {
-                // A client that exists in another group or space: the whole push is refused.
+                // A client of another group of the space: the whole push is refused. Failing that, the id of a client
+                // of another space, which is nothing to this one: a new client here, the group's from now on.
                 String stranger = model.clients().entrySet().stream().filter(c -> !c.getValue().group().equals(group))
                         .map(Map.Entry::getKey).sorted().findFirst().orElse(elsewhere);
                 add(random, KEYS, mutations, wire, stranger, model.lastMutationID(stranger) + 1);

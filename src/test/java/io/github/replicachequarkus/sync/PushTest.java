@@ -194,15 +194,18 @@ class PushTest {
     }
 
     @Test
-    void aClientOfAnotherSpaceIsRejected() {
+    void aClientIdOfAnotherSpaceIsANewClientHere() {
         String c1 = client();
         String first = space();
         String second = space();
-        pushOk(first, "g1", mutation(c1, 1, "increment", "n"));
+        pushOk(first, "g1", mutation(c1, 1, "increment", "n"), mutation(c1, 2, "increment", "n"));
 
-        push(second, "g1", mutation(c1, 2, "increment", "n")).then().statusCode(400)
-                .body("error", is("ClientNotInGroup"));
-        assertEquals(Map.of(), state(second));
+        push(second, "g1", mutation(c1, 2, "increment", "n")).then().statusCode(200);
+        assertEquals(Map.of(), state(second), "mutation 2 of a client new to the space is a gap: nothing applied");
+        pushOk(second, "g1", mutation(c1, 1, "increment", "n"));
+        assertEquals(Map.of("n", 1), state(second));
+        assertEquals(Map.of(c1, 1), pullOk(second, "g1", null).getMap("lastMutationIDChanges"));
+        assertEquals(Map.of(c1, 2), pullOk(first, "g1", null).getMap("lastMutationIDChanges"));
     }
 
     @Test

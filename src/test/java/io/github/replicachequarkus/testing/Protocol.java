@@ -27,7 +27,7 @@ public final class Protocol {
         return "t-" + UUID.randomUUID();
     }
 
-    /** A fresh client id: client ids are global, one space and one group for life. */
+    /** A fresh client id: a client is one group's for life, within its space (another space's is another client). */
     public static String client() {
         return "c-" + UUID.randomUUID();
     }

@@ -51,8 +51,6 @@ public final class SpaceModel {
     private long version;
     private final Map<String, Row> rows = new TreeMap<>();
     private final Map<String, Client> clients = new HashMap<>();
-    /** Clients that exist in other spaces: a push naming one is refused. */
-    private final Set<String> foreignClients = new HashSet<>();
     /** The live state after each version that changed it (the state at v is the one at the greatest key <= v). */
     private final TreeMap<Long, Map<String, JsonNode>> history = new TreeMap<>(Map.of(0L, Map.of()));
 
@@ -66,11 +64,6 @@ public final class SpaceModel {
 
     public Map<String, Client> clients() {
         return Map.copyOf(clients);
-    }
-
-    /** Says that the client exists in another space. */
-    public void clientElsewhere(String clientID) {
-        foreignClients.add(clientID);
     }
 
     /** The group of the client, or {@code null} while it does not exist. */
@@ -87,12 +80,13 @@ public final class SpaceModel {
     /**
      * Applies a push as section 4 says.
      *
-     * @return false when the push is refused (one of its clients belongs to another group or space): nothing changed
+     * @return false when the push is refused (one of its clients belongs to another group; a client of another space is
+     *         nothing to this one): nothing changed
      */
     public boolean push(String group, List<Mutation> mutations) {
         for (Mutation mutation : mutations) {
             String owner = groupOf(mutation.clientID());
-            if (foreignClients.contains(mutation.clientID()) || owner != null && !owner.equals(group)) {
+            if (owner != null && !owner.equals(group)) {
                 return false;
             }
         }
