@@ -120,7 +120,7 @@ public class PushService {
             return CompletableFuture.completedFuture(null);
         }
         return process(prepare(spaceID, request, caller.userID())).handle((done, failure) -> {
-            if (failure instanceof ClientGroupCollected) {
+            if (unwrap(failure) instanceof ClientGroupCollected) { // a dependent stage's failure comes wrapped
                 return refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
             }
             if (failure != null) {
