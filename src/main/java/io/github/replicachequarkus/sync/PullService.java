@@ -3,10 +3,12 @@ package io.github.replicachequarkus.sync;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -117,16 +119,49 @@ public class PullService {
         return pulled;
     }
 
-    /** A pull's response body, sent straight to the client at the pace it reads ({@link PacedReply}). */
-    @FunctionalInterface
-    public interface Body {
+    /**
+     * A pull's response body, spooled: sent straight to the client at the pace it reads ({@link PacedReply}), or let go
+     * when the client left before it could be sent. Either way, what it holds (the spool, its file, the pull's place
+     * among the whole-state pulls) is freed, once.
+     */
+    public static final class Body {
+
+        private final Spool spool;
+        private final FullPulls.Permit permit;
+        private final Duration deadline;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Body(Spool spool, FullPulls.Permit permit, Duration deadline) {
+            this.spool = spool;
+            this.permit = permit;
+            this.deadline = deadline;
+        }
+
         /**
          * Sends the body as the whole of the response, and frees what it holds, whether it was sent or not.
          *
          * @throws IOException when the client went away, or took nothing of it for {@code replicache.sync.write-timeout}
          *         (then its connection is closed)
          */
-        void sendTo(HttpServerResponse response) throws IOException;
+        public void sendTo(HttpServerResponse response) throws IOException {
+            try {
+                PacedReply.send(spool, response, deadline);
+            } finally {
+                release();
+            }
+        }
+
+        /**
+         * Frees what it holds without sending it (the client's connection ended before its reply could start); safe to
+         * call more than once, and while it is being sent (whose end it then hastens: the connection is gone).
+         */
+        public void release() {
+            if (released.compareAndSet(false, true)) {
+                try (permit) {
+                    spool.delete();
+                }
+            }
+        }
     }
 
     /**
@@ -170,13 +205,7 @@ public class PullService {
             permit.close();
             throw e;
         }
-        return (Body) response -> {
-            try (permit) {
-                PacedReply.send(spool, response, config.writeTimeout());
-            } finally {
-                spool.delete();
-            }
-        };
+        return new Body(spool, permit, config.writeTimeout());
     }
 
     /** The request's own faults, or a protocol error to answer with; null when it may be served. */

@@ -1,5 +1,8 @@
 package io.github.replicachequarkus.sync;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -68,12 +71,30 @@ public class ReplicacheResource {
     @Path("pull")
     public Object pull(@RestQuery String spaceID, RoutingContext routing, PullRequest request) {
         Caller caller = CallerFilter.caller(routing);
+        // A client that leaves before its reply starts is never sent it: Quarkus REST then never calls the body, and
+        // what it holds (its spool, its place among the whole-state pulls) is let go when the connection ends.
+        AtomicReference<PullService.Body> spooled = new AtomicReference<>();
+        AtomicBoolean ended = new AtomicBoolean();
+        routing.addEndHandler(done -> {
+            ended.set(true);
+            PullService.Body body = spooled.get();
+            if (body != null) {
+                body.release();
+            }
+        });
         Object reply = pulls.pullStreamed(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE),
                 caller.userID());
+        if (!(reply instanceof PullService.Body body)) {
+            return reply;
+        }
+        spooled.set(body);
+        if (ended.get() || routing.response().closed()) {
+            body.release(); // it ended while the reply was read
+        }
         // The body goes to the Vert.x response itself, paced by the client: not through Quarkus REST's output stream,
         // which does not wait for a client that stopped reading (PacedReply). Quarkus REST still writes the headers
         // (with the first chunk) and ends the response.
-        return reply instanceof PullService.Body body ? (StreamingOutput) output -> body.sendTo(routing.response()) : reply;
+        return (StreamingOutput) output -> body.sendTo(routing.response());
     }
 
     @POST

@@ -8,6 +8,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.quarkus.logging.Log;
 
@@ -19,12 +21,17 @@ import io.quarkus.logging.Log;
  */
 public final class Spool extends OutputStream implements AutoCloseable {
 
+    /** Spools made and not deleted yet, in this process: pull replies waiting to be sent, or being sent. */
+    private static final AtomicInteger LIVE = new AtomicInteger();
+
     private final int inMemory;
+    private final AtomicBoolean deleted = new AtomicBoolean();
     private ByteArrayOutputStream memory = new ByteArrayOutputStream();
     private Path file;
     private OutputStream spilled;
 
     Spool(int inMemory) {
+        LIVE.incrementAndGet();
         this.inMemory = inMemory;
     }
 
@@ -86,8 +93,17 @@ public final class Spool extends OutputStream implements AutoCloseable {
         }
     }
 
-    /** Deletes the file, if any. */
+    /** How many spools this process holds: made and not deleted yet. */
+    static int live() {
+        return LIVE.get();
+    }
+
+    /** Deletes the file, if any; once (later calls do nothing). */
     void delete() {
+        if (!deleted.compareAndSet(false, true)) {
+            return;
+        }
+        LIVE.decrementAndGet();
         try {
             close();
             if (file != null) {

@@ -7,6 +7,7 @@ import static io.github.replicachequarkus.testing.Protocol.seedLarge;
 import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.github.replicachequarkus.testing.Tokens.token;
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -83,6 +85,34 @@ class StalledPullTest {
             for (Socket socket : stalled) {
                 socket.close();
             }
+        }
+    }
+
+    /**
+     * Clients that send a whole-state pull and hang up at once, before any of the reply could be sent: each pull's
+     * place among the user's whole-state pulls (and its spooled reply) is given back, or a few of them would lock the
+     * user out for good.
+     */
+    @Test
+    void pullsWhoseClientsLeaveAtOnceGiveTheirPlaceBack() throws Exception {
+        String space = space();
+        seedLarge(space, token("writer", Map.of(space, "rw")), 2 << 20);
+        String leaver = token("leaver", Map.of(space, "r"));
+        String body = "{\"pullVersion\":1,\"clientGroupID\":\"g-" + client() + "\",\"cookie\":null}";
+        for (int i = 0; i < 20; i++) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+                socket.setSoLinger(true, 0); // closing resets the connection
+                socket.getOutputStream().write(("POST /api/replicache/pull?spaceID=" + space + " HTTP/1.1\r\n"
+                        + "Host: localhost\r\nContent-Type: application/json\r\nAuthorization: Bearer " + leaver
+                        + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+                Thread.sleep(10L * i); // gone at another moment each: while it is decided, spooled, or being sent
+            }
+        }
+        // Every one is decided, spooled and let go meanwhile: no spool (and no file) is left of them.
+        await().atMost(Duration.ofSeconds(20)).until(() -> Spool.live() == 0);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, pull(space, leaver).statusCode(), "the user's whole-state pulls were given back");
         }
     }
 
