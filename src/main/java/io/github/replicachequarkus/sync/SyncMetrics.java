@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.github.replicachequarkus.mutator.MutatorRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -24,6 +25,9 @@ public class SyncMetrics {
         this.mutators = mutators;
         this.pullPatch = DistributionSummary.builder("replicache.pull.patch.operations")
                 .description("Operations in the patch of a pull (or of a hello's reply)").register(registry);
+        Gauge.builder("replicache.pull.replies.spooled", Spool::live)
+                .description("Pull replies read and not sent yet, or being sent: in memory, or in a temporary file")
+                .register(registry);
     }
 
     /** A push that was processed: its mutations by result, and whether it committed a new version. */

@@ -72,6 +72,8 @@ class MetricsTest {
 
         assertEquals(refusedBefore + 1, metric(refused));
         assertEquals(pullsBefore + 1, metric(pulls));
+        assertTrue(given().get("/q/metrics").asString().contains("replicache_pull_replies_spooled "),
+                "the spooled replies are a series");
     }
 
     @Test
