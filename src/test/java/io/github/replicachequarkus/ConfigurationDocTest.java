@@ -4,23 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
-import io.github.replicachequarkus.mutator.Mutator;
+import io.github.replicachequarkus.testing.MainClasses;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithName;
 import io.smallrye.config.WithParentName;
@@ -35,7 +32,7 @@ class ConfigurationDocTest {
 
     @Test
     void everyMappedKeyIsInTheConfigurationReference() throws IOException {
-        List<Class<?>> mappings = mainClasses().stream().filter(type -> type.isAnnotationPresent(ConfigMapping.class))
+        List<Class<?>> mappings = MainClasses.all().stream().filter(type -> type.isAnnotationPresent(ConfigMapping.class))
                 .toList();
         assertTrue(mappings.size() >= 6, "found only these @ConfigMapping interfaces: " + mappings);
 
@@ -109,29 +106,4 @@ class ConfigurationDocTest {
         return key.toString();
     }
 
-    private static List<Class<?>> mainClasses() {
-        Path root;
-        try {
-            root = Path.of(Mutator.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        assertTrue(Files.isDirectory(root), "the main classes are not in a directory: " + root);
-        try (Stream<Path> files = Files.walk(root)) {
-            return files.map(root::relativize).map(Path::toString).filter(file -> file.endsWith(".class"))
-                    .filter(file -> !file.endsWith("module-info.class") && !file.endsWith("package-info.class"))
-                    .map(file -> file.substring(0, file.length() - ".class".length()).replace('/', '.'))
-                    .sorted().<Class<?>> map(ConfigurationDocTest::load).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Class<?> load(String name) {
-        try {
-            return Class.forName(name, false, ConfigurationDocTest.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

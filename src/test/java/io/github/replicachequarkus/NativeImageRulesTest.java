@@ -15,9 +15,6 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.lang.reflect.WildcardType;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.github.replicachequarkus.mutator.Mutator;
+import io.github.replicachequarkus.testing.MainClasses;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
@@ -72,7 +70,7 @@ class NativeImageRulesTest {
             "sync.SpaceWrites$Written");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
-    private static final List<Class<?>> MAIN = mainClasses();
+    private static final List<Class<?>> MAIN = MainClasses.all();
     private static final Set<Class<?>> REGISTERED = registeredForReflection();
 
     @Test
@@ -209,7 +207,7 @@ class NativeImageRulesTest {
                 }
             }
             registered.addAll(Arrays.asList(registration.targets()));
-            Arrays.stream(registration.classNames()).map(NativeImageRulesTest::load).forEach(registered::add);
+            Arrays.stream(registration.classNames()).map(MainClasses::load).forEach(registered::add);
         }
         return registered;
     }
@@ -237,33 +235,6 @@ class NativeImageRulesTest {
             }
         }
         return classes;
-    }
-
-    /** Every class compiled from src/main/java, loaded without being initialised. */
-    private static List<Class<?>> mainClasses() {
-        Path root;
-        try {
-            root = Path.of(Mutator.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        assertTrue(Files.isDirectory(root), "the main classes are not in a directory: " + root);
-        try (Stream<Path> files = Files.walk(root)) {
-            return files.map(root::relativize).map(Path::toString).filter(file -> file.endsWith(".class"))
-                    .filter(file -> !file.endsWith("module-info.class") && !file.endsWith("package-info.class"))
-                    .map(file -> file.substring(0, file.length() - ".class".length()).replace('/', '.'))
-                    .sorted().map(NativeImageRulesTest::load).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Class<?> load(String name) {
-        try {
-            return Class.forName(name, false, NativeImageRulesTest.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String name(Class<?> type) {

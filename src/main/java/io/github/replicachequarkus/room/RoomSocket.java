@@ -100,24 +100,18 @@ public class RoomSocket {
 
     @OnError
     public void full(RoomFullException e, WebSocketConnection connection) {
-        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
-                LogSafe.of(e.getMessage()));
-        close(connection, new CloseReason(CloseCodes.TRY_AGAIN_LATER, e.getMessage()));
+        refuse(connection, e, new CloseReason(CloseCodes.TRY_AGAIN_LATER, e.getMessage()));
     }
 
     @OnError
     public void moved(RoomMovedException e, WebSocketConnection connection) {
-        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
-                LogSafe.of(e.getMessage()));
-        close(connection, CloseCodes.ROOM_MOVED);
+        refuse(connection, e, CloseCodes.ROOM_MOVED);
     }
 
     @OnError
     public void badFrame(BadFrameException e, WebSocketConnection connection) {
         if (e.fatal()) {
-            Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
-                    LogSafe.of(e.getMessage()));
-            close(connection, CloseCodes.BAD_HELLO);
+            refuse(connection, e, CloseCodes.BAD_HELLO);
         } else {
             reply(connection, Frames.Error.of(e.code(), e.getMessage()));
         }
@@ -125,16 +119,19 @@ public class RoomSocket {
 
     @OnError
     public void notAuthenticated(NotAuthenticatedException e, WebSocketConnection connection) {
-        Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
-                LogSafe.of(e.getMessage()));
-        close(connection, new CloseReason(CloseCodes.NOT_AUTHENTICATED, e.getMessage()));
+        refuse(connection, e, new CloseReason(CloseCodes.NOT_AUTHENTICATED, e.getMessage()));
     }
 
     @OnError
     public void forbidden(ForbiddenException e, WebSocketConnection connection) {
+        refuse(connection, e, new CloseReason(CloseCodes.FORBIDDEN, e.getMessage()));
+    }
+
+    /** Closes the socket for what its client did: a debug line, as every refusal a client can cause at will. */
+    private void refuse(WebSocketConnection connection, Exception why, CloseReason reason) {
         Log.debugf("Closing socket %s of space %s: %s", connection.id(), connection.pathParam("spaceID"),
-                LogSafe.of(e.getMessage()));
-        close(connection, new CloseReason(CloseCodes.FORBIDDEN, e.getMessage()));
+                LogSafe.of(why.getMessage()));
+        close(connection, reason);
     }
 
     @OnError

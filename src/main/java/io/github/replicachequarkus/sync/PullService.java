@@ -151,6 +151,11 @@ public class PullService {
             }
         }
 
+        /** Whether what it held was freed already. */
+        public boolean released() {
+            return released.get();
+        }
+
         /**
          * Frees what it holds without sending it (the client's connection ended before its reply could start); safe to
          * call more than once, and while it is being sent (whose end it then hastens: the connection is gone).

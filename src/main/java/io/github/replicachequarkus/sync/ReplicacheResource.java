@@ -78,8 +78,8 @@ public class ReplicacheResource {
         routing.addEndHandler(done -> {
             ended.set(true);
             PullService.Body body = spooled.get();
-            if (body != null) {
-                body.release();
+            if (body != null && !body.released()) { // usually it was sent, and let go, already
+                Infrastructure.getDefaultWorkerPool().execute(body::release); // deleting a file: not on the event loop
             }
         });
         Object reply = pulls.pullStreamed(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE),

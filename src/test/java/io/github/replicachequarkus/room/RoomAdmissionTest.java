@@ -2,6 +2,8 @@ package io.github.replicachequarkus.room;
 
 import static io.github.replicachequarkus.testing.Protocol.client;
 import static io.github.replicachequarkus.testing.Protocol.space;
+import static io.github.replicachequarkus.testing.RawSocket.maskedText;
+import static io.github.replicachequarkus.testing.RawSocket.upgrade;
 import static io.github.replicachequarkus.testing.Tokens.token;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,7 +16,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -100,9 +101,7 @@ class RoomAdmissionTest {
             live.hello(client(), "g-live", null, reader(space, "u-live"));
             // A client that upgrades and then never reads again, nor answers a ping.
             OutputStream out = silent.getOutputStream();
-            out.write(("GET /api/replicache/websocket/" + space + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                    + ADDRESS + ": 10.0.4.2\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(upgrade(space, ADDRESS + ": 10.0.4.2"));
             out.flush();
             String headers = readHeaders(silent.getInputStream());
             assertTrue(headers.startsWith("HTTP/1.1 101"), headers);
@@ -218,25 +217,6 @@ class RoomAdmissionTest {
             headers.append((char) b);
         }
         return headers.toString();
-    }
-
-    /** A client's text frame: final, masked (with a zero mask, which leaves the payload as it is). */
-    static byte[] maskedText(String text) {
-        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-        assertTrue(payload.length < 65_536);
-        byte[] frame = new byte[payload.length + (payload.length < 126 ? 6 : 8)];
-        int at = 0;
-        frame[at++] = (byte) 0x81;
-        if (payload.length < 126) {
-            frame[at++] = (byte) (0x80 | payload.length);
-        } else {
-            frame[at++] = (byte) (0x80 | 126);
-            frame[at++] = (byte) (payload.length >> 8);
-            frame[at++] = (byte) payload.length;
-        }
-        at += 4; // the mask: zeros
-        System.arraycopy(payload, 0, frame, at, payload.length);
-        return frame;
     }
 
     /**

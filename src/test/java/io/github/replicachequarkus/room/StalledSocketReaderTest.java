@@ -3,6 +3,9 @@ package io.github.replicachequarkus.room;
 import static io.github.replicachequarkus.testing.Protocol.client;
 import static io.github.replicachequarkus.testing.Protocol.seedLarge;
 import static io.github.replicachequarkus.testing.Protocol.space;
+import static io.github.replicachequarkus.testing.RawSocket.maskedText;
+import static io.github.replicachequarkus.testing.RawSocket.stalling;
+import static io.github.replicachequarkus.testing.RawSocket.upgrade;
 import static io.github.replicachequarkus.testing.Tokens.token;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,11 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -61,14 +62,10 @@ class StalledSocketReaderTest {
         seedLarge(space, token("writer", Map.of(space, "rw")), SEEDED);
         List<LogRecord> logged;
         try (LogCapture log = LogCapture.of("");
-                Socket socket = new Socket()) {
-            socket.setReceiveBufferSize(4096);
-            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+                Socket socket = stalling(base)) {
             OutputStream out = socket.getOutputStream();
-            out.write(("GET /api/replicache/websocket/" + space + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(RoomAdmissionTest.maskedText("{\"messageType\":\"hello\",\"clientID\":\"" + client()
+            out.write(upgrade(space));
+            out.write(maskedText("{\"messageType\":\"hello\",\"clientID\":\"" + client()
                     + "\",\"clientGroupID\":\"g-stalled\",\"cookie\":null,\"auth\":\"" + token("reader", Map.of(space, "r"))
                     + "\"}"));
             out.flush();

@@ -3,14 +3,15 @@ package io.github.replicachequarkus.room;
 import static io.github.replicachequarkus.testing.Protocol.client;
 import static io.github.replicachequarkus.testing.Protocol.seedLarge;
 import static io.github.replicachequarkus.testing.Protocol.space;
+import static io.github.replicachequarkus.testing.RawSocket.maskedText;
+import static io.github.replicachequarkus.testing.RawSocket.stalling;
+import static io.github.replicachequarkus.testing.RawSocket.upgrade;
 import static io.github.replicachequarkus.testing.Tokens.token;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,14 +76,10 @@ class StalledSocketsHoldNobodyTest {
 
     /** A socket that says hello on the space, with a tiny receive buffer, and never reads. */
     private Socket stalledHello(String space) throws Exception {
-        Socket socket = new Socket();
-        socket.setReceiveBufferSize(4096);
-        socket.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+        Socket socket = stalling(base);
         OutputStream out = socket.getOutputStream();
-        out.write(("GET /api/replicache/websocket/" + space + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-        out.write(RoomAdmissionTest.maskedText("{\"messageType\":\"hello\",\"clientID\":\"" + client()
+        out.write(upgrade(space));
+        out.write(maskedText("{\"messageType\":\"hello\",\"clientID\":\"" + client()
                 + "\",\"clientGroupID\":\"g-stalled-" + client() + "\",\"cookie\":null,\"auth\":\""
                 + token("stalled", Map.of(space, "r")) + "\"}"));
         out.flush();

@@ -1,11 +1,13 @@
 package io.github.replicachequarkus.sync;
 
+import static io.github.replicachequarkus.testing.RawSocket.maskedText;
+import static io.github.replicachequarkus.testing.RawSocket.stalling;
+import static io.github.replicachequarkus.testing.RawSocket.upgrade;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -144,10 +146,8 @@ class HostileReaderIT {
 
     /** A socket that says hello {@code times} times with no cookie, and never reads. */
     private static Socket stalledHellos(URI base, String space, int times) throws IOException {
-        Socket socket = connect(base);
-        socket.getOutputStream().write(("GET /api/replicache/websocket/" + space + " HTTP/1.1\r\nHost: localhost\r\n"
-                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        Socket socket = stalling(base);
+        socket.getOutputStream().write(upgrade(space));
         for (int i = 0; i < times; i++) {
             socket.getOutputStream().write(maskedText("{\"messageType\":\"hello\",\"clientID\":\"c-" + UUID.randomUUID()
                     + "\",\"clientGroupID\":\"g-" + UUID.randomUUID() + "\",\"cookie\":null}"));
@@ -157,7 +157,7 @@ class HostileReaderIT {
 
     /** An HTTP pull of the whole state that is never read. */
     private static Socket stalledPull(URI base, String space) throws IOException {
-        Socket socket = connect(base);
+        Socket socket = stalling(base);
         String body = "{\"pullVersion\":1,\"clientGroupID\":\"g-" + UUID.randomUUID() + "\",\"cookie\":null}";
         socket.getOutputStream().write(("POST /api/replicache/pull?spaceID=" + space + " HTTP/1.1\r\nHost: localhost\r\n"
                 + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
@@ -165,35 +165,10 @@ class HostileReaderIT {
         return socket;
     }
 
-    private static Socket connect(URI base) throws IOException {
-        Socket socket = new Socket();
-        socket.setReceiveBufferSize(4096);
-        socket.connect(new InetSocketAddress(base.getHost(), base.getPort()));
-        return socket;
-    }
-
     private static HttpResponse<String> post(URI base, String endpoint, String space, String body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(base.resolve("/api/replicache/" + endpoint + "?spaceID=" + space))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** A client's text frame: final, masked with a zero mask. */
-    private static byte[] maskedText(String text) {
-        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-        byte[] frame = new byte[payload.length + (payload.length < 126 ? 6 : 8)];
-        int at = 0;
-        frame[at++] = (byte) 0x81;
-        if (payload.length < 126) {
-            frame[at++] = (byte) (0x80 | payload.length);
-        } else {
-            frame[at++] = (byte) (0x80 | 126);
-            frame[at++] = (byte) (payload.length >> 8);
-            frame[at++] = (byte) payload.length;
-        }
-        at += 4;
-        System.arraycopy(payload, 0, frame, at, payload.length);
-        return frame;
     }
 
     private static int freePort() throws IOException {

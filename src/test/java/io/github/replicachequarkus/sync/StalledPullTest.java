@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 
 import io.agroal.api.AgroalDataSource;
 import io.github.replicachequarkus.testing.AuthModes;
+import io.github.replicachequarkus.testing.RawSocket;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -125,9 +126,7 @@ class StalledPullTest {
 
     /** Asks for the whole state with a tiny receive buffer, reads the status line, and then reads nothing more. */
     static Socket pullWithoutReading(URI base, String space, String token) throws IOException {
-        Socket socket = new Socket();
-        socket.setReceiveBufferSize(4096);
-        socket.connect(new InetSocketAddress(base.getHost(), base.getPort()));
+        Socket socket = RawSocket.stalling(base);
         String body = "{\"pullVersion\":1,\"clientGroupID\":\"g-" + client() + "\",\"cookie\":null}";
         socket.getOutputStream().write(("POST /api/replicache/pull?spaceID=" + space + " HTTP/1.1\r\nHost: localhost\r\n"
                 + "Content-Type: application/json\r\nAuthorization: Bearer " + token + "\r\nContent-Length: "
