@@ -59,14 +59,15 @@ class NativeImageRulesTest {
      */
     private static final Set<String> NEVER_REFLECTED = Set.of(
             "auth.Caller$Granted", "db.DatabaseUrl",
-            "gc.ClientGroups$Group", "gc.ClientGroups$Recorded", "gc.Collector$Run",
+            "store.ClientGroups$Group", "store.ClientGroups$Recorded", "gc.Collector$Run",
             "store.PushRows$Client", "store.PushRows$ClientWrite", "store.PushRows$EntryWrite", "store.PushRows$Snapshot",
             "store.PushRows$Stored",
-            "sync.ChangeSet", "sync.ChangeSet$ClientChange", "sync.Cookie", "sync.ChangeSet$EntryChange", "sync.ChangesMissed",
+            "sync.ChangeSet", "sync.ChangeSet$ClientChange", "protocol.Cookie", "sync.ChangeSet$EntryChange",
+            "relay.ChangesMissed",
             "sync.GroupCommit$Result", "sync.PullPlan$Changes", "sync.PullPlan$ClientStateNotFound", "sync.PullPlan$Reset",
             "sync.PullService$Decided", "sync.PullService$Pulled", "sync.PullService$Refused", "sync.PullService$Snapshot",
             "sync.PushLoop$Failure",
-            "sync.PushLoop$Outcome", "sync.PushService$Parsed", "sync.PushService$Push", "sync.SpaceChanged",
+            "sync.PushLoop$Outcome", "sync.PushService$Parsed", "sync.PushService$Push", "relay.SpaceChanged",
             "sync.SpaceWrites$Written");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";

@@ -8,7 +8,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 
 import io.github.replicachequarkus.room.Rooms;
-import io.github.replicachequarkus.sync.Faults;
+import io.github.replicachequarkus.store.ClientGroups;
+import io.github.replicachequarkus.store.Faults;
+import io.github.replicachequarkus.store.GcConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;

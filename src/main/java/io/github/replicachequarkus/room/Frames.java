@@ -6,8 +6,8 @@ import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.github.replicachequarkus.sync.PatchOperation;
-import io.github.replicachequarkus.sync.PullResponse;
+import io.github.replicachequarkus.protocol.PatchOperation;
+import io.github.replicachequarkus.protocol.PullResponse;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** The frames a room sends. Clients' frames are read as JSON trees and dispatched on {@code messageType}. */

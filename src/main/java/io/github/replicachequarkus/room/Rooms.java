@@ -17,11 +17,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.Caller;
-import io.github.replicachequarkus.gc.ClientGroups;
-import io.github.replicachequarkus.sync.ChangesMissed;
+import io.github.replicachequarkus.relay.ChangesMissed;
+import io.github.replicachequarkus.relay.SpaceChanged;
+import io.github.replicachequarkus.store.ClientGroups;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.RateLimit;
-import io.github.replicachequarkus.sync.SpaceChanged;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

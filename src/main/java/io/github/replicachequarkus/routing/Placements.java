@@ -8,7 +8,7 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.github.replicachequarkus.LogSafe;
-import io.github.replicachequarkus.sync.InvalidRequestException;
+import io.github.replicachequarkus.protocol.InvalidRequestException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;

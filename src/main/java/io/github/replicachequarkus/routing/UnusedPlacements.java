@@ -6,7 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 
 import io.github.replicachequarkus.room.Rooms;
-import io.github.replicachequarkus.sync.Faults;
+import io.github.replicachequarkus.store.Faults;
 import io.quarkus.logging.Log;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;

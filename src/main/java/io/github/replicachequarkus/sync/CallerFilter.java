@@ -8,6 +8,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import io.github.replicachequarkus.auth.Access;
 import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.auth.SpaceAccess;
+import io.github.replicachequarkus.protocol.SpaceId;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.ext.web.RoutingContext;

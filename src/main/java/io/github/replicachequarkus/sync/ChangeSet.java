@@ -5,6 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.github.replicachequarkus.protocol.PatchOperation;
+import io.github.replicachequarkus.protocol.PullResponse;
+
 /**
  * What changed in a space after {@code fromVersion}, up to {@code version}: the entries (deletes included) and the
  * clients, each with the version that last changed it. One read serves every reader whose cookie is at least

@@ -10,7 +10,7 @@ import io.quarkus.logging.LoggingFilter;
  * Keeps out of the console log the warnings and errors that only say a client went away: the stack traces that
  * Quarkus REST logs at ERROR when an event stream's client has hung up or reset before a poke is written to it
  * ({@code PublisherResponseHandler}: "impossible to send it to client"), and the like. Any client can cause them at
- * will, they say nothing about the server, and they would bury its real errors. See {@link Faults#isClientGone}.
+ * will, they say nothing about the server, and they would bury its real errors. See {@link ClientGone}.
  * <p>
  * Installed on the console with {@code quarkus.log.console.filter=client-gone}.
  */
@@ -20,6 +20,6 @@ public final class ClientGoneFilter implements Filter {
     @Override
     public boolean isLoggable(LogRecord record) {
         return record.getThrown() == null || record.getLevel().intValue() < Level.WARNING.intValue()
-                || !Faults.isClientGone(record.getThrown());
+                || !ClientGone.caused(record.getThrown());
     }
 }

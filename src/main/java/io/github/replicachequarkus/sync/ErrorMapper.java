@@ -19,6 +19,9 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.ForbiddenException;
 import io.github.replicachequarkus.auth.NotAuthenticatedException;
+import io.github.replicachequarkus.protocol.ErrorBody;
+import io.github.replicachequarkus.protocol.InvalidRequestException;
+import io.github.replicachequarkus.store.Faults;
 import io.quarkus.logging.Log;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -105,7 +108,7 @@ public class ErrorMapper {
             return Response.fromResponse(error(503, "Busy", "too much contention on this space; try again"))
                     .header("Retry-After", "1").build();
         }
-        if (Faults.isClientGone(e) || (request.response().closed() && hasIOException(e))) {
+        if (ClientGone.caused(e) || (request.response().closed() && hasIOException(e))) {
             // A client that hung up (or reset) while its answer was written: no answer reaches it, none of ours failed.
             Log.debugf("The client of %s %s went away: %s", request.method(), LogSafe.of(request.path()),
                     LogSafe.of(rootMessage(e)));

@@ -6,6 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.github.replicachequarkus.protocol.InvalidRequestException;
+
 /**
  * Bounds the pulls of a whole state (the costly ones: every entry of the space, read and sent) that run at once, per
  * user and on this machine; one beyond a bound is answered with 429, and the Replicache client retries it later.

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;
 
+import io.github.replicachequarkus.protocol.PatchOperation;
+
 /**
  * A patch held outside the heap until it is sent: its operations, each as JSON text, in a {@link Spool} (memory up to a
  * threshold, then a temporary file). A room sends a large patch in parts of bounded size, each written before the next

@@ -10,6 +10,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
 
+import io.github.replicachequarkus.protocol.InvalidRequestException;
+import io.github.replicachequarkus.relay.ChangesMissed;
+import io.github.replicachequarkus.relay.SpaceChanged;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;

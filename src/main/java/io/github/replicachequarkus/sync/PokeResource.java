@@ -12,6 +12,7 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 import io.github.replicachequarkus.auth.Access;
 import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.auth.SpaceAccess;
+import io.github.replicachequarkus.protocol.SpaceId;
 import io.smallrye.mutiny.Multi;
 
 /** Server-Sent Events that tell HTTP clients of a space when to pull; listening needs read access to it. */

@@ -2,6 +2,8 @@ package io.github.replicachequarkus.sync;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.github.replicachequarkus.protocol.Cookie;
+
 /**
  * What a pull from a given cookie must send, decided from the cookie and the space's version alone.
  * <p>

@@ -19,10 +19,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 
 import io.github.replicachequarkus.auth.ForbiddenException;
-import io.github.replicachequarkus.gc.ClientGroups;
+import io.github.replicachequarkus.protocol.Cookie;
+import io.github.replicachequarkus.protocol.InvalidRequestException;
+import io.github.replicachequarkus.protocol.PatchOperation;
+import io.github.replicachequarkus.protocol.ProtocolError;
+import io.github.replicachequarkus.protocol.PullRequest;
+import io.github.replicachequarkus.protocol.PullResponse;
+import io.github.replicachequarkus.protocol.SpaceId;
+import io.github.replicachequarkus.store.ClientGroups;
 import io.github.replicachequarkus.store.ClientRecord;
 import io.github.replicachequarkus.store.Entry;
 import io.github.replicachequarkus.store.Space;
+import io.github.replicachequarkus.store.Transactions;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.vertx.core.http.HttpServerResponse;
 

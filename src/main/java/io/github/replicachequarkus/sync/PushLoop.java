@@ -9,6 +9,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
+import io.github.replicachequarkus.protocol.Mutation;
+import io.github.replicachequarkus.store.Faults;
+
 /**
  * The rules of a push, without storage: which mutations run, and how far each client's last mutation id advances.
  * <ul>

@@ -6,6 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.github.replicachequarkus.protocol.InvalidRequestException;
+
 /**
  * How often one user (a token's {@code sub}) may push on this machine, over HTTP and sockets together: a token bucket
  * per user. A push beyond it gets 429 (an error frame on a socket) and changes nothing; Replicache pushes its

@@ -3,6 +3,7 @@ package io.github.replicachequarkus.sync;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 
+import io.github.replicachequarkus.protocol.SpaceId;
 import io.github.replicachequarkus.store.Space;
 
 /** Spaces themselves: creating them, and telling whether one exists. */

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.replicachequarkus.mutator.WriteTransaction;
+import io.github.replicachequarkus.protocol.StorableText;
 import io.github.replicachequarkus.store.PushRows;
 
 /**

@@ -3,6 +3,7 @@ package io.github.replicachequarkus.sync;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.github.replicachequarkus.mutator.MutatorRegistry;
+import io.github.replicachequarkus.protocol.ProtocolError;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

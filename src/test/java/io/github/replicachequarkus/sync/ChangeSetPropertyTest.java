@@ -21,6 +21,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.github.replicachequarkus.protocol.Mutation;
+import io.github.replicachequarkus.protocol.PatchOperation;
+import io.github.replicachequarkus.protocol.PullResponse;
 import io.github.replicachequarkus.testing.SpaceModel;
 
 /**

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import io.github.replicachequarkus.protocol.PullResponse;
+
 class ChangeSetTest {
 
     /** Changes read from version 2 up to 6: a (v3), b deleted (v5), c (v6); clients of groups g1 and g2. */

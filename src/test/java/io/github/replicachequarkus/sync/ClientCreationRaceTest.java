@@ -33,6 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.agroal.api.AgroalDataSource;
+import io.github.replicachequarkus.store.Transactions;
 import io.github.replicachequarkus.testing.Protocol;
 import io.github.replicachequarkus.testing.TestMutators.HoldBeforeCommit;
 import io.quarkus.test.junit.QuarkusTest;

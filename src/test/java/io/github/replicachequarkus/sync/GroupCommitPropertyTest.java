@@ -22,6 +22,8 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import io.github.replicachequarkus.protocol.InvalidRequestException;
+
 /**
  * Group commit under random concurrent load: several threads submit items to a few keys, some of which fail alone
  * ("bad": a bug that fails any batch holding it with others) or get a failure of their own ("stranger"). Every

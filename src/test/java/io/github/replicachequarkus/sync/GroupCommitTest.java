@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import io.github.replicachequarkus.protocol.InvalidRequestException;
+
 @Timeout(10)
 class GroupCommitTest {
 

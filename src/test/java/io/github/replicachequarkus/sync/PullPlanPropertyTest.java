@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
+import io.github.replicachequarkus.protocol.Cookie;
 import io.github.replicachequarkus.testing.Cookies;
 
 /**

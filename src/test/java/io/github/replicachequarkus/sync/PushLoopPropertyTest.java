@@ -18,6 +18,8 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import io.github.replicachequarkus.protocol.Mutation;
+
 /**
  * The push loop against the rules of docs/protocol.md, section Push, on random pushes of a few clients: replays, gaps,
  * ids out of order, duplicates and failing mutators.

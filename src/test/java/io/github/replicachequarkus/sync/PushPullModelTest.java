@@ -34,6 +34,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
+import io.github.replicachequarkus.protocol.Mutation;
 import io.github.replicachequarkus.testing.Cookies;
 import io.github.replicachequarkus.testing.RandomCases;
 import io.github.replicachequarkus.testing.RawHttp;

@@ -20,8 +20,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.agroal.api.AgroalDataSource;
 import io.github.replicachequarkus.mutator.Mutator;
 import io.github.replicachequarkus.mutator.WriteTransaction;
+import io.github.replicachequarkus.relay.SpaceChanged;
 import io.github.replicachequarkus.store.StorageException;
-import io.github.replicachequarkus.sync.SpaceChanged;
 
 /** Mutators that only tests use, each showing one behaviour of the push. */
 public final class TestMutators {

@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.room;
+package io.github.replicachequarkus.routing;
 
 import java.util.List;
 import java.util.Map;
@@ -13,8 +13,7 @@ import org.jboss.resteasy.reactive.RestHeader;
 import io.github.replicachequarkus.auth.Access;
 import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.auth.SpaceAccess;
-import io.github.replicachequarkus.routing.Machine;
-import io.github.replicachequarkus.routing.Placements;
+import io.github.replicachequarkus.room.Rooms;
 import io.github.replicachequarkus.store.Space;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 

@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.sync;
+package io.github.replicachequarkus.relay;
 
 /**
  * Changes of other machines may have gone unheard (the relay lost its database connection for a while): whoever keeps

@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.sync;
+package io.github.replicachequarkus.store;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
@@ -11,12 +11,12 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
  * Runs work in a transaction of its own, and runs it again (in a new transaction) when it lost a race with another
  * one. The retry wraps the transaction from outside: a failed transaction is over, never half-retried.
  */
-final class Transactions {
+public final class Transactions {
 
     private Transactions() {
     }
 
-    static <T> T withRetry(String what, int attempts, Supplier<T> work) {
+    public static <T> T withRetry(String what, int attempts, Supplier<T> work) {
         for (int attempt = 1;; attempt++) {
             try {
                 return QuarkusTransaction.requiringNew().call(work::get);

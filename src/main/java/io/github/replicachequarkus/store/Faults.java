@@ -1,7 +1,5 @@
-package io.github.replicachequarkus.sync;
+package io.github.replicachequarkus.store;
 
-import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
@@ -14,11 +12,8 @@ import jakarta.persistence.PersistenceException;
 
 import org.hibernate.HibernateException;
 
-import io.vertx.core.VertxException;
-
 /**
- * Tells the database's faults apart by SQLSTATE: races worth a retry, outages worth a 503, and the rest; and a client
- * that went away from one of ours.
+ * Tells the database's faults apart by SQLSTATE: races worth a retry, outages worth a 503, and the rest.
  */
 public final class Faults {
 
@@ -26,13 +21,6 @@ public final class Faults {
     private static final Set<String> RACES = Set.of("40001", "40P01", "23505");
     /** Statement cancelled (a statement timeout, or an operator); lock not available within the lock timeout. */
     private static final Set<String> BUSY = Set.of("57014", "55P03");
-
-    /**
-     * How the JDK, Netty and Vert.x say that the peer is gone: a write on a closed response fails with "Failed to write"
-     * or "Stream is closed" (Quarkus's output stream), the socket with a reset or a broken pipe.
-     */
-    private static final List<String> CLIENT_GONE = List.of("Connection reset", "Broken pipe", "Connection was closed",
-            "Failed to write", "Stream is closed");
 
     private Faults() {
     }
@@ -79,29 +67,6 @@ public final class Faults {
         return false;
     }
 
-    /**
-     * The client (or a proxy between) closed the connection while its request was read or its answer written: a
-     * reset, a broken pipe, a closed channel. No fault of the server's, and nothing to answer: worth a debug line, not
-     * an error with a stack trace. A failure of the database's own connection is never one (it is
-     * {@link #isUnavailable}).
-     */
-    public static boolean isClientGone(Throwable failure) {
-        for (Throwable cause : causes(failure)) {
-            if (isDatabaseFault(cause)) {
-                return false;
-            }
-            if (cause instanceof ClosedChannelException || cause instanceof StalledReaderException) {
-                return true;
-            }
-            String message = String.valueOf(cause.getMessage());
-            if ((cause instanceof IOException || cause instanceof VertxException)
-                    && CLIENT_GONE.stream().anyMatch(message::contains)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static String sqlState(Throwable failure) {
         for (Throwable cause : causes(failure)) {
             if (cause instanceof SQLException sql && sql.getSQLState() != null) {
@@ -116,7 +81,7 @@ public final class Faults {
      * COMMIT failed is thrown as the transaction manager's rollback exception, with the driver's exception only among
      * the suppressed ones: without them a connection lost in the commit would look like a bug.
      */
-    private static List<Throwable> causes(Throwable failure) {
+    public static List<Throwable> causes(Throwable failure) {
         List<Throwable> causes = new ArrayList<>();
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         addChain(failure, causes, seen);

@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.sync;
+package io.github.replicachequarkus.protocol;
 
 import java.util.List;
 
@@ -18,7 +18,7 @@ public record PushRequest(Integer pushVersion, String clientGroupID, List<Mutati
      *
      * @throws InvalidRequestException naming the first field that is wrong
      */
-    void validate(int maxMutations) {
+    public void validate(int maxMutations) {
         requireId("clientGroupID", clientGroupID);
         if (mutations == null) {
             throw new InvalidRequestException("InvalidRequest", "mutations is required (an array, maybe empty)");

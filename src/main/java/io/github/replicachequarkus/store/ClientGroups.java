@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.gc;
+package io.github.replicachequarkus.store;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.agroal.api.AgroalDataSource;
-import io.github.replicachequarkus.store.StorageException;
 
 /**
  * When each client group was last active and from which cookie it last pulled, recorded in the caller's transaction

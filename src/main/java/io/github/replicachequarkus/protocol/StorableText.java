@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.sync;
+package io.github.replicachequarkus.protocol;
 
 /**
  * Text that PostgreSQL stores as it is. A {@code text} column cannot hold a NUL character (the statement fails), and the

@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.sync;
+package io.github.replicachequarkus.relay;
 
 /**
  * A space changed. Fired inside the transaction that changed it; observe it with

@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.room;
+package io.github.replicachequarkus.routing;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.sync;
+package io.github.replicachequarkus.protocol;
 
 /** Bad input from the client: answered with a 4xx and {@code {"error": code, "message": message}}; nothing changes. */
 public class InvalidRequestException extends RuntimeException {

@@ -1,11 +1,11 @@
-package io.github.replicachequarkus.gc;
+package io.github.replicachequarkus.store;
 
 import java.time.Duration;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** What the collector removes, and how often it runs. */
+/** How long a client group lives unused (see {@link ClientGroups}), and how the collector removes the rest. */
 @ConfigMapping(prefix = "replicache.gc")
 public interface GcConfig {
 

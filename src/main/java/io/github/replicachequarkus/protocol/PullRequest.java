@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.sync;
+package io.github.replicachequarkus.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -9,7 +9,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 public record PullRequest(Integer pullVersion, String clientGroupID, JsonNode cookie, String profileID,
         String schemaVersion) {
 
-    void validate() {
+    public void validate() {
         PushRequest.requireId("clientGroupID", clientGroupID);
     }
 }

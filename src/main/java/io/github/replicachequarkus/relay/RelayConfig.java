@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.sync;
+package io.github.replicachequarkus.relay;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package io.github.replicachequarkus;
+package io.github.replicachequarkus.sync;
 
 import java.util.Arrays;
 
@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.type.LogicalType;
 
-import io.github.replicachequarkus.sync.SyncConfig;
 import io.quarkus.jackson.ObjectMapperCustomizer;
 import io.quarkus.runtime.StartupEvent;
 
