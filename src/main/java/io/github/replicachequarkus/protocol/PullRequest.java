@@ -10,6 +10,6 @@ public record PullRequest(Integer pullVersion, String clientGroupID, JsonNode co
         String schemaVersion) {
 
     public void validate() {
-        PushRequest.requireId("clientGroupID", clientGroupID);
+        PushRequest.requireID("clientGroupID", clientGroupID);
     }
 }

@@ -19,7 +19,7 @@ public record PushRequest(Integer pushVersion, String clientGroupID, List<Mutati
      * @throws InvalidRequestException naming the first field that is wrong
      */
     public void validate(int maxMutations) {
-        requireId("clientGroupID", clientGroupID);
+        requireID("clientGroupID", clientGroupID);
         if (mutations == null) {
             throw new InvalidRequestException("InvalidRequest", "mutations is required (an array, maybe empty)");
         }
@@ -33,8 +33,8 @@ public record PushRequest(Integer pushVersion, String clientGroupID, List<Mutati
             if (mutation == null) {
                 throw new InvalidRequestException("InvalidRequest", at + " must be an object");
             }
-            requireId(at + ".clientID", mutation.clientID());
-            requireId(at + ".name", mutation.name());
+            requireID(at + ".clientID", mutation.clientID());
+            requireID(at + ".name", mutation.name());
             if (mutation.id() == null || mutation.id() < 1) {
                 throw new InvalidRequestException("InvalidRequest", at + ".id must be a positive integer");
             }
@@ -42,11 +42,11 @@ public record PushRequest(Integer pushVersion, String clientGroupID, List<Mutati
     }
 
     /** Whether the text may be a client id or client group id: non-empty, short, and storable as it is. */
-    public static boolean isId(String value) {
+    public static boolean isID(String value) {
         return value != null && !value.isEmpty() && value.length() <= MAX_ID_LENGTH && StorableText.isStorable(value);
     }
 
-    static void requireId(String field, String value) {
+    static void requireID(String field, String value) {
         if (value == null || value.isEmpty()) {
             throw new InvalidRequestException("InvalidRequest", field + " is required (a non-empty string)");
         }

@@ -72,8 +72,8 @@ class RoomProtocol {
     }
 
     private void hello(String spaceID, Member member, JsonNode frame) {
-        String clientID = helloId(frame, "clientID");
-        String clientGroupID = helloId(frame, "clientGroupID");
+        String clientID = helloID(frame, "clientID");
+        String clientGroupID = helloID(frame, "clientGroupID");
         JsonNode auth = frame.get("auth");
         if (auth != null && !auth.isNull() && !auth.isTextual()) {
             throw new BadFrameException("BadHello", "a hello's auth must be a string", true);
@@ -164,9 +164,9 @@ class RoomProtocol {
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
-    private static String helloId(JsonNode frame, String field) {
+    private static String helloID(JsonNode frame, String field) {
         JsonNode value = frame.get(field);
-        if (value == null || !value.isTextual() || !PushRequest.isId(value.textValue())) {
+        if (value == null || !value.isTextual() || !PushRequest.isID(value.textValue())) {
             throw new BadFrameException("BadHello", "a hello needs " + field + " (a non-empty string of Unicode text)",
                     true);
         }

@@ -35,7 +35,7 @@ public class MachineLifecycle {
 
     /** Whether routing is on: this machine knows its id. */
     public boolean routing() {
-        return config.machineId().isPresent();
+        return config.machineID().isPresent();
     }
 
     public boolean draining() {
@@ -46,13 +46,13 @@ public class MachineLifecycle {
         if (!routing() || config.mode() == RoutingConfig.Mode.ROUTER) {
             return;
         }
-        if (config.machineId().get().contains(".")) {
+        if (config.machineID().get().contains(".")) {
             throw new ConfigurationException("replicache.routing.machine-id must not contain '.': "
-                    + config.machineId().get());
+                    + config.machineID().get());
         }
         heartbeat();
         hosting = true;
-        Log.infof("Machine %s of app %s in region %s takes rooms", config.machineId().get(), config.app(), config.region());
+        Log.infof("Machine %s of app %s in region %s takes rooms", config.machineID().get(), config.app(), config.region());
     }
 
     /**
@@ -81,8 +81,8 @@ public class MachineLifecycle {
         }
         try {
             long released = QuarkusTransaction.requiringNew().call(() -> {
-                Machine.update("draining = true where id = ?1", config.machineId().get());
-                return Placement.release(config.machineId().get());
+                Machine.update("draining = true where id = ?1", config.machineID().get());
+                return Placement.release(config.machineID().get());
             });
             int closed = rooms.closeAllMoved();
             Log.infof("Draining: gave up %d room(s), closed %d socket(s) with 4010", released, closed);
@@ -92,7 +92,7 @@ public class MachineLifecycle {
     }
 
     private void heartbeat() {
-        QuarkusTransaction.requiringNew().run(() -> Machine.heartbeat(config.machineId().get(), config.app(),
+        QuarkusTransaction.requiringNew().run(() -> Machine.heartbeat(config.machineID().get(), config.app(),
                 config.region()));
     }
 

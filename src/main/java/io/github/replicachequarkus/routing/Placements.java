@@ -90,7 +90,7 @@ public class Placements {
         Instant since = Instant.now().minus(config.heartbeatExpiry());
         Placement placement = Placement.findById(spaceID);
         if (placement != null) {
-            if (placement.machineId.equals(me)) {
+            if (placement.machineID.equals(me)) {
                 return me;
             }
             String owner = liveOwner(placement, since);
@@ -98,7 +98,7 @@ public class Placements {
                 return owner;
             }
         }
-        String previous = placement == null ? null : placement.machineId;
+        String previous = placement == null ? null : placement.machineID;
         String owner = Placement.placeIfUnchanged(spaceID, me, previous);
         if (me.equals(owner)) {
             placed(spaceID, me, previous);
@@ -116,7 +116,7 @@ public class Placements {
             }
         }
         String chosen = choose(spaceID, since);
-        String previous = placement == null ? null : placement.machineId;
+        String previous = placement == null ? null : placement.machineID;
         String owner = Placement.placeIfUnchanged(spaceID, chosen, previous);
         if (chosen.equals(owner)) {
             placed(spaceID, chosen, previous);
@@ -126,7 +126,7 @@ public class Placements {
 
     /** The placement's machine when it is alive and not draining; null otherwise. */
     private static String liveOwner(Placement placement, Instant heartbeatSince) {
-        Machine owner = Machine.findById(placement.machineId);
+        Machine owner = Machine.findById(placement.machineID);
         return owner != null && owner.isLive(heartbeatSince) ? owner.id : null;
     }
 
@@ -159,9 +159,9 @@ public class Placements {
         return QuarkusTransaction.requiringNew().call(() -> {
             Map<String, Machine> hosts = new HashMap<>();
             for (Placement placement : Placement.of(spaceIDs)) {
-                Machine machine = Machine.findById(placement.machineId);
+                Machine machine = Machine.findById(placement.machineID);
                 if (machine != null) {
-                    hosts.put(placement.spaceId, machine);
+                    hosts.put(placement.spaceID, machine);
                 }
             }
             return hosts;

@@ -59,7 +59,7 @@ public class RoomRouting implements HttpUpgradeCheck, RoomPlacement {
         this.placements = placements;
         this.machine = machine;
         this.executor = executor;
-        this.states = config.machineId().isPresent() ? Optional.of(replayState(config.replaySecret())) : Optional.empty();
+        this.states = config.machineID().isPresent() ? Optional.of(replayState(config.replaySecret())) : Optional.empty();
     }
 
     /** The signer of replay states; a clear refusal to start when the secret is missing or too short to be safe. */
@@ -102,7 +102,7 @@ public class RoomRouting implements HttpUpgradeCheck, RoomPlacement {
     }
 
     private CheckResult decide(String spaceID, String replaySource, String credentials) {
-        String me = config.machineId().get();
+        String me = config.machineID().get();
         boolean serving = config.mode() == RoutingConfig.Mode.SERVE && !machine.draining();
         if (replaySource != null) {
             Optional<String> target = ReplayState.fromReplaySource(replaySource)
@@ -152,7 +152,7 @@ public class RoomRouting implements HttpUpgradeCheck, RoomPlacement {
         if (config.mode() == RoutingConfig.Mode.ROUTER || machine.draining()) {
             return false;
         }
-        String me = config.machineId().get();
+        String me = config.machineID().get();
         boolean sentHere = ReplayState.fromReplaySource(upgrade.header("fly-replay-src"))
                 .flatMap(state -> states.get().verify(state, spaceID, Instant.now())).filter(me::equals).isPresent();
         return placements.claim(spaceID, me, sentHere);

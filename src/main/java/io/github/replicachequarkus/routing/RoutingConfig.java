@@ -5,14 +5,16 @@ import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 
 /** Placing rooms on machines and sending every socket of a room to its machine with {@code fly-replay}. */
 @ConfigMapping(prefix = "replicache.routing")
 public interface RoutingConfig {
 
     /** This machine's id; routing is on when it is set. On Fly it comes from {@code FLY_MACHINE_ID}. */
+    @WithName("machine-id")
     @WithDefault("${FLY_MACHINE_ID:}")
-    Optional<String> machineId();
+    Optional<String> machineID();
 
     /** The Fly app this machine belongs to ({@code FLY_APP_NAME}): machines of one app share the rooms. */
     @WithDefault("${FLY_APP_NAME:replicache}")

@@ -76,7 +76,7 @@ public class UnusedPlacements {
     }
 
     long run(int batchSize) {
-        if (config.machineId().isEmpty() || config.mode() == RoutingConfig.Mode.ROUTER) {
+        if (config.machineID().isEmpty() || config.mode() == RoutingConfig.Mode.ROUTER) {
             return 0;
         }
         long removed = 0;
@@ -85,7 +85,7 @@ public class UnusedPlacements {
             int batch = QuarkusTransaction.requiringNew().call(() -> entityManager.createNativeQuery(REMOVE)
                     .setParameter(1, config.unusedPlacementAge().toMillis() / 1000.0)
                     .setParameter(2, config.heartbeatExpiry().toMillis() / 1000.0)
-                    .setParameter(3, config.machineId().get())
+                    .setParameter(3, config.machineID().get())
                     .setParameter(4, String.join(",", open))
                     .setParameter(5, batchSize)
                     .executeUpdate());

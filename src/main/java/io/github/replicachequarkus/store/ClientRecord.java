@@ -26,54 +26,54 @@ public class ClientRecord extends PanacheEntityBase {
 
     @Id
     @Column(name = "space_id")
-    public String spaceId;
+    public String spaceID;
 
     @Id
     public String id;
 
     @Column(name = "client_group_id")
-    public String clientGroupId;
+    public String clientGroupID;
 
     @Column(name = "last_mutation_id")
-    public long lastMutationId;
+    public long lastMutationID;
 
     @Column(name = "last_modified_version")
     public long lastModifiedVersion;
 
     /** What a pull reports of a client. */
     @RegisterForReflection // Panache's project() reads its constructor by reflection, and Hibernate calls it
-    public record MutationID(@ProjectedFieldName("id") String clientId, long lastMutationId) {
+    public record MutationID(@ProjectedFieldName("id") String clientID, long lastMutationID) {
     }
 
     /** A client with its group and the version at which its last mutation id changed. */
     @RegisterForReflection // Panache's project() reads its constructor by reflection, and Hibernate calls it
-    public record Versioned(@ProjectedFieldName("id") String clientId, String clientGroupId, long lastMutationId,
+    public record Versioned(@ProjectedFieldName("id") String clientID, String clientGroupID, long lastMutationID,
             long lastModifiedVersion) {
     }
 
     /** The clients of every group whose last mutation id changed after the version. */
-    public static List<Versioned> allChangedAfter(String spaceId, long version) {
-        return find("spaceId = ?1 and lastModifiedVersion > ?2", spaceId, version).project(Versioned.class).list();
+    public static List<Versioned> allChangedAfter(String spaceID, long version) {
+        return find("spaceID = ?1 and lastModifiedVersion > ?2", spaceID, version).project(Versioned.class).list();
     }
 
     /** The clients of the group whose last mutation id changed after the version. */
-    public static List<MutationID> changedAfter(String spaceId, String clientGroupId, long version) {
-        return find("spaceId = ?1 and clientGroupId = ?2 and lastModifiedVersion > ?3", spaceId, clientGroupId, version)
+    public static List<MutationID> changedAfter(String spaceID, String clientGroupID, long version) {
+        return find("spaceID = ?1 and clientGroupID = ?2 and lastModifiedVersion > ?3", spaceID, clientGroupID, version)
                 .project(MutationID.class).list();
     }
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof ClientRecord client && Objects.equals(spaceId, client.spaceId)
+        return other instanceof ClientRecord client && Objects.equals(spaceID, client.spaceID)
                 && Objects.equals(id, client.id);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(spaceId, id);
+        return Objects.hash(spaceID, id);
     }
 
     /** The composite id: a client id is unique within its space. */
-    public record Key(String spaceId, String id) implements Serializable {
+    public record Key(String spaceID, String id) implements Serializable {
     }
 }

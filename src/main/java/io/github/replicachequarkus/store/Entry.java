@@ -24,7 +24,7 @@ public class Entry extends PanacheEntityBase {
 
     @Id
     @Column(name = "space_id")
-    public String spaceId;
+    public String spaceID;
 
     @Id
     public String key;
@@ -56,12 +56,12 @@ public class Entry extends PanacheEntityBase {
      *
      * @return how many entries it handed over
      */
-    public static int forEach(String spaceId, long afterVersion, int pageBytes, Consumer<Change> sink) {
+    public static int forEach(String spaceID, long afterVersion, int pageBytes, Consumer<Change> sink) {
         int rows = FIRST_PAGE_ROWS;
         String after = null;
         int count = 0;
         while (true) {
-            List<Change> page = page(spaceId, afterVersion, after, rows);
+            List<Change> page = page(spaceID, afterVersion, after, rows);
             long bytes = 0;
             for (Change change : page) {
                 sink.accept(change);
@@ -77,14 +77,14 @@ public class Entry extends PanacheEntityBase {
         }
     }
 
-    private static List<Change> page(String spaceId, long afterVersion, String afterKey, int rows) {
+    private static List<Change> page(String spaceID, long afterVersion, String afterKey, int rows) {
         if (afterVersion < 0) {
-            return (afterKey == null ? find("spaceId = ?1 and deleted = false order by key", spaceId)
-                    : find("spaceId = ?1 and deleted = false and key > ?2 order by key", spaceId, afterKey))
+            return (afterKey == null ? find("spaceID = ?1 and deleted = false order by key", spaceID)
+                    : find("spaceID = ?1 and deleted = false and key > ?2 order by key", spaceID, afterKey))
                     .page(0, rows).project(Change.class).list();
         }
-        return (afterKey == null ? find("spaceId = ?1 and version > ?2 order by key", spaceId, afterVersion)
-                : find("spaceId = ?1 and version > ?2 and key > ?3 order by key", spaceId, afterVersion, afterKey))
+        return (afterKey == null ? find("spaceID = ?1 and version > ?2 order by key", spaceID, afterVersion)
+                : find("spaceID = ?1 and version > ?2 and key > ?3 order by key", spaceID, afterVersion, afterKey))
                 .page(0, rows).project(Change.class).list();
     }
 
@@ -94,8 +94,8 @@ public class Entry extends PanacheEntityBase {
     }
 
     /** Every entry changed (or deleted) after the version, with the version that changed it. */
-    public static List<Versioned> changedAfterWithVersions(String spaceId, long version) {
-        return find("spaceId = ?1 and version > ?2", spaceId, version).project(Versioned.class).list();
+    public static List<Versioned> changedAfterWithVersions(String spaceID, long version) {
+        return find("spaceID = ?1 and version > ?2", spaceID, version).project(Versioned.class).list();
     }
 
     static String escapeLike(String text) {
@@ -104,15 +104,15 @@ public class Entry extends PanacheEntityBase {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof Entry entry && Objects.equals(spaceId, entry.spaceId) && Objects.equals(key, entry.key);
+        return other instanceof Entry entry && Objects.equals(spaceID, entry.spaceID) && Objects.equals(key, entry.key);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(spaceId, key);
+        return Objects.hash(spaceID, key);
     }
 
     /** The composite id: a key is unique within its space. */
-    public record Key(String spaceId, String key) implements Serializable {
+    public record Key(String spaceID, String key) implements Serializable {
     }
 }

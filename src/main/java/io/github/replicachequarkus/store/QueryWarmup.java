@@ -37,9 +37,9 @@ public class QueryWarmup {
                 Entry.forEach(NO_SPACE, after, 1, change -> {
                 });
             }
-            Entry.find("spaceId = ?1 and deleted = false and key > ?2 order by key", NO_SPACE, NO_SPACE).page(0, 1)
+            Entry.find("spaceID = ?1 and deleted = false and key > ?2 order by key", NO_SPACE, NO_SPACE).page(0, 1)
                     .project(Entry.Change.class).list();
-            Entry.find("spaceId = ?1 and version > ?2 and key > ?3 order by key", NO_SPACE, 0L, NO_SPACE).page(0, 1)
+            Entry.find("spaceID = ?1 and version > ?2 and key > ?3 order by key", NO_SPACE, 0L, NO_SPACE).page(0, 1)
                     .project(Entry.Change.class).list();
             ClientRecord.allChangedAfter(NO_SPACE, 0);
             ClientRecord.changedAfter(NO_SPACE, NO_SPACE, 0);

@@ -381,8 +381,8 @@ public class PullService {
                     .map(entry -> new ChangeSet.EntryChange(entry.key(), entry.value(), entry.deleted(), entry.version()))
                     .toList();
             List<ChangeSet.ClientChange> clients = ClientRecord.allChangedAfter(spaceID, from).stream()
-                    .map(client -> new ChangeSet.ClientChange(client.clientId(), client.clientGroupId(),
-                            client.lastMutationId(), client.lastModifiedVersion()))
+                    .map(client -> new ChangeSet.ClientChange(client.clientID(), client.clientGroupID(),
+                            client.lastMutationID(), client.lastModifiedVersion()))
                     .toList();
             return new ChangeSet(from, space.version, entries, clients);
         });
@@ -411,7 +411,7 @@ public class PullService {
     private static Map<String, Long> lastMutationIDs(String spaceID, String clientGroupID, long afterVersion) {
         Map<String, Long> changes = new LinkedHashMap<>();
         for (ClientRecord.MutationID client : ClientRecord.changedAfter(spaceID, clientGroupID, afterVersion)) {
-            changes.put(client.clientId(), client.lastMutationId());
+            changes.put(client.clientID(), client.lastMutationID());
         }
         return changes;
     }

@@ -42,7 +42,7 @@ public class CreateTodo implements Mutator<CreateTodo.NewTodo> {
 
     @Override
     public void mutate(WriteTransaction tx, NewTodo todo) {
-        String id = Todos.requireId(todo.id());
+        String id = Todos.requireID(todo.id());
         if (todo.text() == null) {
             throw new IllegalArgumentException("a todo needs a text");
         }

@@ -24,7 +24,7 @@ public class DeleteTodo implements Mutator<String> {
 
     @Override
     public void mutate(WriteTransaction tx, String id) {
-        tx.del(Todos.requireId(id));
+        tx.del(Todos.requireID(id));
     }
 
     /** A delete reads the key: deleting a key that was never stored writes nothing. */

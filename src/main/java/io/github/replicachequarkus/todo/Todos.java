@@ -6,7 +6,7 @@ final class Todos {
     private Todos() {
     }
 
-    static String requireId(String id) {
+    static String requireID(String id) {
         if (id == null || id.isEmpty()) {
             throw new IllegalArgumentException("a todo needs a non-empty id");
         }

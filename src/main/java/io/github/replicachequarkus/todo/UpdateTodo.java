@@ -53,7 +53,7 @@ public class UpdateTodo implements Mutator<ObjectNode> {
                 throw new IllegalArgumentException("updateTodo: '" + field + "' has the wrong type");
             }
         });
-        tx.get(Todos.requireId(id.textValue())).ifPresent(previous -> {
+        tx.get(Todos.requireID(id.textValue())).ifPresent(previous -> {
             if (previous instanceof ObjectNode todo) {
                 todos.put(tx, id.textValue(), todo.deepCopy().setAll(update));
             }
