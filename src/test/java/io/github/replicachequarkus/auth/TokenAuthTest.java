@@ -2,7 +2,9 @@ package io.github.replicachequarkus.auth;
 
 import static io.github.replicachequarkus.testing.Protocol.client;
 import static io.github.replicachequarkus.testing.Protocol.mutation;
-import static io.github.replicachequarkus.testing.Protocol.pushBody;
+import static io.github.replicachequarkus.testing.Protocol.pullAs;
+import static io.github.replicachequarkus.testing.Protocol.pushAs;
+import static io.github.replicachequarkus.testing.Protocol.puts;
 import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.github.replicachequarkus.testing.Tokens.bearer;
 import static io.github.replicachequarkus.testing.Tokens.token;
@@ -36,7 +38,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
-import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 
 /** Token mode (docs/protocol.md, section Auth): who may pull, push and listen, over HTTP and in rooms. */
@@ -249,30 +250,14 @@ class TokenAuthTest {
 
     @SafeVarargs
     private static Response push(String spaceID, String auth, Map<String, Object>... mutations) {
-        var request = given().contentType(ContentType.JSON).queryParam("spaceID", spaceID)
-                .body(pushBody("g-" + spaceID, List.of(mutations)));
-        return (auth == null ? request : request.header("Authorization", auth)).post("/api/replicache/push");
+        return pushAs(auth, spaceID, "g-" + spaceID, mutations);
     }
 
     private static Response pull(String spaceID, String auth) {
-        Map<String, Object> body = new HashMap<>();
-        body.put("pullVersion", 1);
-        body.put("clientGroupID", "g-pull-" + spaceID);
-        body.put("cookie", null);
-        body.put("profileID", "p");
-        body.put("schemaVersion", "");
-        return given().contentType(ContentType.JSON).header("Authorization", auth).queryParam("spaceID", spaceID)
-                .body(body).post("/api/replicache/pull");
+        return pullAs(auth, spaceID, "g-pull-" + spaceID, null);
     }
 
     private static Map<String, Object> state(String spaceID, String auth) {
-        JsonPath pulled = pull(spaceID, auth).then().statusCode(200).extract().jsonPath();
-        Map<String, Object> state = new HashMap<>();
-        for (Map<String, Object> op : pulled.<Map<String, Object>> getList("patch")) {
-            if ("put".equals(op.get("op"))) {
-                state.put((String) op.get("key"), op.get("value"));
-            }
-        }
-        return state;
+        return puts(pull(spaceID, auth).then().statusCode(200).extract().jsonPath());
     }
 }

@@ -1,13 +1,12 @@
 package io.github.replicachequarkus.auth;
 
+import static io.github.replicachequarkus.testing.Protocol.pullAs;
 import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.github.replicachequarkus.testing.Tokens.bearer;
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.is;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 
 import org.jose4j.jws.AlgorithmIdentifiers;
@@ -19,7 +18,6 @@ import io.github.replicachequarkus.testing.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 
 /** With {@code replicache.auth.issuer} and {@code .audience} set, a token signed with the right key must name both. */
@@ -64,13 +62,6 @@ class TokenIssuerAudienceTest {
     }
 
     private static Response pull(String spaceID, String auth) {
-        Map<String, Object> body = new HashMap<>();
-        body.put("pullVersion", 1);
-        body.put("clientGroupID", "g-pull-" + spaceID);
-        body.put("cookie", null);
-        body.put("profileID", "p");
-        body.put("schemaVersion", "");
-        return given().contentType(ContentType.JSON).header("Authorization", auth).queryParam("spaceID", spaceID)
-                .body(body).post("/api/replicache/pull");
+        return pullAs(auth, spaceID, "g-pull-" + spaceID, null);
     }
 }

@@ -2,11 +2,12 @@ package io.github.replicachequarkus.sync;
 
 import static io.github.replicachequarkus.testing.Protocol.client;
 import static io.github.replicachequarkus.testing.Protocol.mutation;
-import static io.github.replicachequarkus.testing.Protocol.pushBody;
+import static io.github.replicachequarkus.testing.Protocol.pullAs;
+import static io.github.replicachequarkus.testing.Protocol.pushAs;
+import static io.github.replicachequarkus.testing.Protocol.puts;
 import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.github.replicachequarkus.testing.Tokens.bearer;
 import static io.github.replicachequarkus.testing.Tokens.token;
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -31,7 +32,6 @@ import io.github.replicachequarkus.testing.TestSocket;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 
 /**
@@ -63,7 +63,7 @@ class CookieAheadTest {
         assertEquals(ahead(version + 6, version), ahead.getMap("cookie"),
                 "a cookie greater than the reader's own, that says which state it holds");
         assertEquals("clear", ahead.getString("patch[0].op"));
-        assertEquals(Map.of("n", 3), state(ahead));
+        assertEquals(Map.of("n", 3), puts(ahead));
         assertEquals(version, pull(space, writer, null).getLong("cookie"), "the reader did not move the version");
 
         JsonPath edge = pull(space, reader, MAX_SAFE_INTEGER - 1);
@@ -89,7 +89,7 @@ class CookieAheadTest {
         long absurd = (1L << 52) + 10;
         JsonPath far = pull(space, writer, absurd);
         assertEquals(ahead(absurd + 1, version + 11), far.getMap("cookie"), "still a greater cookie");
-        assertEquals(Map.of("n", 1), state(far));
+        assertEquals(Map.of("n", 1), puts(far));
         assertEquals(version + 11, pull(space, writer, null).getLong("cookie"), "not raised past 2^52");
     }
 
@@ -163,7 +163,7 @@ class CookieAheadTest {
         for (int key = 1; key <= 6; key++) {
             expected.put("k" + key, 1);
         }
-        assertEquals(expected, state(pulled), "every change since the state it holds, none before its cookie skipped");
+        assertEquals(expected, puts(pulled), "every change since the state it holds, none before its cookie skipped");
 
         try (TestSocket socket = TestSocket.open(base, space)) {
             JsonNode reply = socket.hello(client(), "g-" + client(), held, reader);
@@ -206,31 +206,12 @@ class CookieAheadTest {
     private static void push(String space, String auth, String key, int times) {
         String clientID = client();
         for (int id = 1; id <= times; id++) {
-            given().contentType(ContentType.JSON).header("Authorization", auth).queryParam("spaceID", space)
-                    .body(pushBody("g-" + clientID, List.of(mutation(clientID, id, "increment", key))))
-                    .post("/api/replicache/push").then().statusCode(200);
+            pushAs(auth, space, "g-" + clientID, mutation(clientID, id, "increment", key)).then().statusCode(200);
         }
     }
 
     private static JsonPath pull(String space, String auth, Object cookie) {
-        Map<String, Object> body = new HashMap<>();
-        body.put("pullVersion", 1);
-        body.put("clientGroupID", "g-pull-" + client());
-        body.put("cookie", cookie);
-        body.put("profileID", "p");
-        body.put("schemaVersion", "");
-        return given().contentType(ContentType.JSON).header("Authorization", auth).queryParam("spaceID", space)
-                .body(body).post("/api/replicache/pull").then().statusCode(200).extract().jsonPath();
-    }
-
-    private static Map<String, Object> state(JsonPath pulled) {
-        Map<String, Object> state = new HashMap<>();
-        for (Map<String, Object> op : pulled.<Map<String, Object>> getList("patch")) {
-            if ("put".equals(op.get("op"))) {
-                state.put((String) op.get("key"), op.get("value"));
-            }
-        }
-        return state;
+        return pullAs(auth, space, "g-pull-" + client(), cookie).then().statusCode(200).extract().jsonPath();
     }
 
     private long count(String sql, String parameter) throws SQLException {

@@ -1,6 +1,7 @@
 package io.github.replicachequarkus.sync;
 
 import static io.github.replicachequarkus.testing.RawSocket.maskedText;
+import static io.github.replicachequarkus.testing.RawSocket.stalledPull;
 import static io.github.replicachequarkus.testing.RawSocket.stalling;
 import static io.github.replicachequarkus.testing.RawSocket.upgrade;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,7 +15,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -156,15 +156,6 @@ class HostileReaderIT {
     }
 
     /** An HTTP pull of the whole state that is never read. */
-    private static Socket stalledPull(URI base, String space) throws IOException {
-        Socket socket = stalling(base);
-        String body = "{\"pullVersion\":1,\"clientGroupID\":\"g-" + UUID.randomUUID() + "\",\"cookie\":null}";
-        socket.getOutputStream().write(("POST /api/replicache/pull?spaceID=" + space + " HTTP/1.1\r\nHost: localhost\r\n"
-                + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
-                .getBytes(StandardCharsets.US_ASCII));
-        return socket;
-    }
-
     private static HttpResponse<String> post(URI base, String endpoint, String space, String body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(base.resolve("/api/replicache/" + endpoint + "?spaceID=" + space))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")

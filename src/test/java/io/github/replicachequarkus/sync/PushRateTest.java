@@ -2,15 +2,14 @@ package io.github.replicachequarkus.sync;
 
 import static io.github.replicachequarkus.testing.Protocol.client;
 import static io.github.replicachequarkus.testing.Protocol.mutation;
-import static io.github.replicachequarkus.testing.Protocol.pushBody;
+import static io.github.replicachequarkus.testing.Protocol.pullAs;
+import static io.github.replicachequarkus.testing.Protocol.pushAs;
 import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.github.replicachequarkus.testing.Tokens.bearer;
 import static io.github.replicachequarkus.testing.Tokens.token;
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.is;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -19,7 +18,6 @@ import io.github.replicachequarkus.testing.AuthModes;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 
 /** One user pushes at a bounded rate, whatever space it pushes to; other users are not held back by it. */
@@ -54,16 +52,10 @@ class PushRateTest {
 
     @SafeVarargs
     private static Response push(String space, String auth, Map<String, Object>... mutations) {
-        return given().contentType(ContentType.JSON).header("Authorization", auth).queryParam("spaceID", space)
-                .body(pushBody("g-" + client(), List.of(mutations))).post("/api/replicache/push");
+        return pushAs(auth, space, "g-" + client(), mutations);
     }
 
     private static Response pull(String space, String auth) {
-        Map<String, Object> body = new HashMap<>();
-        body.put("pullVersion", 1);
-        body.put("clientGroupID", "g-" + client());
-        body.put("cookie", null);
-        return given().contentType(ContentType.JSON).header("Authorization", auth).queryParam("spaceID", space)
-                .body(body).post("/api/replicache/pull");
+        return pullAs(auth, space, "g-" + client(), null);
     }
 }

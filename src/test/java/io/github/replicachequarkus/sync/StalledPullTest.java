@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -126,18 +125,9 @@ class StalledPullTest {
 
     /** Asks for the whole state with a tiny receive buffer, reads the status line, and then reads nothing more. */
     static Socket pullWithoutReading(URI base, String space, String token) throws IOException {
-        Socket socket = RawSocket.stalling(base);
-        String body = "{\"pullVersion\":1,\"clientGroupID\":\"g-" + client() + "\",\"cookie\":null}";
-        socket.getOutputStream().write(("POST /api/replicache/pull?spaceID=" + space + " HTTP/1.1\r\nHost: localhost\r\n"
-                + "Content-Type: application/json\r\nAuthorization: Bearer " + token + "\r\nContent-Length: "
-                + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
-        socket.setSoTimeout(10_000);
-        InputStream in = socket.getInputStream();
-        StringBuilder status = new StringBuilder();
-        for (int b = in.read(); b >= 0 && b != '\n'; b = in.read()) {
-            status.append((char) b);
-        }
-        assertTrue(status.toString().startsWith("HTTP/1.1 200"), status.toString());
+        Socket socket = RawSocket.stalledPull(base, space, "Authorization: Bearer " + token);
+        String status = RawSocket.statusLine(socket);
+        assertTrue(status.startsWith("HTTP/1.1 200"), status);
         return socket;
     }
 

@@ -1,6 +1,7 @@
 package io.github.replicachequarkus.testing;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.is;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,15 +9,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 
 /** Push and pull as a Replicache client sends them, for tests. */
 public final class Protocol {
 
     static {
-        io.restassured.RestAssured.enableLoggingOfRequestAndResponseIfValidationFails();
+        RestAssured.enableLoggingOfRequestAndResponseIfValidationFails();
     }
 
     private Protocol() {
@@ -61,34 +66,63 @@ public final class Protocol {
                 id++;
                 mutations.add(mutation(clientID, id, "put", Map.of("key", "k" + id, "value", big)));
             }
-            given().contentType(ContentType.JSON).header("Authorization", "Bearer " + writerToken)
-                    .queryParam("spaceID", spaceID).body(pushBody("g-seed", mutations)).post("/api/replicache/push")
-                    .then().statusCode(200);
+            pushAs("Bearer " + writerToken, spaceID, "g-seed", mutations).then().statusCode(200);
         }
     }
 
     @SafeVarargs
     public static Response push(String spaceID, String clientGroupID, Map<String, Object>... mutations) {
-        return given().contentType(ContentType.JSON).queryParam("spaceID", spaceID)
-                .body(pushBody(clientGroupID, List.of(mutations)))
+        return pushAs(null, spaceID, clientGroupID, List.of(mutations));
+    }
+
+    /** A push with the given {@code Authorization} header ({@code null}: none). */
+    @SafeVarargs
+    public static Response pushAs(String authorization, String spaceID, String clientGroupID,
+            Map<String, Object>... mutations) {
+        return pushAs(authorization, spaceID, clientGroupID, List.of(mutations));
+    }
+
+    public static Response pushAs(String authorization, String spaceID, String clientGroupID,
+            List<Map<String, Object>> mutations) {
+        return as(authorization).queryParam("spaceID", spaceID).body(pushBody(clientGroupID, mutations))
                 .post("/api/replicache/push");
     }
 
     /** Pushes and expects the plain success reply. */
     @SafeVarargs
     public static void pushOk(String spaceID, String clientGroupID, Map<String, Object>... mutations) {
-        push(spaceID, clientGroupID, mutations).then().statusCode(200).body("size()", org.hamcrest.Matchers.is(0));
+        push(spaceID, clientGroupID, mutations).then().statusCode(200).body("size()", is(0));
     }
 
     public static Response pull(String spaceID, String clientGroupID, Object cookie) {
+        return pullAs(null, spaceID, clientGroupID, cookie);
+    }
+
+    /** A pull with the given {@code Authorization} header ({@code null}: none). */
+    public static Response pullAs(String authorization, String spaceID, String clientGroupID, Object cookie) {
         Map<String, Object> body = new HashMap<>();
         body.put("pullVersion", 1);
         body.put("clientGroupID", clientGroupID);
         body.put("cookie", cookie);
         body.put("profileID", "p1");
         body.put("schemaVersion", "");
-        return given().contentType(ContentType.JSON).queryParam("spaceID", spaceID).body(body)
-                .post("/api/replicache/pull");
+        return as(authorization).queryParam("spaceID", spaceID).body(body).post("/api/replicache/pull");
+    }
+
+    /** The keys a pull's patch puts, with their values (a whole-state pull: the space's state). */
+    public static Map<String, Object> puts(JsonPath pulled) {
+        Map<String, Object> state = new HashMap<>();
+        for (Map<String, Object> op : pulled.<Map<String, Object>> getList("patch")) {
+            if ("put".equals(op.get("op"))) {
+                state.put((String) op.get("key"), op.get("value"));
+            }
+        }
+        return state;
+    }
+
+    private static RequestSpecification as(String authorization) {
+        RequestSpecification request = given().contentType(ContentType.JSON);
+        return authorization == null ? request : request.header("Authorization", authorization);
     }
 
     /** Pulls, expects a PullResponse, and returns it. */
@@ -98,15 +132,7 @@ public final class Protocol {
 
     /** The space's whole state as a fresh client sees it: key to value. */
     public static Map<String, Object> state(String spaceID) {
-        JsonPath pulled = pullOk(spaceID, "observer-" + UUID.randomUUID(), null);
-        Map<String, Object> state = new HashMap<>();
-        List<Map<String, Object>> patch = pulled.getList("patch");
-        for (Map<String, Object> op : patch) {
-            if ("put".equals(op.get("op"))) {
-                state.put((String) op.get("key"), op.get("value"));
-            }
-        }
-        return state;
+        return puts(pullOk(spaceID, "observer-" + UUID.randomUUID(), null));
     }
 
     /** The space's version, as the cookie of a fresh pull. */
@@ -115,7 +141,7 @@ public final class Protocol {
     }
 
     /** A JSON object of numbers (lastMutationIDChanges) as a map. */
-    public static Map<String, Object> map(com.fasterxml.jackson.databind.JsonNode object) {
+    public static Map<String, Object> map(JsonNode object) {
         Map<String, Object> map = new HashMap<>();
         object.properties().forEach(field -> map.put(field.getKey(), field.getValue().isIntegralNumber()
                 ? (Object) field.getValue().intValue()

@@ -3,10 +3,12 @@ package io.github.replicachequarkus.testing;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.UUID;
 
 /**
  * A client written byte by byte, for what a well-behaved client never does: stop reading, fall silent, send half a
@@ -23,6 +25,33 @@ public final class RawSocket {
         socket.setReceiveBufferSize(4096);
         socket.connect(new InetSocketAddress(base.getHost(), base.getPort()));
         return socket;
+    }
+
+    /**
+     * A whole-state pull of the space, with any further header lines ({@code "Name: value"}), sent on a
+     * {@link #stalling} connection of which nothing is read: the reply backs up to the server.
+     */
+    public static Socket stalledPull(URI base, String space, String... headers) throws IOException {
+        Socket socket = stalling(base);
+        String body = "{\"pullVersion\":1,\"clientGroupID\":\"g-" + UUID.randomUUID() + "\",\"cookie\":null}";
+        StringBuilder request = new StringBuilder("POST /api/replicache/pull?spaceID=" + space + " HTTP/1.1\r\n"
+                + "Host: localhost\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n");
+        for (String header : headers) {
+            request.append(header).append("\r\n");
+        }
+        socket.getOutputStream().write(request.append("\r\n").append(body).toString().getBytes(StandardCharsets.US_ASCII));
+        return socket;
+    }
+
+    /** Reads the reply's status line, and no more (within 10 s). */
+    public static String statusLine(Socket socket) throws IOException {
+        socket.setSoTimeout(10_000);
+        InputStream in = socket.getInputStream();
+        StringBuilder status = new StringBuilder();
+        for (int b = in.read(); b >= 0 && b != '\n'; b = in.read()) {
+            status.append((char) b);
+        }
+        return status.toString().strip();
     }
 
     /** The upgrade request to the space's room, with any further header lines ({@code "Name: value"}). */
