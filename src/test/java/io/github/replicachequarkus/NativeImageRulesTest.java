@@ -68,7 +68,7 @@ class NativeImageRulesTest {
             "sync.PullService$Decided", "sync.PullService$Pulled", "sync.PullService$Refused", "sync.PullService$Snapshot",
             "sync.PushLoop$Failure",
             "sync.PushLoop$Outcome", "sync.PushService$Parsed", "sync.PushService$Push", "relay.SpaceChanged",
-            "sync.SpaceWrites$Written");
+            "sync.MutationWrites$Write");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
     private static final List<Class<?>> MAIN = MainClasses.all();

@@ -279,8 +279,8 @@ public class PushService {
         Map<String, SpaceWrites> spaces = new HashMap<>();
         Map<String, Map<String, PushRows.Stored>> found = snapshot.entries();
         snapshot.versions().forEach((spaceID, version) -> {
-            SpaceWrites writes = new SpaceWrites(rows, spaceID, version, mapper, config.maxKeyBytes(),
-                    config.maxValueSize().asLongValue());
+            SpaceWrites writes = new SpaceWrites(SpaceWrites.Rows.of(rows, spaceID), spaceID, version, mapper,
+                    config.maxKeyBytes(), config.maxValueSize().asLongValue());
             writes.known(reads.get(spaceID), found.getOrDefault(spaceID, Map.of()));
             spaces.put(spaceID, writes);
         });
@@ -317,11 +317,10 @@ public class PushService {
                 continue;
             }
             long version = writes.version();
-            writes.beginPush(push.userID());
             PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs(request, inSpace),
                     mutation -> {
                         ran[0] = true;
-                        return run(writes, mutation, push.parsed().get(mutation));
+                        return run(writes, push.userID(), mutation, push.parsed().get(mutation));
                     }, () -> ran[0] && System.nanoTime() > deadline);
             Map<String, PushRows.Client> storedInSpace = stored.getOrDefault(spaceID, Map.of());
             Map<String, PushRows.ClientWrite> writesInSpace = clientWrites.computeIfAbsent(spaceID,
@@ -410,18 +409,20 @@ public class PushService {
         return null;
     }
 
-    /** Runs one mutation; a fault of the database aborts the push, any other failure fails just this mutation. */
-    private static String run(SpaceWrites writes, Mutation mutation, Parsed parsed) {
+    /**
+     * Runs one mutation on its own writes, which become the space's when it succeeds; a fault of the database aborts
+     * the push, any other failure fails just this mutation (and its writes are dropped).
+     */
+    private static String run(SpaceWrites space, Optional<String> userID, Mutation mutation, Parsed parsed) {
         if (parsed.failure() != null) {
             return parsed.failure();
         }
-        writes.beginMutation(mutation.clientID(), mutation.id());
+        MutationWrites writes = space.mutation(userID, mutation.clientID(), mutation.id());
         try {
             parsed.mutate().accept(writes);
-            writes.commitMutation();
+            writes.flush();
             return null;
         } catch (RuntimeException e) {
-            writes.rollbackMutation();
             if (Faults.isDatabaseFault(e)) {
                 throw e;
             }
