@@ -67,8 +67,8 @@ class NativeImageRulesTest {
             "sync.GroupCommit$Result", "sync.PullPlan$Changes", "sync.PullPlan$ClientStateNotFound", "sync.PullPlan$Reset",
             "sync.PullService$Decided", "sync.PullService$Pulled", "sync.PullService$Refused", "sync.PullService$Snapshot",
             "sync.PushLoop$Failure",
-            "sync.PushLoop$Outcome", "sync.PushService$Parsed", "sync.PushService$Push", "relay.SpaceChanged",
-            "sync.SpaceWrites$Written");
+            "sync.PushLoop$Outcome", "sync.PushBatch$Parsed", "sync.PushBatch$Push", "relay.SpaceChanged",
+            "sync.MutationWrites$Write");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
     private static final List<Class<?>> MAIN = MainClasses.all();

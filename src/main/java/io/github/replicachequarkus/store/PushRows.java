@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The rows a push transaction reads and writes, in plain JDBC on the transaction's connection: the same tables as
@@ -226,39 +227,29 @@ public final class PushRows {
      * @param versions each changed space's new version
      */
     public void write(List<EntryWrite> entries, List<ClientWrite> clients, Map<String, Long> versions) {
-        int n = entries.size();
-        String[] entrySpaces = new String[n];
-        String[] keys = new String[n];
-        String[] values = new String[n];
-        Long[] entryVersions = new Long[n];
-        for (int i = 0; i < n; i++) {
-            EntryWrite entry = entries.get(i);
-            entrySpaces[i] = entry.spaceID();
-            keys[i] = entry.key();
-            values[i] = entry.value();
-            entryVersions[i] = entry.version();
-        }
         List<ClientWrite> created = new ArrayList<>();
         List<ClientWrite> advanced = new ArrayList<>();
         clients.forEach(client -> (client.created() ? created : advanced).add(client));
-        String[] spaceIDs = versions.keySet().toArray(String[]::new);
-        Long[] spaceVersions = new Long[spaceIDs.length];
-        for (int i = 0; i < spaceIDs.length; i++) {
-            spaceVersions[i] = versions.get(spaceIDs[i]);
-        }
+        List<String> spaceIDs = List.copyOf(versions.keySet());
+        UnnestArrays parameters = new UnnestArrays()
+                // written (space_id, key, value, version)
+                .text(entries, EntryWrite::spaceID).text(entries, EntryWrite::key).text(entries, EntryWrite::value)
+                .bigint(entries, EntryWrite::version)
+                // created (id, client_group_id, space_id, last_mutation_id, last_modified_version)
+                .text(created, ClientWrite::id).text(created, ClientWrite::clientGroupID)
+                .text(created, ClientWrite::spaceID).bigint(created, ClientWrite::lastMutationID)
+                .bigint(created, ClientWrite::version)
+                // advanced (space_id, id, last_mutation_id, version)
+                .text(advanced, ClientWrite::spaceID).text(advanced, ClientWrite::id)
+                .bigint(advanced, ClientWrite::lastMutationID).bigint(advanced, ClientWrite::version)
+                // the spaces' versions (id, version)
+                .text(spaceIDs, id -> id).bigint(spaceIDs, versions::get);
         try (PreparedStatement write = connection.prepareStatement(WRITE)) {
-            write.setArray(1, connection.createArrayOf("text", entrySpaces));
-            write.setArray(2, connection.createArrayOf("text", keys));
-            write.setArray(3, connection.createArrayOf("text", values));
-            write.setArray(4, connection.createArrayOf("bigint", entryVersions));
-            setClients(write, 5, created, true);
-            setClients(write, 10, advanced, false);
-            write.setArray(14, connection.createArrayOf("text", spaceIDs));
-            write.setArray(15, connection.createArrayOf("bigint", spaceVersions));
+            parameters.bind(write);
             int raised = write.executeUpdate();
-            if (raised != spaceIDs.length) {
-                throw new IllegalStateException("a push batch would have moved " + (spaceIDs.length - raised)
-                        + " of its " + spaceIDs.length + " space version(s) backwards or kept them: nothing is written");
+            if (raised != spaceIDs.size()) {
+                throw new IllegalStateException("a push batch would have moved " + (spaceIDs.size() - raised)
+                        + " of its " + spaceIDs.size() + " space version(s) backwards or kept them: nothing is written");
             }
         } catch (SQLException e) {
             throw new StorageException("could not write a push", e);
@@ -266,36 +257,36 @@ public final class PushRows {
     }
 
     /**
-     * Sets the clients' columns from the parameter on: id, group and space of those created, or space and id of those
-     * advanced; then last mutation id and version.
+     * The arrays of a statement's {@code unnest} lists, one column of rows each, added in the order of the statement's
+     * parameters and bound as 1..n: the code that fills a statement reads in the order of its SQL.
      */
-    private void setClients(PreparedStatement write, int from, List<ClientWrite> clients, boolean created)
-            throws SQLException {
-        int n = clients.size();
-        String[] ids = new String[n];
-        String[] groups = new String[n];
-        String[] spaces = new String[n];
-        Long[] lastMutationIDs = new Long[n];
-        Long[] versions = new Long[n];
-        for (int i = 0; i < n; i++) {
-            ClientWrite client = clients.get(i);
-            ids[i] = client.id();
-            groups[i] = client.clientGroupID();
-            spaces[i] = client.spaceID();
-            lastMutationIDs[i] = client.lastMutationID();
-            versions[i] = client.version();
+    private final class UnnestArrays {
+        private final List<String> types = new ArrayList<>();
+        private final List<Object[]> columns = new ArrayList<>();
+
+        <T> UnnestArrays text(List<T> rows, Function<T, String> column) {
+            return add("text", rows, column, new String[rows.size()]);
         }
-        int p = from;
-        if (created) {
-            write.setArray(p++, connection.createArrayOf("text", ids));
-            write.setArray(p++, connection.createArrayOf("text", groups));
-            write.setArray(p++, connection.createArrayOf("text", spaces));
-        } else {
-            write.setArray(p++, connection.createArrayOf("text", spaces));
-            write.setArray(p++, connection.createArrayOf("text", ids));
+
+        <T> UnnestArrays bigint(List<T> rows, Function<T, Long> column) {
+            return add("bigint", rows, column, new Long[rows.size()]);
         }
-        write.setArray(p++, connection.createArrayOf("bigint", lastMutationIDs));
-        write.setArray(p, connection.createArrayOf("bigint", versions));
+
+        private <T, V> UnnestArrays add(String type, List<T> rows, Function<T, V> column, V[] values) {
+            int i = 0;
+            for (T row : rows) {
+                values[i++] = column.apply(row);
+            }
+            types.add(type);
+            columns.add(values);
+            return this;
+        }
+
+        void bind(PreparedStatement statement) throws SQLException {
+            for (int i = 0; i < columns.size(); i++) {
+                statement.setArray(i + 1, connection.createArrayOf(types.get(i), columns.get(i)));
+            }
+        }
     }
 
     private Array texts(Collection<String> values) throws SQLException {

@@ -2,22 +2,16 @@ package io.github.replicachequarkus.sync;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -27,12 +21,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 
 import io.agroal.api.AgroalDataSource;
-import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.Caller;
-import io.github.replicachequarkus.auth.ForbiddenException;
 import io.github.replicachequarkus.mutator.Mutator;
 import io.github.replicachequarkus.mutator.MutatorRegistry;
-import io.github.replicachequarkus.mutator.WriteTransaction;
 import io.github.replicachequarkus.protocol.InvalidRequestException;
 import io.github.replicachequarkus.protocol.Mutation;
 import io.github.replicachequarkus.protocol.ProtocolError;
@@ -45,14 +36,18 @@ import io.github.replicachequarkus.store.Faults;
 import io.github.replicachequarkus.store.PushRows;
 import io.github.replicachequarkus.store.StorageException;
 import io.github.replicachequarkus.store.Transactions;
+import io.github.replicachequarkus.sync.PushBatch.ClientGroupCollected;
+import io.github.replicachequarkus.sync.PushBatch.Parsed;
+import io.github.replicachequarkus.sync.PushBatch.Push;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
- * Applies pushes, committed together (see {@link GroupCommit}): spaces are spread over a few lanes by their id, and
- * the pushes that arrive in a lane while its transaction runs go into its next one. That transaction locks the rows
- * of its spaces (in id order), runs each push in turn (each with its own all-or-nothing result) and commits one new
- * version of each space it changed. A hot space pays for one transaction per batch rather than one per push, and so
+ * Takes pushes in: checks each, reads its mutations' args, and queues it to be committed with others (see
+ * {@link GroupCommit}): spaces are spread over a few lanes by their id, and the pushes that arrive in a lane while its
+ * transaction runs go into its next one. That transaction, a {@link PushBatch}, locks the rows of its spaces (in id
+ * order), runs each push in turn (each with its own all-or-nothing result) and commits one new version of each space
+ * it changed. A hot space pays for one transaction per batch rather than one per push, and so
  * do many quiet spaces; a space is always in the same lane, so two transactions of this machine never wait for each
  * other's rows.
  */
@@ -182,38 +177,6 @@ public class PushService {
         return error;
     }
 
-    /** The push's client group was collected after a long idle time: the client must start afresh. */
-    private static final class ClientGroupCollected extends RuntimeException {
-        ClientGroupCollected() {
-            super("the client group was collected", null, false, false);
-        }
-    }
-
-    /**
-     * A push waiting for its space's next transaction, its mutations' args already read.
-     *
-     * @param reads the keys its mutators said they will read
-     */
-    private record Push(String spaceID, PushRequest request, Optional<String> userID, Map<Mutation, Parsed> parsed,
-            Set<String> reads) {
-
-        /** The push without the mutations a batch processed: those up to each client's new last mutation id. */
-        Push rest(Map<String, Long> processed) {
-            List<Mutation> left = request.mutations().stream()
-                    .filter(mutation -> mutation.id() > processed.getOrDefault(mutation.clientID(), 0L)).toList();
-            return new Push(spaceID, new PushRequest(request.pushVersion(), request.clientGroupID(), left,
-                    request.profileID(), request.schemaVersion()), userID, parsed, reads);
-        }
-    }
-
-    /** A mutation ready to run, or why it cannot (no such mutator, args that do not fit). */
-    private record Parsed(Consumer<WriteTransaction> mutate, Collection<String> reads, String failure) {
-
-        static Parsed failed(String failure) {
-            return new Parsed(null, List.of(), failure);
-        }
-    }
-
     /** Reads the mutations' args (outside the transaction, on the caller's thread) and the keys they will read. */
     private Push prepare(String spaceID, PushRequest request, Optional<String> userID) {
         Map<Mutation, Parsed> parsed = new IdentityHashMap<>();
@@ -251,182 +214,16 @@ public class PushService {
     private List<GroupCommit.Result<PushLoop.Outcome>> commit(List<Push> pushes) {
         return Transactions.withRetry("push", config.transactionAttempts(), () -> {
             try (Connection connection = dataSource.getConnection()) { // the transaction's own
-                return apply(pushes, new PushRows(connection));
+                PushRows rows = new PushRows(connection);
+                PushBatch batch = PushBatch.begin(pushes, rows, groups::pushed, config, mapper);
+                List<GroupCommit.Result<PushLoop.Outcome>> results = batch.process();
+                batch.write(rows::write)
+                        .forEach((spaceID, version) -> spaceChanged.fire(new SpaceChanged(spaceID, version, false)));
+                return results;
             } catch (SQLException e) {
                 throw new StorageException("could not get the transaction's connection", e);
             }
         });
-    }
-
-    /**
-     * One attempt, inside its transaction: the batch's spaces locked in id order, then every push in turn, then one
-     * statement that writes what they changed. (Spaces created on the fly are locked after the others: two
-     * transactions creating each other's spaces at once can deadlock, which the database breaks and the retry
-     * survives.)
-     */
-    private List<GroupCommit.Result<PushLoop.Outcome>> apply(List<Push> pushes, PushRows rows) {
-        Set<String> spaceIDs = new TreeSet<>(pushes.stream().map(Push::spaceID).toList());
-        Map<String, Set<String>> clientIDs = clientIDsOf(pushes);
-        Map<String, Set<String>> reads = new HashMap<>();
-        pushes.forEach(push -> reads.computeIfAbsent(push.spaceID(), id -> new HashSet<>()).addAll(push.reads()));
-        PushRows.Snapshot first = rows.begin(spaceIDs, clientIDs, reads);
-        PushRows.Snapshot snapshot = first;
-        if (first.versions().size() < spaceIDs.size() && config.autoCreateSpaces()) {
-            rows.createSpaces(spaceIDs.stream().filter(id -> !first.versions().containsKey(id)).toList());
-            // What was read of the new spaces before they were locked may be stale: read it all again.
-            snapshot = rows.begin(spaceIDs, clientIDs, reads);
-        }
-        Map<String, SpaceWrites> spaces = new HashMap<>();
-        Map<String, Map<String, PushRows.Stored>> found = snapshot.entries();
-        snapshot.versions().forEach((spaceID, version) -> {
-            SpaceWrites writes = new SpaceWrites(rows, spaceID, version, mapper, config.maxKeyBytes(),
-                    config.maxValueSize().asLongValue());
-            writes.known(reads.get(spaceID), found.getOrDefault(spaceID, Map.of()));
-            spaces.put(spaceID, writes);
-        });
-
-        // By space, then id: a client id is a key within its space only.
-        Map<String, Map<String, PushRows.Client>> stored = snapshot.clients();
-        Map<String, Map<String, PushRows.Client>> clients = new HashMap<>(); // and those the batch creates, as it goes
-        stored.forEach((spaceID, inSpace) -> clients.put(spaceID, new HashMap<>(inSpace)));
-        Map<String, Map<String, PushRows.ClientWrite>> clientWrites = new LinkedHashMap<>();
-
-        // The batch's time for mutators: after it, what is left waits for the clients to re-send it.
-        long deadline = System.nanoTime() + config.groupCommit().maxBatchTime().toNanos();
-        boolean[] ran = { false };
-        List<GroupCommit.Result<PushLoop.Outcome>> results = new ArrayList<>(pushes.size());
-        Map<String, SpaceWrites> changed = new LinkedHashMap<>();
-        for (Push push : pushes) {
-            String spaceID = push.spaceID();
-            PushRequest request = push.request();
-            SpaceWrites writes = spaces.get(spaceID);
-            Map<String, PushRows.Client> inSpace = clients.computeIfAbsent(spaceID, id -> new HashMap<>());
-            InvalidRequestException refused = writes == null
-                    ? new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist")
-                    : strangerIn(request, inSpace);
-            if (refused != null) {
-                results.add(GroupCommit.Result.failed(refused));
-                continue;
-            }
-            boolean createsClients = request.mutations().stream()
-                    .anyMatch(mutation -> !inSpace.containsKey(mutation.clientID()));
-            ClientGroups.Use use = groups.pushed(spaceID, request.clientGroupID(), createsClients, push.userID());
-            if (use != ClientGroups.Use.ALLOWED) {
-                results.add(GroupCommit.Result.failed(use == ClientGroups.Use.COLLECTED ? new ClientGroupCollected()
-                        : new ForbiddenException("the client group is another user's")));
-                continue;
-            }
-            long version = writes.version();
-            writes.beginPush(push.userID());
-            PushLoop.Outcome outcome = PushLoop.process(request.mutations(), lastMutationIDs(request, inSpace),
-                    mutation -> {
-                        ran[0] = true;
-                        return run(writes, mutation, push.parsed().get(mutation));
-                    }, () -> ran[0] && System.nanoTime() > deadline);
-            Map<String, PushRows.Client> storedInSpace = stored.getOrDefault(spaceID, Map.of());
-            Map<String, PushRows.ClientWrite> writesInSpace = clientWrites.computeIfAbsent(spaceID,
-                    id -> new LinkedHashMap<>());
-            outcome.lastMutationIDs().forEach((id, lastMutationID) -> {
-                inSpace.put(id, new PushRows.Client(id, request.clientGroupID(), spaceID, lastMutationID));
-                writesInSpace.put(id, new PushRows.ClientWrite(id, request.clientGroupID(), spaceID, lastMutationID,
-                        version, !storedInSpace.containsKey(id)));
-            });
-            logFailures(spaceID, request.clientGroupID(), outcome.failures());
-            if (outcome.changed()) {
-                changed.put(spaceID, writes);
-            }
-            results.add(GroupCommit.Result.of(outcome));
-        }
-        if (!changed.isEmpty()) {
-            List<PushRows.EntryWrite> entries = new ArrayList<>();
-            Map<String, Long> versions = new LinkedHashMap<>();
-            changed.forEach((spaceID, writes) -> {
-                entries.addAll(writes.written());
-                versions.put(spaceID, writes.version());
-            });
-            rows.write(entries, clientWrites.values().stream().flatMap(inSpace -> inSpace.values().stream()).toList(),
-                    versions);
-            versions.forEach((spaceID, version) -> spaceChanged.fire(new SpaceChanged(spaceID, version, false)));
-        }
-        return results;
-    }
-
-    /**
-     * One WARN line per push whose mutations failed, however many did: the count, and the first failure (client,
-     * id, mutator and reason, with control characters escaped: they are the client's words); every failure at DEBUG.
-     */
-    private static void logFailures(String spaceID, String clientGroupID, List<PushLoop.Failure> failures) {
-        if (failures.isEmpty()) {
-            return;
-        }
-        Mutation first = failures.get(0).mutation();
-        Log.warnf("%d mutation(s) of a push to space %s from group %s failed, their writes were discarded; the first: "
-                + "mutation %d (%s) of client %s: %s", failures.size(), spaceID, LogSafe.of(clientGroupID), first.id(),
-                LogSafe.of(first.name()), LogSafe.of(first.clientID()), LogSafe.of(failures.get(0).reason()));
-        if (failures.size() > 1 && Log.isDebugEnabled()) {
-            for (PushLoop.Failure failure : failures) {
-                Mutation mutation = failure.mutation();
-                Log.debugf("Mutation %d (%s) of client %s in space %s failed: %s", mutation.id(),
-                        LogSafe.of(mutation.name()), LogSafe.of(mutation.clientID()), spaceID, LogSafe.of(failure.reason()));
-            }
-        }
-    }
-
-    /** By space, the ids of the clients of the batch's pushes. */
-    private static Map<String, Set<String>> clientIDsOf(List<Push> pushes) {
-        Map<String, Set<String>> ids = new HashMap<>();
-        pushes.forEach(push -> push.request().mutations().forEach(mutation -> ids
-                .computeIfAbsent(push.spaceID(), id -> new LinkedHashSet<>()).add(mutation.clientID())));
-        return ids;
-    }
-
-    /**
-     * The last mutation id of each of the push's clients that exists in the space (as of the batch's earlier pushes).
-     */
-    private static Map<String, Long> lastMutationIDs(PushRequest request, Map<String, PushRows.Client> clients) {
-        Map<String, Long> last = new HashMap<>();
-        for (Mutation mutation : request.mutations()) {
-            PushRows.Client client = clients.get(mutation.clientID());
-            if (client != null) {
-                last.put(client.id(), client.lastMutationID());
-            }
-        }
-        return last;
-    }
-
-    /**
-     * A client of the push that belongs to another group of the space rejects the whole push, before it runs. Only
-     * the space's own clients are asked: the same id in another space is another client, and the reply says nothing
-     * of it.
-     */
-    private static InvalidRequestException strangerIn(PushRequest request, Map<String, PushRows.Client> clientsInSpace) {
-        for (Mutation mutation : request.mutations()) {
-            PushRows.Client client = clientsInSpace.get(mutation.clientID());
-            if (client != null && !client.clientGroupID().equals(request.clientGroupID())) {
-                return new InvalidRequestException("ClientNotInGroup",
-                        "client %s belongs to another client group".formatted(client.id()));
-            }
-        }
-        return null;
-    }
-
-    /** Runs one mutation; a fault of the database aborts the push, any other failure fails just this mutation. */
-    private static String run(SpaceWrites writes, Mutation mutation, Parsed parsed) {
-        if (parsed.failure() != null) {
-            return parsed.failure();
-        }
-        writes.beginMutation(mutation.clientID(), mutation.id());
-        try {
-            parsed.mutate().accept(writes);
-            writes.commitMutation();
-            return null;
-        } catch (RuntimeException e) {
-            writes.rollbackMutation();
-            if (Faults.isDatabaseFault(e)) {
-                throw e;
-            }
-            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        }
     }
 
     /** Jackson's first line, which says what was wrong without a stack trace. */
