@@ -139,7 +139,7 @@ class RoomProtocol {
         try {
             switch (pulls.pull(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE), caller.userID())) {
                 case PullService.Pulled pulled -> member.reply(pulled, reply);
-                case PullService.Refused refused -> member.send(error(refused.error(), requestID), false);
+                case PullService.Refused<?> refused -> member.send(error(refused.error(), requestID), false);
             }
         } finally {
             member.endReply();

@@ -24,7 +24,6 @@ import io.github.replicachequarkus.protocol.InvalidRequestException;
 import io.github.replicachequarkus.protocol.PatchOperation;
 import io.github.replicachequarkus.protocol.ProtocolError;
 import io.github.replicachequarkus.protocol.PullRequest;
-import io.github.replicachequarkus.protocol.PullResponse;
 import io.github.replicachequarkus.protocol.SpaceId;
 import io.github.replicachequarkus.store.ClientGroups;
 import io.github.replicachequarkus.store.ClientRecord;
@@ -64,8 +63,13 @@ public class PullService {
         this.json = mapper.getFactory();
     }
 
-    /** The reply to a pull: a {@link PullResponse} or a {@link ProtocolError}. */
-    public sealed interface Reply {
+    /**
+     * The reply to a pull: what the caller sends ({@link #pull} gives a {@link Pulled}, {@link #pullStreamed} a
+     * {@link Streamed}), or the {@link Refused protocol error} to answer with.
+     *
+     * @param <T> the kind of reply the caller asked for
+     */
+    public sealed interface Reply<T> permits Pulled, Streamed, Refused {
     }
 
     /**
@@ -78,10 +82,11 @@ public class PullService {
      */
     public record Pulled(long cookie, long version, Map<String, Long> lastMutationIDChanges, PatchSpool patch)
             implements
-                Reply {
+                Reply<Pulled> {
     }
 
-    public record Refused(ProtocolError error) implements Reply {
+    /** The pull is answered with a protocol error (the client's versions, or a group it must start afresh). */
+    public record Refused<T>(ProtocolError error) implements Reply<T> {
     }
 
     /**
@@ -94,14 +99,14 @@ public class PullService {
      * @param userID who pulls (empty in open mode): another user's client group is refused
      * @throws ForbiddenException when the client group is another user's
      */
-    public Reply pull(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
-        Refused refused = check(spaceID, request);
+    public Reply<Pulled> pull(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
+        ProtocolError refused = check(spaceID, request);
         if (refused != null) {
-            return refused;
+            return new Refused<>(refused);
         }
         Decided decided = decide(spaceID, request, mayWrite, userID);
         if (decided.refused()) {
-            return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
+            return new Refused<>(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
         PatchSpool[] attempt = new PatchSpool[1];
         Pulled pulled;
@@ -128,18 +133,19 @@ public class PullService {
     }
 
     /**
-     * A pull's response body, spooled: sent straight to the client at the pace it reads ({@link PacedReply}), or let go
+     * An HTTP pull's reply, its whole response body spooled: sent straight to the client at the pace it reads
+     * ({@link PacedReply}), or let go
      * when the client left before it could be sent. Either way, what it holds (the spool, its file, the pull's place
      * among the whole-state pulls) is freed, once.
      */
-    public static final class Body {
+    public static final class Streamed implements Reply<Streamed> {
 
         private final Spool spool;
         private final FullPulls.Permit permit;
         private final Duration deadline;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        Body(Spool spool, FullPulls.Permit permit, Duration deadline) {
+        Streamed(Spool spool, FullPulls.Permit permit, Duration deadline) {
             this.spool = spool;
             this.permit = permit;
             this.deadline = deadline;
@@ -186,17 +192,17 @@ public class PullService {
      *
      * @param mayWrite as for {@link #pull}
      * @param userID who pulls (empty in open mode)
-     * @return a {@link Body} or the {@link ProtocolError} to answer with
      * @throws InvalidRequestException (429) when the user or the machine sends as many whole states as it may
      */
-    public Object pullStreamed(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
-        Refused refused = check(spaceID, request);
+    public Reply<Streamed> pullStreamed(String spaceID, PullRequest request, boolean mayWrite,
+            Optional<String> userID) {
+        ProtocolError refused = check(spaceID, request);
         if (refused != null) {
-            return refused.error();
+            return new Refused<>(refused);
         }
         Decided decided = decide(spaceID, request, mayWrite, userID);
         if (decided.refused()) {
-            return ProtocolError.CLIENT_STATE_NOT_FOUND;
+            return new Refused<>(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
         FullPulls.Permit permit = decided.from() < 0 ? fullPulls.acquire(userID.filter(id -> !id.isEmpty()).orElse(null))
                 : () -> {
@@ -218,11 +224,11 @@ public class PullService {
             permit.close();
             throw e;
         }
-        return new Body(spool, permit, config.writeTimeout());
+        return new Streamed(spool, permit, config.writeTimeout());
     }
 
     /** The request's own faults, or a protocol error to answer with; null when it may be served. */
-    private Refused check(String spaceID, PullRequest request) {
+    private ProtocolError check(String spaceID, PullRequest request) {
         SpaceId.require(spaceID);
         if (request == null) {
             throw new InvalidRequestException("InvalidRequest", "the body must be a PullRequest JSON object");
@@ -231,11 +237,11 @@ public class PullService {
             throw new InvalidRequestException("InvalidRequest", "pullVersion is required");
         }
         if (request.pullVersion() != 1) {
-            return new Refused(ProtocolError.versionNotSupported("pull"));
+            return ProtocolError.versionNotSupported("pull");
         }
         request.validate();
         if (!config.acceptsSchema(request.schemaVersion())) {
-            return new Refused(ProtocolError.versionNotSupported("schema"));
+            return ProtocolError.versionNotSupported("schema");
         }
         return null;
     }
