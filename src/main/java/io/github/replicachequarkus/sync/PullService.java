@@ -34,10 +34,10 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * Answers pulls, in two transactions: a short one decides what the pull gets (creating the space, recording the client
- * group, raising the version for a writer's cookie from ahead: writes that must not wait on a snapshot that concurrent
- * pushes would keep invalidating), then the data and the client rows are read in one REPEATABLE READ transaction, a
- * snapshot: a push that commits meanwhile is either wholly in the reply or wholly in the next one.
+ * Answers pulls, in two transactions: a short one decides what the pull gets (creating the space, raising the version
+ * for a writer's cookie from ahead) and records that its client group pulled, writes that must not wait on a snapshot
+ * that concurrent pushes would keep invalidating; then the data and the client rows are read in one REPEATABLE READ
+ * transaction, a snapshot: a push that commits meanwhile is either wholly in the reply or wholly in the next one.
  */
 @ApplicationScoped
 public class PullService {
@@ -104,7 +104,7 @@ public class PullService {
         if (refused != null) {
             return new Refused<>(refused);
         }
-        Decided decided = decide(spaceID, request, mayWrite, userID);
+        Decided decided = prepare(spaceID, request, mayWrite, userID);
         if (decided.refused()) {
             return new Refused<>(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
@@ -200,7 +200,7 @@ public class PullService {
         if (refused != null) {
             return new Refused<>(refused);
         }
-        Decided decided = decide(spaceID, request, mayWrite, userID);
+        Decided decided = prepare(spaceID, request, mayWrite, userID);
         if (decided.refused()) {
             return new Refused<>(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
@@ -251,8 +251,9 @@ public class PullService {
      *
      * @param plan what to send
      * @param version the space's version as read (after raising it, for a cookie from ahead that may raise it)
+     * @param spaceExists whether the space exists: a reader's pull of a space nobody created gets the empty state
      */
-    private record Decided(PullPlan plan, long version) {
+    private record Decided(PullPlan plan, long version, boolean spaceExists) {
 
         /** The group must start afresh: the cookie cannot be served, or the group was collected. */
         boolean refused() {
@@ -263,26 +264,36 @@ public class PullService {
         long from() {
             return plan instanceof PullPlan.Changes changes ? changes.fromVersion() : -1;
         }
+
+        /** What the group holds once sent this: the changes up to its cookie, or the state of the version it is sent. */
+        long holds() {
+            return plan instanceof PullPlan.Changes changes ? changes.fromVersion() : version;
+        }
     }
 
     /**
-     * The plan for the pull's cookie (the whole state when deletes it has not seen were purged), with the group recorded
-     * as active; {@link PullPlan.ClientStateNotFound} when the group was collected or the cookie cannot be served.
-     * <p>
-     * Only a caller who may write creates the space (a reader of an unknown space gets the empty state) or its group's
-     * row. A cookie ahead of the space (a client forked from a newer snapshot, or any client after the database was
-     * restored from a backup) needs an answer with a greater cookie: a writer's pull raises the version to meet it, by
-     * an update that never lowers it, up to {@link PullPlan#MAX_RAISE}; a reader's, or one from further ahead, leaves the
-     * version alone and is answered over the whole state of the version it has, with a {@link Cookie} whose order is
-     * the one the client needs and whose version is the state's.
+     * A pull's first, short transaction (run again when it loses a race): what the pull gets ({@link #decide}), and the
+     * pull of its client group recorded ({@link #recordPull}).
      */
-    private Decided decide(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
-        return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
-                () -> decideInTransaction(spaceID, request, mayWrite, userID));
+    private Decided prepare(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
+        return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
+            Decided decided = decide(spaceID, request, mayWrite);
+            return decided.refused() ? decided : recordPull(spaceID, request.clientGroupID(), decided, mayWrite, userID);
+        });
     }
 
-    private Decided decideInTransaction(String spaceID, PullRequest request, boolean mayWrite,
-            Optional<String> userID) {
+    /**
+     * The plan for the pull's cookie (the whole state when deletes it has not seen were purged);
+     * {@link PullPlan.ClientStateNotFound} when the cookie cannot be served.
+     * <p>
+     * Only a caller who may write creates the space (a reader of an unknown space gets the empty state). A cookie ahead
+     * of the space (a client forked from a newer snapshot, or any client after the database was restored from a backup)
+     * needs an answer with a greater cookie: a writer's pull raises the version to meet it, by an update that never
+     * lowers it, up to {@link PullPlan#MAX_RAISE}; a reader's, or one from further ahead, leaves the version alone and is
+     * answered over the whole state of the version it has, with a {@link Cookie} whose order is the one the client
+     * needs and whose version is the state's.
+     */
+    private Decided decide(String spaceID, PullRequest request, boolean mayWrite) {
         Space space = Space.findById(spaceID);
         if (space == null) {
             if (!config.autoCreateSpaces()) {
@@ -298,26 +309,31 @@ public class PullService {
         if (plan instanceof PullPlan.Changes changes && space != null && changes.fromVersion() < space.purgedVersion) {
             plan = new PullPlan.Reset(plan.order(version)); // deletes it has not seen were purged: the whole state
         }
-        if (plan instanceof PullPlan.ClientStateNotFound) {
-            return new Decided(plan, version);
-        }
         if (plan instanceof PullPlan.Reset reset && reset.minimumVersion() > version && mayWrite
                 && reset.minimumVersion() <= PullPlan.MAX_RAISE) {
             version = Space.raiseVersion(spaceID, reset.minimumVersion());
         }
-        // The group holds, from now on, the changes up to its cookie, or the state of the version it is sent.
-        long holds = plan instanceof PullPlan.Changes changes ? changes.fromVersion() : version;
-        if (space != null) {
-            switch (groups.pulled(spaceID, request.clientGroupID(), holds, mayWrite, userID)) {
-                case COLLECTED -> {
-                    return new Decided(new PullPlan.ClientStateNotFound(), version); // idle for too long
-                }
-                case ANOTHER_USERS -> throw new ForbiddenException("the client group is another user's");
-                case ALLOWED -> {
-                }
-            }
+        return new Decided(plan, version, space != null);
+    }
+
+    /**
+     * Records, in the decision's transaction, that the client group pulled and holds what it is about to be sent
+     * ({@link ClientGroups#pulled}): only a caller who may write creates its group's row, and the group of a space that
+     * does not exist is not recorded. Returns the decision, or {@link PullPlan.ClientStateNotFound} instead when the
+     * group was collected (idle for too long).
+     *
+     * @throws ForbiddenException when the client group is another user's
+     */
+    private Decided recordPull(String spaceID, String clientGroupID, Decided decided, boolean mayWrite,
+            Optional<String> userID) {
+        if (!decided.spaceExists()) {
+            return decided;
         }
-        return new Decided(plan, version);
+        return switch (groups.pulled(spaceID, clientGroupID, decided.holds(), mayWrite, userID)) {
+            case ALLOWED -> decided;
+            case COLLECTED -> new Decided(new PullPlan.ClientStateNotFound(), decided.version(), true);
+            case ANOTHER_USERS -> throw new ForbiddenException("the client group is another user's");
+        };
     }
 
     /**
