@@ -26,12 +26,6 @@ import io.quarkus.websockets.next.CloseReason;
  */
 final class Room {
 
-    /** Reads a space's changes after a version (the database work of a pass). */
-    @FunctionalInterface
-    interface ChangeReader {
-        ChangeSet changesSince(String spaceID, long fromVersion);
-    }
-
     private final String spaceID;
     private final ChangeReader reader;
     private final Executor executor;

@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -348,7 +347,7 @@ public class PullService {
     }
 
     private static Snapshot snapshot(String spaceID, Decided decided) {
-        repeatableRead();
+        Transactions.repeatableRead();
         Space space = Space.findById(spaceID);
         long version = space == null ? 0 : space.version; // a space unknown to a reader: the empty state
         long from = space == null || decided.from() >= space.purgedVersion ? decided.from() : -1;
@@ -383,36 +382,6 @@ public class PullService {
             out.writeEndObject();
         }
         return operations;
-    }
-
-    /**
-     * Everything that changed in the space after the version, read as one snapshot: what a room needs to poke all its
-     * sockets whose cookies are at least {@code fromVersion}. A space that does not exist has no changes. When
-     * tombstones after {@code fromVersion} were purged, the changes start later (their {@code fromVersion} says where):
-     * a socket with an older cookie needs the whole state.
-     */
-    public ChangeSet changesSince(String spaceID, long fromVersion) {
-        return Transactions.withRetry("changes of " + spaceID, config.transactionAttempts(), () -> {
-            repeatableRead();
-            Space space = Space.findById(spaceID);
-            if (space == null || space.version <= fromVersion) {
-                return new ChangeSet(fromVersion, space == null ? fromVersion : space.version, List.of(), List.of());
-            }
-            long from = Math.max(fromVersion, space.purgedVersion);
-            List<ChangeSet.EntryChange> entries = Entry.changedAfterWithVersions(spaceID, from).stream()
-                    .map(entry -> new ChangeSet.EntryChange(entry.key(), entry.value(), entry.deleted(), entry.version()))
-                    .toList();
-            List<ChangeSet.ClientChange> clients = ClientRecord.allChangedAfter(spaceID, from).stream()
-                    .map(client -> new ChangeSet.ClientChange(client.clientId(), client.clientGroupId(),
-                            client.lastMutationId(), client.lastModifiedVersion()))
-                    .toList();
-            return new ChangeSet(from, space.version, entries, clients);
-        });
-    }
-
-    /** Must be the transaction's first statement: every read after it sees one snapshot. */
-    private static void repeatableRead() {
-        Space.getEntityManager().createNativeQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").executeUpdate();
     }
 
     /**
