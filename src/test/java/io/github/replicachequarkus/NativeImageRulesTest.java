@@ -62,7 +62,7 @@ class NativeImageRulesTest {
             "store.ClientGroups$Group", "store.ClientGroups$Recorded", "gc.Collector$Run",
             "store.PushRows$Client", "store.PushRows$ClientWrite", "store.PushRows$EntryWrite", "store.PushRows$Snapshot",
             "store.PushRows$Stored",
-            "sync.ChangeSet", "sync.ChangeSet$ClientChange", "protocol.Cookie", "sync.ChangeSet$EntryChange",
+            "room.ChangeSet", "room.ChangeSet$ClientChange", "protocol.Cookie", "room.ChangeSet$EntryChange",
             "relay.ChangesMissed",
             "sync.GroupCommit$Result", "sync.PullPlan$Changes", "sync.PullPlan$ClientStateNotFound", "sync.PullPlan$Reset",
             "sync.PullService$Decided", "sync.PullService$Pulled", "sync.PullService$Refused", "sync.PullService$Snapshot",

@@ -8,7 +8,6 @@ import io.github.replicachequarkus.store.ClientRecord;
 import io.github.replicachequarkus.store.Entry;
 import io.github.replicachequarkus.store.Space;
 import io.github.replicachequarkus.store.Transactions;
-import io.github.replicachequarkus.sync.ChangeSet;
 import io.github.replicachequarkus.sync.SyncConfig;
 
 /** Reads what changed in a space for its room: the database work of a broadcast pass ({@link Room}). */

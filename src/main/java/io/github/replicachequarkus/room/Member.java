@@ -15,7 +15,6 @@ import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.protocol.Cookie;
 import io.github.replicachequarkus.protocol.PullResponse;
-import io.github.replicachequarkus.sync.ChangeSet;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.RateLimit;
 import io.github.replicachequarkus.sync.StalledReaderException;

@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
 import io.github.replicachequarkus.LogSafe;
-import io.github.replicachequarkus.sync.ChangeSet;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
