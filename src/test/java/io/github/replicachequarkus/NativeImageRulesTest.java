@@ -63,7 +63,7 @@ class NativeImageRulesTest {
             "store.PushRows$Client", "store.PushRows$ClientWrite", "store.PushRows$EntryWrite", "store.PushRows$Snapshot",
             "store.PushRows$Stored",
             "room.ChangeSet", "room.ChangeSet$ClientChange", "protocol.Cookie", "room.ChangeSet$EntryChange",
-            "relay.ChangesMissed",
+            "relay.ChangesMissed", "room.SocketCursor$Nothing", "room.SocketCursor$Poke", "room.SocketCursor$WholeState",
             "sync.GroupCommit$Result", "sync.PullPlan$Changes", "sync.PullPlan$ClientStateNotFound", "sync.PullPlan$Reset",
             "sync.PullService$Decided", "sync.PullService$Pulled", "sync.PullService$Refused", "sync.PullService$Snapshot",
             "sync.PushLoop$Failure",
