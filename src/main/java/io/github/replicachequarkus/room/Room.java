@@ -155,11 +155,6 @@ final class Room {
         latest.accumulateAndGet(changes.version(), Math::max);
         Map<String, String> pokes = new HashMap<>();
         for (Member member : due) {
-            if (member.version() < changes.fromVersion()) {
-                // Tombstones this socket has not seen were purged: it must say hello again and get the whole state.
-                member.close(CloseCodes.HISTORY_PURGED);
-                continue;
-            }
             member.offer(changes, pokes);
         }
     }
