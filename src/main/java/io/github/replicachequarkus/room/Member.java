@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,7 +16,6 @@ import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.protocol.Cookie;
 import io.github.replicachequarkus.protocol.PullResponse;
-import io.github.replicachequarkus.sync.ChangeSet;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.RateLimit;
 import io.github.replicachequarkus.sync.StalledReaderException;
@@ -26,11 +26,19 @@ import io.smallrye.mutiny.TimeoutException;
 import io.vertx.core.Vertx;
 
 /**
- * One socket of a room, and what it was last sent: the cookie that is its base for the next poke, and the version of
- * the state that brought it. Pokes go out one at a time: while one is being written, newer changes wait and then go
- * out together, so a slow socket gets one larger poke rather than a queue of stale ones. The cookies a socket is sent
- * never go down: no poke goes out while a hello or pull is being answered, and each poke's cookie is above the last.
- * Every change of state happens under this object's monitor.
+ * One socket of a room: who it is (its hello's caller and ids, the room it joined), the frames it is sent, and its
+ * {@link SocketCursor}, which decides what it is due (what it was last sent, and what a change holds for it). This class
+ * only keeps the socket's identity and sends what the cursor decided.
+ * <p>
+ * <b>Locking.</b> One lock, this object's monitor. It guards the cursor and what the socket's hello set: its room and
+ * user, its client and group ids, its caller and the timer of the caller's expiry. Under it run only reads and changes
+ * of those, building a frame's text, arming or cancelling the expiry timer, and queuing a frame on the connection
+ * ({@code sendText}, which returns at once): frames are queued in the order the cursor decided them, so that no poke
+ * overtakes a reply or another poke. Never under it: waiting for a frame to be written, the database, calling the room
+ * ({@link Room#requestPass}, {@link Room#memberReady}), closing the socket. A reply's parts are written outside it, each
+ * waited for in turn: the cursor lets no poke out until the reply ends. Outside the lock are only final fields (the
+ * rate limit has its own lock) and two single values, each read and written whole: {@code heardAt} (volatile) and
+ * {@code closing} (atomic).
  */
 final class Member {
 
@@ -42,31 +50,24 @@ final class Member {
     /** Where the socket comes from, as the machine sees it (or as a trusted proxy says). */
     private final String address;
     private final ObjectMapper mapper;
+    /** Its messages' rate (it has a lock of its own). */
     private final RateLimit rateLimit;
     /** How long a reply's part may take to be written before the socket is given up. */
     private final Duration writeTimeout;
+    private final long openedAt = System.nanoTime();
+    /** When the client last showed it is there: a frame or a pong, in nanoseconds. */
+    private volatile long heardAt = openedAt;
+    /** Set once, when the server starts closing the socket: later frames are dropped. */
+    private final AtomicBoolean closing = new AtomicBoolean();
+
+    // Guarded by this object's monitor:
+    private final SocketCursor cursor = new SocketCursor();
     /** The room it joined after its first authorised hello; null before. */
     private Room room;
     /** The user whose socket count it joined under; null in open mode or before it joined. */
     private String user;
-    private final long openedAt = System.nanoTime();
-    /** When the client last showed it is there: a frame or a pong, in nanoseconds. */
-    private volatile long heardAt = openedAt;
     private String clientID;
     private String clientGroupID;
-    /** The cookie last sent (poke or pull reply); -1 before the reply to the first hello. */
-    private long cookie = -1;
-    /**
-     * The space version whose state the socket was last sent: its cookie, except after a reply to a cookie ahead of the
-     * space that could not move it (then the cookie is greater, and stays ahead until the version passes it).
-     */
-    private long version = -1;
-    /** The newest version this socket was checked against: nothing up to it is left to send. */
-    private long seen = -1;
-    private boolean writing;
-    /** A hello or pull is being answered: pokes wait until its reply is sent. */
-    private boolean replying;
-    private volatile boolean closing;
     /** Who the socket's hello authenticated; null before. */
     private Caller caller;
     private long expiryTimer = -1;
@@ -127,14 +128,9 @@ final class Member {
         return clientGroupID;
     }
 
-    /** The cookie last sent to this socket; -1 before the reply to its first hello. */
-    synchronized long cookie() {
-        return cookie;
-    }
-
     /** The space version whose state this socket was last sent; -1 before the reply to its first hello. */
     synchronized long version() {
-        return version;
+        return cursor.version();
     }
 
     synchronized String clientID() {
@@ -143,15 +139,11 @@ final class Member {
 
     /** Marks the socket as being closed by the server; false when it already was. Later frames are dropped. */
     boolean startClosing() {
-        synchronized (this) {
-            boolean first = !closing;
-            closing = true;
-            return first;
-        }
+        return closing.compareAndSet(false, true);
     }
 
     boolean closing() {
-        return closing;
+        return closing.get();
     }
 
     /** Whether a message may be handled now, within the socket's rate. */
@@ -201,24 +193,23 @@ final class Member {
         this.clientGroupID = clientGroupID;
     }
 
-    /** Whether a broadcast pass should look at this socket, and from which version: -1 for no. */
+    /** As {@link SocketCursor#dueFrom}. */
     synchronized long dueFrom(long target) {
-        return version >= 0 && !writing && !replying && seen < target ? version : -1;
+        return cursor.dueFrom(target);
     }
 
     /** A hello or pull is about to be answered: no poke goes out until {@link #endReply()}. */
     synchronized void startReply() {
-        replying = true;
+        cursor.startReply();
     }
 
     /** The hello or pull was answered (or failed): pokes may go out again, and any change meanwhile does. */
     void endReply() {
         Room joined;
         synchronized (this) {
-            if (!replying) {
+            if (!cursor.endReply()) {
                 return;
             }
-            replying = false;
             joined = room;
         }
         if (joined != null) {
@@ -243,10 +234,7 @@ final class Member {
     void reply(PullService.Pulled pulled, ReplyFrame frame) {
         JsonNode sent;
         synchronized (this) {
-            cookie = Math.max(pulled.cookie(), cookie);
-            version = pulled.version();
-            seen = Math.max(seen, pulled.version());
-            sent = new Cookie(cookie, version).json();
+            sent = cursor.replied(new Cookie(pulled.cookie(), pulled.version())).json();
         }
         try {
             pulled.patch().inParts(PART_BYTES,
@@ -277,38 +265,45 @@ final class Member {
 
     /**
      * Offers the changes to this socket: if they hold anything for it beyond its cookie, it gets a poke, built once per
-     * cookie (and per client group, for groups whose clients changed) and shared through {@code pokes}.
+     * base cookie (and per client group, for groups whose clients changed) and shared through {@code pokes}. A socket
+     * whose unseen changes were purged is closed (4010), to say hello again and get the whole state.
      */
-    synchronized void offer(ChangeSet changes, Map<String, String> pokes) {
-        if (version < changes.fromVersion() || writing || replying || changes.version() <= seen) {
-            return; // a hello or pull reply moved it meanwhile, is being answered, or a poke is still being written
+    void offer(ChangeSet changes, Map<String, String> pokes) {
+        SocketCursor.Due due;
+        synchronized (this) {
+            due = cursor.offer(changes.fromVersion(), changes.version());
+            if (due instanceof SocketCursor.Poke poke) {
+                String text = poke(changes, poke, pokes);
+                if (!text.isEmpty()) {
+                    cursor.poking(poke);
+                    queue(text, true);
+                }
+            }
         }
-        seen = changes.version();
-        // The poke's cookie is the new version, or one above the last cookie while that is still ahead of the space.
-        Cookie last = new Cookie(cookie, version);
-        Cookie next = last.next(changes.version());
-        // Sockets with the same base share a poke, unless their group's own clients changed.
-        String base = version == cookie ? Long.toString(version) : version + "/" + cookie;
-        String shared = changes.changesClientsOf(version, clientGroupID) ? base + " " + clientGroupID : base;
-        String poke = pokes.computeIfAbsent(shared, key -> {
-            PullResponse since = changes.since(version, clientGroupID);
-            boolean empty = since.patch().isEmpty() && since.lastMutationIDChanges().isEmpty();
-            return empty ? ""
-                    : json(Frames.Poke.of(last.json(), next.json(), since));
-        });
-        if (!poke.isEmpty()) {
-            cookie = next.order();
-            version = next.version();
-            send(poke, true);
+        if (due instanceof SocketCursor.WholeState) {
+            close(CloseCodes.HISTORY_PURGED);
         }
     }
 
-    /** Writes a frame; a poke holds back the next until written. */
-    synchronized void send(Object frame, boolean poke) {
-        String text = frame instanceof String string ? string : json(frame);
-        if (poke) {
-            writing = true;
-        }
+    /** The poke's text, shared by the sockets with the same base unless their group's own clients changed; "" for none. */
+    private String poke(ChangeSet changes, SocketCursor.Poke poke, Map<String, String> pokes) {
+        Cookie base = poke.base();
+        String key = base.ahead() ? base.version() + "/" + base.order() : Long.toString(base.version());
+        String shared = changes.changesClientsOf(base.version(), clientGroupID) ? key + " " + clientGroupID : key;
+        return pokes.computeIfAbsent(shared, unused -> {
+            PullResponse since = changes.since(base.version(), clientGroupID);
+            boolean empty = since.patch().isEmpty() && since.lastMutationIDChanges().isEmpty();
+            return empty ? "" : json(Frames.Poke.of(base.json(), poke.next().json(), since));
+        });
+    }
+
+    /** Queues a frame that is not a poke (a greeting, an error). */
+    synchronized void send(Object frame) {
+        queue(json(frame), false);
+    }
+
+    /** Queues the frame's text; a poke holds back the next until written. Called under the monitor. */
+    private void queue(String text, boolean poke) {
         connection.sendText(text).subscribe().with(written -> written(poke), failure -> {
             Log.debugf("Could not write to socket %s of space %s: %s", connection.id(), spaceID,
                     LogSafe.of(failure.getMessage()));
@@ -320,7 +315,7 @@ final class Member {
         if (poke) {
             Room joined;
             synchronized (this) {
-                writing = false;
+                cursor.written();
                 joined = room;
             }
             joined.memberReady(); // only a room's pass sends pokes

@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
 import io.github.replicachequarkus.LogSafe;
-import io.github.replicachequarkus.sync.ChangeSet;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
@@ -25,12 +24,6 @@ import io.quarkus.websockets.next.CloseReason;
  * the event loop; changes that arrive during a pass coalesce into the next one.
  */
 final class Room {
-
-    /** Reads a space's changes after a version (the database work of a pass). */
-    @FunctionalInterface
-    interface ChangeReader {
-        ChangeSet changesSince(String spaceID, long fromVersion);
-    }
 
     private final String spaceID;
     private final ChangeReader reader;
@@ -162,11 +155,6 @@ final class Room {
         latest.accumulateAndGet(changes.version(), Math::max);
         Map<String, String> pokes = new HashMap<>();
         for (Member member : due) {
-            if (member.version() < changes.fromVersion()) {
-                // Tombstones this socket has not seen were purged: it must say hello again and get the whole state.
-                member.close(CloseCodes.HISTORY_PURGED);
-                continue;
-            }
             member.offer(changes, pokes);
         }
     }

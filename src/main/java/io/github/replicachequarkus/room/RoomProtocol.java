@@ -106,12 +106,12 @@ class RoomProtocol {
         try {
             SpaceAccess.check(caller, spaceID, Access.WRITE);
         } catch (ForbiddenException e) {
-            member.send(Frames.Error.of("Forbidden", e.getMessage()), false);
+            member.send(Frames.Error.of("Forbidden", e.getMessage()));
             return; // a read-only socket stays open, and nothing of its push is applied
         }
         ProtocolError error = pushes.push(spaceID, request, caller);
         if (error != null) {
-            member.send(error(error, null), false);
+            member.send(error(error, null));
         }
     }
 
@@ -139,7 +139,7 @@ class RoomProtocol {
         try {
             switch (pulls.pull(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE), caller.userID())) {
                 case PullService.Pulled pulled -> member.reply(pulled, reply);
-                case PullService.Refused refused -> member.send(error(refused.error(), requestID), false);
+                case PullService.Refused<?> refused -> member.send(error(refused.error(), requestID));
             }
         } finally {
             member.endReply();

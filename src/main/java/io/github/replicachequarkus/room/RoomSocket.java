@@ -58,7 +58,7 @@ public class RoomSocket {
             return;
         }
         connection.userData().put(MEMBER, member);
-        member.send(Frames.Greeting.HELLO, false);
+        member.send(Frames.Greeting.HELLO);
     }
 
     @OnTextMessage
@@ -194,7 +194,7 @@ public class RoomSocket {
     private static void reply(WebSocketConnection connection, Frames.Error error) {
         Member member = connection.userData().get(MEMBER);
         if (member != null) {
-            member.send(error, false);
+            member.send(error);
         }
     }
 

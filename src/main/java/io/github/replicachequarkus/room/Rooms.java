@@ -20,7 +20,6 @@ import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.relay.ChangesMissed;
 import io.github.replicachequarkus.relay.SpaceChanged;
 import io.github.replicachequarkus.store.ClientGroups;
-import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.RateLimit;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,16 +44,16 @@ public class Rooms {
     private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
     private final AtomicBoolean sweeping = new AtomicBoolean();
     private final Vertx vertx;
-    private final PullService pulls;
+    private final ChangeReader changes;
     private final ManagedExecutor executor;
     private final ObjectMapper mapper;
     private final RoomConfig config;
     private final RoomPlacement placement;
     private final Timer pokeLatency;
 
-    Rooms(PullService pulls, ManagedExecutor executor, ObjectMapper mapper, RoomConfig config, MeterRegistry metrics,
+    Rooms(ChangeReader changes, ManagedExecutor executor, ObjectMapper mapper, RoomConfig config, MeterRegistry metrics,
             Vertx vertx, RoomPlacement placement) {
-        this.pulls = pulls;
+        this.changes = changes;
         this.placement = placement;
         this.vertx = vertx;
         this.executor = executor;
@@ -117,7 +116,7 @@ public class Rooms {
                 if (room != null && room.size() >= config.maxSocketsPerRoom()) {
                     throw new RoomFullException("the room is full; try again later");
                 }
-                Room target = room == null ? new Room(id, pulls::changesSince, executor, pokeLatency) : room;
+                Room target = room == null ? new Room(id, changes, executor, pokeLatency) : room;
                 target.add(member);
                 member.joined(target, user);
                 return target;

@@ -16,6 +16,14 @@ public final class Transactions {
     private Transactions() {
     }
 
+    /**
+     * Makes the current transaction one snapshot (REPEATABLE READ): every read after it sees the same state. Must be the
+     * transaction's first statement.
+     */
+    public static void repeatableRead() {
+        Space.getEntityManager().createNativeQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").executeUpdate();
+    }
+
     public static <T> T withRetry(String what, int attempts, Supplier<T> work) {
         for (int attempt = 1;; attempt++) {
             try {

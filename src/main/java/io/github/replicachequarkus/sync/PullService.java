@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,7 +23,6 @@ import io.github.replicachequarkus.protocol.InvalidRequestException;
 import io.github.replicachequarkus.protocol.PatchOperation;
 import io.github.replicachequarkus.protocol.ProtocolError;
 import io.github.replicachequarkus.protocol.PullRequest;
-import io.github.replicachequarkus.protocol.PullResponse;
 import io.github.replicachequarkus.protocol.SpaceId;
 import io.github.replicachequarkus.store.ClientGroups;
 import io.github.replicachequarkus.store.ClientRecord;
@@ -35,10 +33,10 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * Answers pulls, in two transactions: a short one decides what the pull gets (creating the space, recording the client
- * group, raising the version for a writer's cookie from ahead: writes that must not wait on a snapshot that concurrent
- * pushes would keep invalidating), then the data and the client rows are read in one REPEATABLE READ transaction, a
- * snapshot: a push that commits meanwhile is either wholly in the reply or wholly in the next one.
+ * Answers pulls, in two transactions: a short one decides what the pull gets (creating the space, raising the version
+ * for a writer's cookie from ahead) and records that its client group pulled, writes that must not wait on a snapshot
+ * that concurrent pushes would keep invalidating; then the data and the client rows are read in one REPEATABLE READ
+ * transaction, a snapshot: a push that commits meanwhile is either wholly in the reply or wholly in the next one.
  */
 @ApplicationScoped
 public class PullService {
@@ -64,8 +62,13 @@ public class PullService {
         this.json = mapper.getFactory();
     }
 
-    /** The reply to a pull: a {@link PullResponse} or a {@link ProtocolError}. */
-    public sealed interface Reply {
+    /**
+     * The reply to a pull: what the caller sends ({@link #pull} gives a {@link Pulled}, {@link #pullStreamed} a
+     * {@link Streamed}), or the {@link Refused protocol error} to answer with.
+     *
+     * @param <T> the kind of reply the caller asked for
+     */
+    public sealed interface Reply<T> permits Pulled, Streamed, Refused {
     }
 
     /**
@@ -78,10 +81,11 @@ public class PullService {
      */
     public record Pulled(long cookie, long version, Map<String, Long> lastMutationIDChanges, PatchSpool patch)
             implements
-                Reply {
+                Reply<Pulled> {
     }
 
-    public record Refused(ProtocolError error) implements Reply {
+    /** The pull is answered with a protocol error (the client's versions, or a group it must start afresh). */
+    public record Refused<T>(ProtocolError error) implements Reply<T> {
     }
 
     /**
@@ -94,14 +98,14 @@ public class PullService {
      * @param userID who pulls (empty in open mode): another user's client group is refused
      * @throws ForbiddenException when the client group is another user's
      */
-    public Reply pull(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
-        Refused refused = check(spaceID, request);
+    public Reply<Pulled> pull(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
+        ProtocolError refused = check(spaceID, request);
         if (refused != null) {
-            return refused;
+            return new Refused<>(refused);
         }
-        Decided decided = decide(spaceID, request, mayWrite, userID);
+        Decided decided = prepare(spaceID, request, mayWrite, userID);
         if (decided.refused()) {
-            return new Refused(ProtocolError.CLIENT_STATE_NOT_FOUND);
+            return new Refused<>(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
         PatchSpool[] attempt = new PatchSpool[1];
         Pulled pulled;
@@ -128,18 +132,19 @@ public class PullService {
     }
 
     /**
-     * A pull's response body, spooled: sent straight to the client at the pace it reads ({@link PacedReply}), or let go
+     * An HTTP pull's reply, its whole response body spooled: sent straight to the client at the pace it reads
+     * ({@link PacedReply}), or let go
      * when the client left before it could be sent. Either way, what it holds (the spool, its file, the pull's place
      * among the whole-state pulls) is freed, once.
      */
-    public static final class Body {
+    public static final class Streamed implements Reply<Streamed> {
 
         private final Spool spool;
         private final FullPulls.Permit permit;
         private final Duration deadline;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        Body(Spool spool, FullPulls.Permit permit, Duration deadline) {
+        Streamed(Spool spool, FullPulls.Permit permit, Duration deadline) {
             this.spool = spool;
             this.permit = permit;
             this.deadline = deadline;
@@ -186,17 +191,17 @@ public class PullService {
      *
      * @param mayWrite as for {@link #pull}
      * @param userID who pulls (empty in open mode)
-     * @return a {@link Body} or the {@link ProtocolError} to answer with
      * @throws InvalidRequestException (429) when the user or the machine sends as many whole states as it may
      */
-    public Object pullStreamed(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
-        Refused refused = check(spaceID, request);
+    public Reply<Streamed> pullStreamed(String spaceID, PullRequest request, boolean mayWrite,
+            Optional<String> userID) {
+        ProtocolError refused = check(spaceID, request);
         if (refused != null) {
-            return refused.error();
+            return new Refused<>(refused);
         }
-        Decided decided = decide(spaceID, request, mayWrite, userID);
+        Decided decided = prepare(spaceID, request, mayWrite, userID);
         if (decided.refused()) {
-            return ProtocolError.CLIENT_STATE_NOT_FOUND;
+            return new Refused<>(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
         FullPulls.Permit permit = decided.from() < 0 ? fullPulls.acquire(userID.filter(id -> !id.isEmpty()).orElse(null))
                 : () -> {
@@ -218,11 +223,11 @@ public class PullService {
             permit.close();
             throw e;
         }
-        return new Body(spool, permit, config.writeTimeout());
+        return new Streamed(spool, permit, config.writeTimeout());
     }
 
     /** The request's own faults, or a protocol error to answer with; null when it may be served. */
-    private Refused check(String spaceID, PullRequest request) {
+    private ProtocolError check(String spaceID, PullRequest request) {
         SpaceId.require(spaceID);
         if (request == null) {
             throw new InvalidRequestException("InvalidRequest", "the body must be a PullRequest JSON object");
@@ -231,11 +236,11 @@ public class PullService {
             throw new InvalidRequestException("InvalidRequest", "pullVersion is required");
         }
         if (request.pullVersion() != 1) {
-            return new Refused(ProtocolError.versionNotSupported("pull"));
+            return ProtocolError.versionNotSupported("pull");
         }
         request.validate();
         if (!config.acceptsSchema(request.schemaVersion())) {
-            return new Refused(ProtocolError.versionNotSupported("schema"));
+            return ProtocolError.versionNotSupported("schema");
         }
         return null;
     }
@@ -245,8 +250,9 @@ public class PullService {
      *
      * @param plan what to send
      * @param version the space's version as read (after raising it, for a cookie from ahead that may raise it)
+     * @param spaceExists whether the space exists: a reader's pull of a space nobody created gets the empty state
      */
-    private record Decided(PullPlan plan, long version) {
+    private record Decided(PullPlan plan, long version, boolean spaceExists) {
 
         /** The group must start afresh: the cookie cannot be served, or the group was collected. */
         boolean refused() {
@@ -257,26 +263,36 @@ public class PullService {
         long from() {
             return plan instanceof PullPlan.Changes changes ? changes.fromVersion() : -1;
         }
+
+        /** What the group holds once sent this: the changes up to its cookie, or the state of the version it is sent. */
+        long holds() {
+            return plan instanceof PullPlan.Changes changes ? changes.fromVersion() : version;
+        }
     }
 
     /**
-     * The plan for the pull's cookie (the whole state when deletes it has not seen were purged), with the group recorded
-     * as active; {@link PullPlan.ClientStateNotFound} when the group was collected or the cookie cannot be served.
-     * <p>
-     * Only a caller who may write creates the space (a reader of an unknown space gets the empty state) or its group's
-     * row. A cookie ahead of the space (a client forked from a newer snapshot, or any client after the database was
-     * restored from a backup) needs an answer with a greater cookie: a writer's pull raises the version to meet it, by
-     * an update that never lowers it, up to {@link PullPlan#MAX_RAISE}; a reader's, or one from further ahead, leaves the
-     * version alone and is answered over the whole state of the version it has, with a {@link Cookie} whose order is
-     * the one the client needs and whose version is the state's.
+     * A pull's first, short transaction (run again when it loses a race): what the pull gets ({@link #decide}), and the
+     * pull of its client group recorded ({@link #recordPull}).
      */
-    private Decided decide(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
-        return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
-                () -> decideInTransaction(spaceID, request, mayWrite, userID));
+    private Decided prepare(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
+        return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
+            Decided decided = decide(spaceID, request, mayWrite);
+            return decided.refused() ? decided : recordPull(spaceID, request.clientGroupID(), decided, mayWrite, userID);
+        });
     }
 
-    private Decided decideInTransaction(String spaceID, PullRequest request, boolean mayWrite,
-            Optional<String> userID) {
+    /**
+     * The plan for the pull's cookie (the whole state when deletes it has not seen were purged);
+     * {@link PullPlan.ClientStateNotFound} when the cookie cannot be served.
+     * <p>
+     * Only a caller who may write creates the space (a reader of an unknown space gets the empty state). A cookie ahead
+     * of the space (a client forked from a newer snapshot, or any client after the database was restored from a backup)
+     * needs an answer with a greater cookie: a writer's pull raises the version to meet it, by an update that never
+     * lowers it, up to {@link PullPlan#MAX_RAISE}; a reader's, or one from further ahead, leaves the version alone and is
+     * answered over the whole state of the version it has, with a {@link Cookie} whose order is the one the client
+     * needs and whose version is the state's.
+     */
+    private Decided decide(String spaceID, PullRequest request, boolean mayWrite) {
         Space space = Space.findById(spaceID);
         if (space == null) {
             if (!config.autoCreateSpaces()) {
@@ -292,26 +308,31 @@ public class PullService {
         if (plan instanceof PullPlan.Changes changes && space != null && changes.fromVersion() < space.purgedVersion) {
             plan = new PullPlan.Reset(plan.order(version)); // deletes it has not seen were purged: the whole state
         }
-        if (plan instanceof PullPlan.ClientStateNotFound) {
-            return new Decided(plan, version);
-        }
         if (plan instanceof PullPlan.Reset reset && reset.minimumVersion() > version && mayWrite
                 && reset.minimumVersion() <= PullPlan.MAX_RAISE) {
             version = Space.raiseVersion(spaceID, reset.minimumVersion());
         }
-        // The group holds, from now on, the changes up to its cookie, or the state of the version it is sent.
-        long holds = plan instanceof PullPlan.Changes changes ? changes.fromVersion() : version;
-        if (space != null) {
-            switch (groups.pulled(spaceID, request.clientGroupID(), holds, mayWrite, userID)) {
-                case COLLECTED -> {
-                    return new Decided(new PullPlan.ClientStateNotFound(), version); // idle for too long
-                }
-                case ANOTHER_USERS -> throw new ForbiddenException("the client group is another user's");
-                case ALLOWED -> {
-                }
-            }
+        return new Decided(plan, version, space != null);
+    }
+
+    /**
+     * Records, in the decision's transaction, that the client group pulled and holds what it is about to be sent
+     * ({@link ClientGroups#pulled}): only a caller who may write creates its group's row, and the group of a space that
+     * does not exist is not recorded. Returns the decision, or {@link PullPlan.ClientStateNotFound} instead when the
+     * group was collected (idle for too long).
+     *
+     * @throws ForbiddenException when the client group is another user's
+     */
+    private Decided recordPull(String spaceID, String clientGroupID, Decided decided, boolean mayWrite,
+            Optional<String> userID) {
+        if (!decided.spaceExists()) {
+            return decided;
         }
-        return new Decided(plan, version);
+        return switch (groups.pulled(spaceID, clientGroupID, decided.holds(), mayWrite, userID)) {
+            case ALLOWED -> decided;
+            case COLLECTED -> new Decided(new PullPlan.ClientStateNotFound(), decided.version(), true);
+            case ANOTHER_USERS -> throw new ForbiddenException("the client group is another user's");
+        };
     }
 
     /**
@@ -326,7 +347,7 @@ public class PullService {
     }
 
     private static Snapshot snapshot(String spaceID, Decided decided) {
-        repeatableRead();
+        Transactions.repeatableRead();
         Space space = Space.findById(spaceID);
         long version = space == null ? 0 : space.version; // a space unknown to a reader: the empty state
         long from = space == null || decided.from() >= space.purgedVersion ? decided.from() : -1;
@@ -361,36 +382,6 @@ public class PullService {
             out.writeEndObject();
         }
         return operations;
-    }
-
-    /**
-     * Everything that changed in the space after the version, read as one snapshot: what a room needs to poke all its
-     * sockets whose cookies are at least {@code fromVersion}. A space that does not exist has no changes. When
-     * tombstones after {@code fromVersion} were purged, the changes start later (their {@code fromVersion} says where):
-     * a socket with an older cookie needs the whole state.
-     */
-    public ChangeSet changesSince(String spaceID, long fromVersion) {
-        return Transactions.withRetry("changes of " + spaceID, config.transactionAttempts(), () -> {
-            repeatableRead();
-            Space space = Space.findById(spaceID);
-            if (space == null || space.version <= fromVersion) {
-                return new ChangeSet(fromVersion, space == null ? fromVersion : space.version, List.of(), List.of());
-            }
-            long from = Math.max(fromVersion, space.purgedVersion);
-            List<ChangeSet.EntryChange> entries = Entry.changedAfterWithVersions(spaceID, from).stream()
-                    .map(entry -> new ChangeSet.EntryChange(entry.key(), entry.value(), entry.deleted(), entry.version()))
-                    .toList();
-            List<ChangeSet.ClientChange> clients = ClientRecord.allChangedAfter(spaceID, from).stream()
-                    .map(client -> new ChangeSet.ClientChange(client.clientID(), client.clientGroupID(),
-                            client.lastMutationID(), client.lastModifiedVersion()))
-                    .toList();
-            return new ChangeSet(from, space.version, entries, clients);
-        });
-    }
-
-    /** Must be the transaction's first statement: every read after it sees one snapshot. */
-    private static void repeatableRead() {
-        Space.getEntityManager().createNativeQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").executeUpdate();
     }
 
     /**

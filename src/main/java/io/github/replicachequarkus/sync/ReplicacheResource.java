@@ -77,28 +77,30 @@ public class ReplicacheResource {
         Caller caller = CallerFilter.caller(routing);
         // A client that leaves before its reply starts is never sent it: Quarkus REST then never calls the body, and
         // what it holds (its spool, its place among the whole-state pulls) is let go when the connection ends.
-        AtomicReference<PullService.Body> spooled = new AtomicReference<>();
+        AtomicReference<PullService.Streamed> spooled = new AtomicReference<>();
         AtomicBoolean ended = new AtomicBoolean();
         routing.addEndHandler(done -> {
             ended.set(true);
-            PullService.Body body = spooled.get();
+            PullService.Streamed body = spooled.get();
             if (body != null && !body.released()) { // usually it was sent, and let go, already
                 Infrastructure.getDefaultWorkerPool().execute(body::release); // deleting a file: not on the event loop
             }
         });
-        Object reply = pulls.pullStreamed(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE),
-                caller.userID());
-        if (!(reply instanceof PullService.Body body)) {
-            return reply;
+        switch (pulls.pullStreamed(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE), caller.userID())) {
+            case PullService.Refused<?> refused -> {
+                return refused.error();
+            }
+            case PullService.Streamed body -> {
+                spooled.set(body);
+                if (ended.get() || routing.response().closed()) {
+                    body.release(); // it ended while the reply was read
+                }
+                // The body goes to the Vert.x response itself, paced by the client: not through Quarkus REST's output
+                // stream, which does not wait for a client that stopped reading (PacedReply). Quarkus REST still writes
+                // the headers (with the first chunk) and ends the response.
+                return (StreamingOutput) output -> body.sendTo(routing.response());
+            }
         }
-        spooled.set(body);
-        if (ended.get() || routing.response().closed()) {
-            body.release(); // it ended while the reply was read
-        }
-        // The body goes to the Vert.x response itself, paced by the client: not through Quarkus REST's output stream,
-        // which does not wait for a client that stopped reading (PacedReply). Quarkus REST still writes the headers
-        // (with the first chunk) and ends the response.
-        return (StreamingOutput) output -> body.sendTo(routing.response());
     }
 
     @POST

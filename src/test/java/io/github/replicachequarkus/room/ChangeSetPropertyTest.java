@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.sync;
+package io.github.replicachequarkus.room;
 
 import static io.github.replicachequarkus.testing.RandomCases.check;
 import static io.github.replicachequarkus.testing.RandomCases.oneOf;

@@ -1,4 +1,4 @@
-package io.github.replicachequarkus.sync;
+package io.github.replicachequarkus.room;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,7 +13,7 @@ import io.github.replicachequarkus.protocol.PullResponse;
  * clients, each with the version that last changed it. One read serves every reader whose cookie is at least
  * {@code fromVersion}: a room reads once per change and answers each of its sockets from it.
  */
-public record ChangeSet(long fromVersion, long version, List<EntryChange> entries, List<ClientChange> clients) {
+record ChangeSet(long fromVersion, long version, List<EntryChange> entries, List<ClientChange> clients) {
 
     /** An entry as of {@code version}; {@code value} is JSON text, null when deleted. */
     public record EntryChange(String key, String value, boolean deleted, long version) {
