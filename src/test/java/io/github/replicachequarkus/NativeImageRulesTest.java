@@ -68,7 +68,7 @@ class NativeImageRulesTest {
             "sync.PullService$Decided", "sync.PullService$Pulled", "sync.PullService$Refused", "sync.PullService$Snapshot",
             "sync.PushLoop$Failure",
             "sync.PushLoop$Outcome", "sync.PushBatch$Parsed", "sync.PushBatch$Push", "relay.SpaceChanged",
-            "sync.MutationWrites$Write");
+            "sync.MutationWrites$Write", "sync.SpaceWrites$Written");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
     private static final List<Class<?>> MAIN = MainClasses.all();

@@ -42,7 +42,7 @@ final class MutationWrites implements WriteTransaction {
             if (write.deletes()) {
                 space.delete(key);
             } else {
-                space.put(key, write.json());
+                space.put(key, write.node(), write.json());
             }
         });
         writes.clear();

@@ -66,7 +66,7 @@ final class SpaceWrites {
     /** What the database holds at each key read so far; {@code null}: no row. */
     private final Map<String, PushRows.Stored> read = new HashMap<>();
     /** What the mutations that succeeded wrote: each key's last value or a tombstone, in the order first written. */
-    private final Map<String, PushRows.Stored> pending = new LinkedHashMap<>();
+    private final Map<String, Written> pending = new LinkedHashMap<>();
     /** What the mutators share for the rest of this transaction, by class (see {@link #shared}). */
     private final Map<Class<?>, Object> shared = new HashMap<>();
 
@@ -109,13 +109,17 @@ final class SpaceWrites {
     /** The rows the mutations that succeeded leave: each changed key once, with its last value or a tombstone. */
     List<PushRows.EntryWrite> written() {
         List<PushRows.EntryWrite> written = new ArrayList<>(pending.size());
-        pending.forEach((key, stored) -> written.add(new PushRows.EntryWrite(spaceID, key, stored.value(), version)));
+        pending.forEach((key, write) -> written.add(new PushRows.EntryWrite(spaceID, key, write.json(), version)));
         return written;
     }
 
     /** The value at the key after the mutations that succeeded, if there is one. */
     Optional<JsonNode> get(String key) {
-        PushRows.Stored stored = stored(key);
+        Written write = pending.get(key);
+        if (write != null) {
+            return write.deleted() ? Optional.empty() : Optional.of(write.node().deepCopy());
+        }
+        PushRows.Stored stored = row(key);
         return stored == null || stored.deleted() ? Optional.empty() : Optional.of(parse(key, stored.value()));
     }
 
@@ -133,17 +137,20 @@ final class SpaceWrites {
                 result.put(key, parse(key, value));
             }
         });
-        pending.forEach((key, stored) -> {
-            if (key.startsWith(prefix) && !stored.deleted()) {
-                result.put(key, parse(key, stored.value()));
+        pending.forEach((key, write) -> {
+            if (key.startsWith(prefix) && !write.deleted()) {
+                result.put(key, write.node().deepCopy());
             }
         });
         return result;
     }
 
-    /** A put of a mutation that succeeded: the JSON text the batch will store at the key. */
-    void put(String key, String json) {
-        pending.put(key, new PushRows.Stored(json, false));
+    /**
+     * A put of a mutation that succeeded: the value, which this takes over (the mutation's layer is done with it), and
+     * its JSON text, which the batch will store at the key. Later reads copy the value rather than parse the text again.
+     */
+    void put(String key, JsonNode value, String json) {
+        pending.put(key, new Written(value, json));
     }
 
     /**
@@ -151,8 +158,8 @@ final class SpaceWrites {
      * nor a write (a put needs no such read: it upserts).
      */
     void delete(String key) {
-        if (stored(key) != null) {
-            pending.put(key, new PushRows.Stored(null, true));
+        if (pending.containsKey(key) || row(key) != null) {
+            pending.put(key, Written.TOMBSTONE);
         }
     }
 
@@ -192,12 +199,6 @@ final class SpaceWrites {
         }
     }
 
-    /** What the key holds after the mutations that succeeded: their last write, else its row; {@code null}: no row. */
-    private PushRows.Stored stored(String key) {
-        PushRows.Stored written = pending.get(key);
-        return written != null ? written : row(key);
-    }
-
     /** What the database holds at the key, read once; {@code null}: no row. */
     private PushRows.Stored row(String key) {
         if (read.containsKey(key)) {
@@ -206,6 +207,16 @@ final class SpaceWrites {
         PushRows.Stored row = StorableText.isStorable(key) ? rows.entry(key) : null; // no other key is stored
         read.put(key, row);
         return row;
+    }
+
+    /** A key's last write in the batch: a value with its JSON text, or a tombstone with neither. */
+    private record Written(JsonNode node, String json) {
+
+        static final Written TOMBSTONE = new Written(null, null);
+
+        boolean deleted() {
+            return json == null;
+        }
     }
 
     private JsonNode parse(String key, String value) {
