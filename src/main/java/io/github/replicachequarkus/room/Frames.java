@@ -4,7 +4,9 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.replicachequarkus.protocol.PatchOperation;
 import io.github.replicachequarkus.protocol.PullResponse;
@@ -14,6 +16,15 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 final class Frames {
 
     private Frames() {
+    }
+
+    /** A frame, or a value within one, as JSON text. */
+    static String text(ObjectMapper mapper, Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a frame did not write as JSON", e);
+        }
     }
 
     /** The greeting, sent on open. */

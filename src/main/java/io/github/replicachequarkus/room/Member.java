@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -293,13 +292,13 @@ final class Member {
         return pokes.computeIfAbsent(shared, unused -> {
             PullResponse since = changes.since(base.version(), clientGroupID);
             boolean empty = since.patch().isEmpty() && since.lastMutationIDChanges().isEmpty();
-            return empty ? "" : json(Frames.Poke.of(base.json(), poke.next().json(), since));
+            return empty ? "" : Frames.text(mapper, Frames.Poke.of(base.json(), poke.next().json(), since));
         });
     }
 
     /** Queues a frame that is not a poke (a greeting, an error). */
     synchronized void send(Object frame) {
-        queue(json(frame), false);
+        queue(Frames.text(mapper, frame), false);
     }
 
     /** Queues the frame's text; a poke holds back the next until written. Called under the monitor. */
@@ -319,14 +318,6 @@ final class Member {
                 joined = room;
             }
             joined.memberReady(); // only a room's pass sends pokes
-        }
-    }
-
-    private String json(Object frame) {
-        try {
-            return mapper.writeValueAsString(frame);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a frame did not write as JSON", e);
         }
     }
 

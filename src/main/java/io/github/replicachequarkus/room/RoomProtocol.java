@@ -88,10 +88,10 @@ class RoomProtocol {
         member.authenticate(caller, vertx);
         member.identify(clientID, clientGroupID);
         JsonNode cookie = frame.get("cookie");
-        String base = json(Member.cookieNode(cookie));
+        String base = Frames.text(mapper, Member.cookieNode(cookie));
         answer(spaceID, member, new PullRequest(1, clientGroupID, cookie, null, null), null,
                 (sent, ids, patch, more) -> "{\"message\":\"poke\",\"baseCookie\":" + base + ",\"cookie\":" + sent
-                        + ",\"lastMutationIDChanges\":" + json(ids) + ",\"patch\":[" + patch + "]"
+                        + ",\"lastMutationIDChanges\":" + Frames.text(mapper, ids) + ",\"patch\":[" + patch + "]"
                         + (more ? ",\"more\":true}" : "}"));
     }
 
@@ -121,10 +121,10 @@ class RoomProtocol {
         if (clientGroupID == null) {
             throw new BadFrameException("HelloFirst", "send a hello before pulling", false);
         }
-        String id = json(requestID);
+        String id = Frames.text(mapper, requestID);
         answer(spaceID, member, new PullRequest(1, clientGroupID, frame.get("cookie"), null, null), requestID,
                 (sent, ids, patch, more) -> "{\"message\":\"pull\",\"requestID\":" + id + ",\"cookie\":" + sent
-                        + ",\"lastMutationIDChanges\":" + json(ids) + ",\"patch\":[" + patch + "]"
+                        + ",\"lastMutationIDChanges\":" + Frames.text(mapper, ids) + ",\"patch\":[" + patch + "]"
                         + (more ? ",\"more\":true}" : "}"));
     }
 
@@ -143,14 +143,6 @@ class RoomProtocol {
             }
         } finally {
             member.endReply();
-        }
-    }
-
-    private String json(Object value) {
-        try {
-            return mapper.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a value did not write as JSON", e);
         }
     }
 

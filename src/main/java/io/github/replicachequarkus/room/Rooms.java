@@ -175,7 +175,19 @@ public class Rooms {
     private void startSweeping() {
         if (sweeping.compareAndSet(false, true)) {
             long every = Math.max(100, Math.min(config.helloTimeout().toMillis(), config.idleTimeout().toMillis()) / 4);
-            vertx.setPeriodic(every, timer -> sweep());
+            // A pass looks at every socket of the machine: on a worker, never on an event loop, one pass at a time.
+            AtomicBoolean running = new AtomicBoolean();
+            vertx.setPeriodic(every, timer -> {
+                if (running.compareAndSet(false, true)) {
+                    executor.execute(() -> {
+                        try {
+                            sweep();
+                        } finally {
+                            running.set(false);
+                        }
+                    });
+                }
+            });
         }
     }
 
