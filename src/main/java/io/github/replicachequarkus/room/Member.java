@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,6 +44,18 @@ final class Member {
 
     /** Bytes of a reply's patch per frame: what a reply holds in direct memory while its client reads. */
     static final int PART_BYTES = 256 * 1024;
+    /** Bytes of broadcasts a socket may have waiting to be written; more are not sent to it (it reads too slowly). */
+    static final long MAX_QUEUED_BROADCASTS = 1 << 20;
+
+    /** Where the socket stands in its room's presence: guarded by the room's presence lock ({@link RoomPresence}). */
+    static final class PresenceCursor {
+        /** Its hello's client id; null until the room's presence has taken it in. */
+        String clientID;
+        /** The last generation of changes it was sent (or that its {@code present} frame held). */
+        long generation;
+        /** A presence frame of its is being written: the next waits, and holds all that changed meanwhile. */
+        boolean writing;
+    }
 
     private final WebSocketConnection connection;
     private final String spaceID;
@@ -58,6 +71,9 @@ final class Member {
     private volatile long heardAt = openedAt;
     /** Set once, when the server starts closing the socket: later frames are dropped. */
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final PresenceCursor presence = new PresenceCursor();
+    /** Bytes of broadcasts queued on the connection and not written yet. */
+    private final AtomicLong queuedBroadcasts = new AtomicLong();
 
     // Guarded by this object's monitor:
     private final SocketCursor cursor = new SocketCursor();
@@ -294,6 +310,39 @@ final class Member {
             boolean empty = since.patch().isEmpty() && since.lastMutationIDChanges().isEmpty();
             return empty ? "" : Frames.text(mapper, Frames.Poke.of(base.json(), poke.next().json(), since));
         });
+    }
+
+    /** Its place in the room's presence (guarded by the room's presence lock). */
+    PresenceCursor presence() {
+        return presence;
+    }
+
+    /**
+     * Queues a presence frame; {@code written} runs once it is written (or failed to be). Not under this object's
+     * monitor: its room's presence lock is held, and a presence frame need keep no order with pokes.
+     */
+    void sendPresence(String text, Runnable written) {
+        connection.sendText(text).subscribe().with(done -> written.run(), failure -> {
+            Log.debugf("Could not write presence to socket %s of space %s: %s", connection.id(), spaceID,
+                    LogSafe.of(failure.getMessage()));
+            written.run();
+        });
+    }
+
+    /**
+     * Queues another client's broadcast, unless the socket has {@value #MAX_QUEUED_BROADCASTS} bytes of them waiting
+     * already: a client that reads too slowly misses events rather than fill the server's memory. Returns whether it
+     * was queued.
+     */
+    boolean sendBroadcast(String text) {
+        long size = text.length();
+        if (queuedBroadcasts.addAndGet(size) > MAX_QUEUED_BROADCASTS) {
+            queuedBroadcasts.addAndGet(-size);
+            return false;
+        }
+        connection.sendText(text).subscribe().with(done -> queuedBroadcasts.addAndGet(-size),
+                failure -> queuedBroadcasts.addAndGet(-size));
+        return true;
     }
 
     /** Queues a frame that is not a poke (a greeting, an error). */

@@ -2,6 +2,7 @@ package io.github.replicachequarkus.room;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import io.github.replicachequarkus.LogSafe;
 import io.micrometer.core.instrument.Timer;
@@ -37,7 +40,12 @@ final class Room {
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile boolean resync;
 
-    Room(String spaceID, ChangeReader reader, Executor executor, Timer pokeLatency) {
+    private final RoomPresence presence;
+
+    /** @param presence makes the room's presence, given its sockets */
+    Room(String spaceID, ChangeReader reader, Executor executor, Timer pokeLatency,
+            Function<Supplier<Collection<Member>>, RoomPresence> presence) {
+        this.presence = presence.apply(() -> members);
         this.spaceID = spaceID;
         this.reader = reader;
         this.executor = executor;
@@ -46,6 +54,25 @@ final class Room {
 
     String spaceID() {
         return spaceID;
+    }
+
+    /** Who is here, and what each shows the others. */
+    RoomPresence presence() {
+        return presence;
+    }
+
+    /**
+     * Sends a client's broadcast (its frame's text) to every other socket of the room that said hello; returns to how
+     * many it went (a socket that reads too slowly misses it).
+     */
+    int broadcast(Member from, String text) {
+        int sent = 0;
+        for (Member member : members) {
+            if (member != from && member.clientID() != null && member.sendBroadcast(text)) {
+                sent++;
+            }
+        }
+        return sent;
     }
 
     void add(Member member) {

@@ -19,8 +19,11 @@ public interface RoomConfig {
     @WithDefault("4M")
     MemorySize maxMessageSize();
 
-    /** Messages a socket may send per second, on average; more closes it with 4008. */
-    @WithDefault("50")
+    /**
+     * Messages a socket may send per second, on average (presence updates and broadcasts count); more closes it with
+     * 4008. The default leaves room for 60 presence updates a second beside a client's pushes and pulls.
+     */
+    @WithDefault("100")
     int maxMessagesPerSecond();
 
     /** Sockets one room may hold here; a newcomer beyond it is closed with 1013 (try again later), the others stay. */
@@ -32,7 +35,7 @@ public interface RoomConfig {
     int maxRooms();
 
     /** Messages a socket may send in one burst above that rate. */
-    @WithDefault("100")
+    @WithDefault("200")
     int messageBurst();
 
     /**
@@ -77,4 +80,23 @@ public interface RoomConfig {
      * clients could choose their own address.
      */
     Optional<String> clientAddressHeader();
+
+    /** At most one presence frame per socket per this interval: updates within it coalesce, the latest state wins. */
+    @WithDefault("16ms")
+    Duration presenceInterval();
+
+    /** Largest presence state a client may set (its JSON); a larger one gets an error frame and changes nothing. */
+    @WithDefault("4K")
+    MemorySize maxPresenceSize();
+
+    /** Largest broadcast event (its JSON); a larger one gets an error frame and goes to nobody. */
+    @WithDefault("64K")
+    MemorySize maxBroadcastSize();
+
+    /**
+     * How long a client's presence outlives a socket that broke or was sent to another machine: a reconnect within
+     * it keeps the entry, and the others see no leave and join. A socket its client closed leaves at once.
+     */
+    @WithDefault("2s")
+    Duration presenceGrace();
 }

@@ -1,5 +1,6 @@
 package io.github.replicachequarkus.room;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,10 +40,12 @@ class RoomProtocol {
     private final SpaceAccess access;
     private final Vertx vertx;
     private final Rooms rooms;
+    private final RoomConfig config;
 
     RoomProtocol(PushService pushes, PullService pulls, ObjectMapper mapper, SpaceAccess access, Vertx vertx,
-            Rooms rooms) {
+            Rooms rooms, RoomConfig config) {
         this.rooms = rooms;
+        this.config = config;
         this.pushes = pushes;
         this.pulls = pulls;
         this.mapper = mapper;
@@ -66,8 +69,10 @@ class RoomProtocol {
             case "hello" -> hello(spaceID, member, frame);
             case "push" -> push(spaceID, member, frame);
             case "pull" -> pull(spaceID, member, frame);
+            case "presence" -> presence(member, frame);
+            case "broadcast" -> broadcast(member, frame);
             default -> throw new BadFrameException("UnknownMessage",
-                    "messageType must be \"hello\", \"push\" or \"pull\"", false);
+                    "messageType must be \"hello\", \"push\", \"pull\", \"presence\" or \"broadcast\"", false);
         }
     }
 
@@ -93,6 +98,44 @@ class RoomProtocol {
                 (sent, ids, patch, more) -> "{\"message\":\"poke\",\"baseCookie\":" + base + ",\"cookie\":" + sent
                         + ",\"lastMutationIDChanges\":" + Frames.text(mapper, ids) + ",\"patch\":[" + patch + "]"
                         + (more ? ",\"more\":true}" : "}"));
+        rooms.present(member);
+    }
+
+    /** The client's presence state: a JSON object, or null to clear it; shown to the others in the room. */
+    private void presence(Member member, JsonNode frame) {
+        requireHello(member, "setting presence");
+        JsonNode state = frame.get("state");
+        if (state == null || !(state.isObject() || state.isNull())) {
+            throw new BadFrameException("InvalidPresence", "a presence frame's state must be a JSON object or null",
+                    false);
+        }
+        requireAtMost(state, config.maxPresenceSize().asLongValue(), "presence state");
+        rooms.setPresence(member, state.isNull() ? null : state);
+    }
+
+    /** An event for the others in the room, any JSON; nothing of it is kept. */
+    private void broadcast(Member member, JsonNode frame) {
+        requireHello(member, "broadcasting");
+        JsonNode event = frame.get("event");
+        if (event == null) {
+            throw new BadFrameException("InvalidBroadcast", "a broadcast frame needs an event", false);
+        }
+        requireAtMost(event, config.maxBroadcastSize().asLongValue(), "broadcast event");
+        rooms.broadcast(member, event);
+    }
+
+    private static void requireHello(Member member, String what) {
+        if (member.room() == null || member.clientID() == null) {
+            throw new BadFrameException("HelloFirst", "send a hello before " + what, false);
+        }
+    }
+
+    private void requireAtMost(JsonNode value, long maxBytes, String what) {
+        int bytes = Frames.text(mapper, value).getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > maxBytes) {
+            throw new BadFrameException("TooBig",
+                    "the %s is %d bytes of JSON, more than the %d allowed".formatted(what, bytes, maxBytes), false);
+        }
     }
 
     private void push(String spaceID, Member member, JsonNode frame) {

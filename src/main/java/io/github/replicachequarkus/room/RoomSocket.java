@@ -94,7 +94,7 @@ public class RoomSocket {
     public void close(WebSocketConnection connection) {
         Member member = connection.userData().remove(MEMBER);
         if (member != null) {
-            rooms.leave(member);
+            rooms.leave(member, connection.closeReason());
         }
     }
 

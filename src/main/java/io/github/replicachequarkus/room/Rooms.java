@@ -1,11 +1,14 @@
 package io.github.replicachequarkus.room;
 
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -13,6 +16,7 @@ import jakarta.enterprise.event.TransactionPhase;
 
 import org.eclipse.microprofile.context.ManagedExecutor;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.replicachequarkus.LogSafe;
@@ -21,6 +25,7 @@ import io.github.replicachequarkus.relay.ChangesMissed;
 import io.github.replicachequarkus.relay.SpaceChanged;
 import io.github.replicachequarkus.store.ClientGroups;
 import io.github.replicachequarkus.sync.RateLimit;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -36,6 +41,9 @@ import io.vertx.core.Vertx;
 @ApplicationScoped
 public class Rooms {
 
+    /** The close code of a socket closed without one: its connection broke. */
+    private static final int NO_CODE = 1005;
+
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     /** Every open socket of this machine, in a room or not yet. */
     private final Set<Member> sockets = ConcurrentHashMap.newKeySet();
@@ -50,6 +58,9 @@ public class Rooms {
     private final RoomConfig config;
     private final RoomPlacement placement;
     private final Timer pokeLatency;
+    private final Counter presenceUpdates;
+    private final Counter presenceFrames;
+    private final Counter broadcasts;
 
     Rooms(ChangeReader changes, ManagedExecutor executor, ObjectMapper mapper, RoomConfig config, MeterRegistry metrics,
             Vertx vertx, RoomPlacement placement) {
@@ -62,6 +73,13 @@ public class Rooms {
         this.pokeLatency = Timer.builder("replicache.poke.latency")
                 .description("From this machine hearing of a change to the poke that carries it written to a socket")
                 .publishPercentiles(0.5, 0.99).register(metrics);
+        this.presenceUpdates = Counter.builder("replicache.presence.updates")
+                .description("Presence states the clients of this machine's sockets set").register(metrics);
+        this.presenceFrames = Counter.builder("replicache.presence.frames")
+                .description("Presence frames sent to this machine's sockets (coalesced: at most one per interval each)")
+                .register(metrics);
+        this.broadcasts = Counter.builder("replicache.broadcasts")
+                .description("Broadcasts the clients of this machine's sockets sent").register(metrics);
         Gauge.builder("replicache.rooms", rooms, Map::size).description("Rooms with sockets on this machine")
                 .register(metrics);
         Gauge.builder("replicache.sockets", this, Rooms::socketCount).description("Open room sockets on this machine")
@@ -116,7 +134,7 @@ public class Rooms {
                 if (room != null && room.size() >= config.maxSocketsPerRoom()) {
                     throw new RoomFullException("the room is full; try again later");
                 }
-                Room target = room == null ? new Room(id, changes, executor, pokeLatency) : room;
+                Room target = room == null ? new Room(id, changes, executor, pokeLatency, this::presence) : room;
                 target.add(member);
                 member.joined(target, user);
                 return target;
@@ -127,6 +145,76 @@ public class Rooms {
             }
             throw e;
         }
+    }
+
+    private RoomPresence presence(Supplier<Collection<Member>> members) {
+        return new RoomPresence(members, mapper, (delay, task) -> vertx.setTimer(delay, timer -> task.run()), executor,
+                Math.max(1, config.presenceInterval().toMillis()), presenceFrames::increment);
+    }
+
+    /** The socket's client shows this state to the others in its room ({@code null}: clears it). */
+    void setPresence(Member member, JsonNode state) {
+        presenceUpdates.increment();
+        member.room().presence().set(member, member.clientID(), userID(member), state);
+    }
+
+    /** Sends the socket's client's event to the others in its room. */
+    void broadcast(Member member, JsonNode event) {
+        broadcasts.increment();
+        String text = "{\"message\":\"broadcast\",\"clientID\":" + Frames.text(mapper, member.clientID())
+                + ",\"userID\":" + Frames.text(mapper, userID(member)) + ",\"event\":" + Frames.text(mapper, event) + "}";
+        member.room().broadcast(member, text);
+    }
+
+    /** The socket said hello and was answered: it is in its room's presence from now on. */
+    void present(Member member) {
+        Room room = member.room();
+        if (room != null) {
+            room.presence().joined(member, member.clientID(), userID(member));
+        }
+    }
+
+    /** Everyone present in the space's room on this machine. */
+    List<Presence.Entry> presentIn(String spaceID) {
+        Room room = rooms.get(spaceID);
+        return room == null ? List.of() : room.presence().present();
+    }
+
+    /** The user a socket's presence and broadcasts are shown under: its caller's, empty in open mode. */
+    private static String userID(Member member) {
+        Caller caller = member.caller();
+        return caller == null ? "" : caller.userID().orElse("");
+    }
+
+    /**
+     * The socket closed: it leaves its room (a room without sockets is gone) and its counts. Its client's presence goes
+     * at once when the client closed it, or after {@code replicache.room.presence-grace} when the connection broke or
+     * the server sent it elsewhere: a client that reconnects in that time keeps its entry, and the others see no
+     * leave and join.
+     */
+    void leave(Member member, CloseReason reason) {
+        Room room = member.room();
+        String clientID = member.clientID();
+        leave(member);
+        if (room == null || clientID == null) {
+            return;
+        }
+        if (reconnects(reason)) {
+            vertx.setTimer(Math.max(1, config.presenceGrace().toMillis()),
+                    timer -> room.presence().left(member, clientID));
+        } else {
+            room.presence().left(member, clientID);
+        }
+    }
+
+    /**
+     * Whether the client will likely be back soon on another socket: the connection ended without a close code (it
+     * broke: 1005, or 1006), or the server sent the client elsewhere (4010). A client that closes its socket on purpose
+     * gives a code (a page that goes away: 1001).
+     */
+    private static boolean reconnects(CloseReason reason) {
+        int code = reason == null ? NO_CODE : reason.getCode();
+        return code == NO_CODE || code == CloseReason.ABNORMAL.getCode() || code == CloseCodes.ROOM_MOVED.getCode();
     }
 
     /** The socket closed: it leaves its room (a room without sockets is gone) and its counts. */

@@ -192,6 +192,35 @@ class TokenAuthTest {
         }
     }
 
+    /**
+     * Presence shows the token's user, whatever the frame says, and readers show up too; the server API needs read
+     * access to the space.
+     */
+    @Test
+    void presenceShowsTheTokensUserAndNeedsOnlyReading() {
+        String space = space();
+        String anaClient = client();
+        try (TestSocket ana = TestSocket.open(base, space + "?auth=" + token("ana", Map.of(space, "r")));
+                TestSocket bo = TestSocket.open(base, space + "?auth=" + token("bo", Map.of(space, "r")))) {
+            ana.hello(anaClient, "g-" + anaClient, null);
+            ana.nextEvent();
+            bo.hello(client(), "g-bo", null);
+            bo.nextEvent();
+
+            ana.send(Map.of("messageType", "presence", "userID", "eve", "state", Map.of("name", "Ana")));
+            JsonNode change = bo.nextEvent().path("changes").get(0);
+            assertEquals(anaClient, change.path("clientID").asText());
+            assertEquals("ana", change.path("userID").asText(), "the token's sub, not the frame's userID");
+
+            given().header("Authorization", bearer(token("bo", Map.of(space, "r"))))
+                    .queryParam("spaceID", space).get("/api/replicache/presence").then().statusCode(200)
+                    .body("present.userID", is(List.of("ana")));
+            given().queryParam("spaceID", space).get("/api/replicache/presence").then().statusCode(401);
+            given().header("Authorization", bearer(token("bo", Map.of("elsewhere", "r"))))
+                    .queryParam("spaceID", space).get("/api/replicache/presence").then().statusCode(403);
+        }
+    }
+
     @Test
     void aReadOnlySocketHearsChangesButItsPushesAreRefused() {
         String space = space();

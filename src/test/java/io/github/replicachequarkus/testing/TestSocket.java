@@ -17,12 +17,17 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** A WebSocket client for tests: every frame received goes into a queue, and the close code is kept. */
+/**
+ * A WebSocket client for tests: every frame received goes into a queue, and the close code is kept. Presence and
+ * broadcast frames, which come beside the sync frames at their own pace, go into a queue of their own
+ * ({@link #nextEvent}), so that tests of syncing see only syncing.
+ */
 public final class TestSocket implements WebSocket.Listener, AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private final WebSocket socket;
@@ -123,6 +128,33 @@ public final class TestSocket implements WebSocket.Listener, AutoCloseable {
         }
     }
 
+    /** The next presence or broadcast frame, waiting up to 10 seconds. */
+    public JsonNode nextEvent() {
+        JsonNode frame = pollEvent(Duration.ofSeconds(10));
+        assertNotNull(frame, "no presence or broadcast frame came within 10 s");
+        return frame;
+    }
+
+    /** The next presence or broadcast frame, or {@code null} when none comes within the time. */
+    public JsonNode pollEvent(Duration wait) {
+        try {
+            return events.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A received frame (or part of one) as plain maps, lists and values, to compare with what a test expects. */
+    public static Object json(JsonNode node) {
+        return JSON.convertValue(node, Object.class);
+    }
+
+    /** Breaks the connection without a close frame, as a lost network does. */
+    public void abort() {
+        socket.abort();
+    }
+
     /** Sends a binary frame (rooms speak JSON text only). */
     public TestSocket sendBinary(byte[] data) {
         socket.sendBinary(java.nio.ByteBuffer.wrap(data), true).join();
@@ -172,7 +204,9 @@ public final class TestSocket implements WebSocket.Listener, AutoCloseable {
         partial.append(data);
         if (last) {
             try {
-                frames.add(JSON.readTree(partial.toString()));
+                JsonNode frame = JSON.readTree(partial.toString());
+                String message = frame.path("message").asText();
+                (message.equals("presence") || message.equals("broadcast") ? events : frames).add(frame);
             } catch (Exception e) {
                 frames.add(JSON.getNodeFactory().textNode(partial.toString()));
             }

@@ -1,0 +1,107 @@
+package io.github.replicachequarkus.room;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Who is in one room and what each shows the others: each client's latest presence state, and what changed since the
+ * others were last told. Presence is ephemeral: it lives here only, never in the space.
+ * <p>
+ * Each entry has an owner, the socket (or the other machine) that set it. Only its owner can take it away again, so
+ * that a socket that closes after the same client reconnected on a new one does not remove the new one's entry.
+ * <p>
+ * Not thread-safe: its room guards it with one lock.
+ */
+final class Presence {
+
+    /** A client's presence: {@code state} is a JSON object. */
+    record Entry(String clientID, String userID, JsonNode state, Object owner) {
+    }
+
+    /** What the others are told of a client: {@code state} null when it left or cleared its state. */
+    record Change(String clientID, String userID, JsonNode state) {
+    }
+
+    private final Map<String, Entry> present = new LinkedHashMap<>();
+    private final Map<String, Change> changed = new LinkedHashMap<>();
+
+    /**
+     * The client's state is now {@code state} ({@code null}: cleared), set by {@code owner}. An equal state is no
+     * change. A client another user's entry already holds is refused: clients of one id are one user's.
+     *
+     * @return whether the others are to be told
+     */
+    boolean set(String clientID, String userID, JsonNode state, Object owner) {
+        Entry previous = present.get(clientID);
+        if (previous != null && !previous.userID().equals(userID)) {
+            return false;
+        }
+        if (state == null) {
+            return previous != null && remove(previous);
+        }
+        present.put(clientID, new Entry(clientID, userID, state, owner));
+        if (previous != null && previous.state().equals(state)) {
+            return false;
+        }
+        changed.put(clientID, new Change(clientID, userID, state));
+        return true;
+    }
+
+    /** The client's entry, if {@code owner} still owns it, is gone; returns whether the others are to be told. */
+    boolean leave(String clientID, Object owner) {
+        Entry entry = present.get(clientID);
+        return entry != null && entry.owner() == owner && remove(entry);
+    }
+
+    /** Every entry {@code owner} set is gone (another machine that stopped); returns how many. */
+    int leaveAll(Object owner) {
+        List<Entry> owned = present.values().stream().filter(entry -> Objects.equals(entry.owner(), owner)).toList();
+        owned.forEach(this::remove);
+        return owned.size();
+    }
+
+    /**
+     * A new socket of the client takes over its entry, if the entry is the same user's: the client reconnected, and the
+     * others see no leave and join. Returns whether there was one to take over.
+     */
+    boolean adopt(String clientID, String userID, Object owner) {
+        Entry entry = present.get(clientID);
+        if (entry == null || !entry.userID().equals(userID)) {
+            return false;
+        }
+        present.put(clientID, new Entry(clientID, userID, entry.state(), owner));
+        return true;
+    }
+
+    /** Who is present now, in the order they first set a state. */
+    Collection<Entry> present() {
+        return List.copyOf(present.values());
+    }
+
+    boolean hasChanges() {
+        return !changed.isEmpty();
+    }
+
+    /** What changed since the last call, only each client's latest; the next call starts afresh. */
+    List<Change> takeChanges() {
+        List<Change> changes = new ArrayList<>(changed.values());
+        changed.clear();
+        return changes;
+    }
+
+    boolean isEmpty() {
+        return present.isEmpty();
+    }
+
+    private boolean remove(Entry entry) {
+        present.remove(entry.clientID());
+        changed.put(entry.clientID(), new Change(entry.clientID(), entry.userID(), null));
+        return true;
+    }
+}

@@ -1,0 +1,133 @@
+package io.github.replicachequarkus.room;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.replicachequarkus.room.Presence.Change;
+import io.github.replicachequarkus.testing.RandomCases;
+
+class PresenceTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Presence presence = new Presence();
+    private final Object socketA = new Object();
+    private final Object socketB = new Object();
+
+    @Test
+    void aBurstOfOneClientsUpdatesIsOneChange() {
+        for (int x = 0; x < 30; x++) {
+            presence.set("c1", "ana", state("x", x), socketA);
+        }
+        assertEquals(List.of(new Change("c1", "ana", state("x", 29))), presence.takeChanges());
+        assertEquals(List.of(), presence.takeChanges(), "taken changes start afresh");
+    }
+
+    @Test
+    void theSameStateAgainIsNoChange() {
+        presence.set("c1", "ana", state("x", 1), socketA);
+        presence.takeChanges();
+        assertFalse(presence.set("c1", "ana", state("x", 1), socketA));
+        assertFalse(presence.hasChanges());
+    }
+
+    @Test
+    void clearingAndLeavingTellTheOthersNull() {
+        presence.set("c1", "ana", state("x", 1), socketA);
+        presence.set("c2", "bo", state("x", 2), socketB);
+        presence.takeChanges();
+
+        assertTrue(presence.set("c1", "ana", null, socketA));
+        assertTrue(presence.leave("c2", socketB));
+
+        assertEquals(List.of(new Change("c1", "ana", null), new Change("c2", "bo", null)), presence.takeChanges());
+        assertTrue(presence.isEmpty());
+        assertFalse(presence.set("c1", "ana", null, socketA), "clearing what is not there tells nobody");
+    }
+
+    @Test
+    void aSocketThatClosesAfterItsClientReconnectedRemovesNothing() {
+        presence.set("c1", "ana", state("x", 1), socketA);
+        Object reconnected = new Object();
+        assertTrue(presence.adopt("c1", "ana", reconnected));
+        presence.takeChanges();
+
+        assertFalse(presence.leave("c1", socketA), "the old socket no longer owns the entry");
+        assertEquals(1, presence.present().size());
+        assertFalse(presence.hasChanges(), "the others saw no leave and no join");
+        assertTrue(presence.leave("c1", reconnected));
+    }
+
+    @Test
+    void anotherUsersClientIdIsNeitherTakenOverNorOverwritten() {
+        presence.set("c1", "ana", state("x", 1), socketA);
+        assertFalse(presence.adopt("c1", "eve", socketB));
+        assertFalse(presence.set("c1", "eve", state("x", 666), socketB));
+        assertEquals(state("x", 1), presence.present().iterator().next().state());
+    }
+
+    @Test
+    void aStoppedMachinesEntriesLeaveTogether() {
+        presence.set("c1", "ana", state("x", 1), "machine-2");
+        presence.set("c2", "bo", state("x", 2), "machine-2");
+        presence.set("c3", "cy", state("x", 3), socketA);
+        presence.takeChanges();
+
+        assertEquals(2, presence.leaveAll("machine-2"));
+        assertEquals(List.of("c3"), presence.present().stream().map(Presence.Entry::clientID).toList());
+        assertEquals(2, presence.takeChanges().size());
+    }
+
+    /**
+     * Whatever the order of sets, clears and leaves, a watcher that applies each batch of changes to what it was shown
+     * first sees exactly who is present, with their latest state.
+     */
+    @Test
+    void aWatcherApplyingTheChangesAlwaysSeesWhoIsPresent() {
+        RandomCases.check("presence changes", 500, random -> {
+            Presence table = new Presence();
+            Object[] owners = { new Object(), new Object(), new Object() };
+            Map<String, JsonNode> seen = new HashMap<>();
+            for (int step = 0; step < 200; step++) {
+                String client = "c" + random.nextInt(5);
+                Object owner = owners[random.nextInt(owners.length)];
+                switch (random.nextInt(4)) {
+                    case 0, 1 -> table.set(client, "u" + client, state("x", random.nextInt(3)), owner);
+                    case 2 -> table.set(client, "u" + client, null, owner);
+                    default -> table.leave(client, owner);
+                }
+                if (random.nextInt(5) == 0) {
+                    for (Change change : table.takeChanges()) {
+                        if (change.state() == null) {
+                            seen.remove(change.clientID());
+                        } else {
+                            seen.put(change.clientID(), change.state());
+                        }
+                    }
+                    Map<String, JsonNode> actual = new LinkedHashMap<>();
+                    table.present().forEach(entry -> actual.put(entry.clientID(), entry.state()));
+                    assertEquals(actual, seen);
+                }
+            }
+            List<Change> rest = new ArrayList<>(table.takeChanges());
+            assertEquals(rest.stream().map(Change::clientID).distinct().count(), rest.size(),
+                    "one change per client at most");
+        });
+    }
+
+    private static JsonNode state(String field, int value) {
+        return JSON.createObjectNode().put(field, value);
+    }
+}
