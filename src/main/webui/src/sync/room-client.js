@@ -333,6 +333,9 @@ export class RoomClient {
           this.rep.pull({ now: true }).catch((error) => this.log('pull to report ClientStateNotFound failed', error));
         }
         break;
+      case 'presence':
+      case 'broadcast':
+        break; // the room's presence and events: this client syncs data only
       default:
         this.log('ignored an unknown frame', frame);
     }
