@@ -90,13 +90,16 @@ export class RoomClient {
    * @param {string} [options.auth] the token sent in each hello (and as Authorization over HTTP)
    * @param {function} [options.getAuth] async () => a new token, called when the server says the token expired or
    *   is not valid (close 4401, HTTP 401); without it, such a client stays 'unauthorized'
-   * @param {function} [options.fetch] [options.setTimeout] [options.clearTimeout] [options.random] for tests
+   * @param {number} [options.presenceInterval] at most one presence frame per this many milliseconds (default 50); the
+   *   latest state wins
+   * @param {function} [options.fetch] [options.setTimeout] [options.clearTimeout] [options.random] [options.now] for tests
    */
   // The timer defaults are wrappers: a browser's setTimeout called as a method of this object throws "Illegal
   // invocation" (it must be called on window).
   constructor({ url, WebSocket, onStatus = () => {}, log = () => {}, pullURL = pullURLOf(url), auth = '',
     getAuth = null, fetch = (...args) => globalThis.fetch(...args), setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms),
-    clearTimeout = (id) => globalThis.clearTimeout(id), random = Math.random }) {
+    clearTimeout = (id) => globalThis.clearTimeout(id), random = Math.random, now = () => Date.now(),
+    presenceInterval = 50 }) {
     this.url = url;
     this.pullURL = pullURL;
     this.auth = auth;
@@ -108,6 +111,8 @@ export class RoomClient {
     this.setTimeout = setTimeout;
     this.clearTimeout = clearTimeout;
     this.random = random;
+    this.now = now;
+    this.presenceInterval = presenceInterval;
     this.rep = null;
     /** The current socket (null while none is open or opening); events of older sockets are ignored. */
     this.socket = null;
@@ -132,6 +137,45 @@ export class RoomClient {
     this.status = 'connecting';
     /** Pulls waiting for the socket being opened (Replicache pulls as soon as it starts). */
     this.openWaiters = [];
+    /** This client's presence state (null: none), sent after each hello and whenever it changes. */
+    this.presenceState = null;
+    this.presenceDirty = false;
+    this.presenceSentAt = -Infinity;
+    this.presenceTimer = null;
+    /** Everyone else in the room: clientID to {clientID, userID, state}; and the same as a stable, frozen array. */
+    this.others = new Map();
+    this.othersList = Object.freeze([]);
+    this.presenceSubscribers = new Set();
+    this.broadcastHandlers = new Set();
+    /** Who is in the room and what each shows the others; see the README of this client. */
+    this.presence = Object.freeze({
+      set: (state) => this.#setPresence(state ?? null),
+      update: (partial) => this.#setPresence({ ...(this.presenceState ?? {}), ...partial }),
+      subscribe: (subscriber) => {
+        this.presenceSubscribers.add(subscriber);
+        subscriber(this.othersList);
+        return () => this.presenceSubscribers.delete(subscriber);
+      },
+      others: () => this.othersList,
+    });
+  }
+
+  /**
+   * Sends an event to the others in the room (any JSON; nothing keeps it). Returns false when it could not be sent: the
+   * socket is not connected, and the event is dropped.
+   */
+  broadcast(event) {
+    if (!this.registered || !this.#sendable()) {
+      return false;
+    }
+    this.socket.send(JSON.stringify({ messageType: 'broadcast', event }));
+    return true;
+  }
+
+  /** Calls the handler with each event another client of the room broadcasts: {clientID, userID, event}. */
+  onBroadcast(handler) {
+    this.broadcastHandlers.add(handler);
+    return () => this.broadcastHandlers.delete(handler);
   }
 
   /** The pusher and puller to give Replicache's constructor, and no polling: the server pokes. */
@@ -178,7 +222,79 @@ export class RoomClient {
   #status(status) {
     if (this.status !== status) {
       this.status = status;
+      if (!['connecting', 'connected', 'reconnecting'].includes(status)) {
+        this.#replaceOthers([]); // not in the room any more: nobody is known to be there
+      }
       this.onStatus(status);
+    }
+  }
+
+  #setPresence(state) {
+    this.presenceState = state;
+    this.presenceDirty = true;
+    this.#sendPresence();
+  }
+
+  /** Sends the latest presence state, at most once per presenceInterval; only to a socket whose hello was answered. */
+  #sendPresence() {
+    if (!this.presenceDirty || !this.registered || !this.#sendable() || this.presenceTimer !== null) {
+      return;
+    }
+    const wait = this.presenceSentAt + this.presenceInterval - this.now();
+    if (wait > 0) {
+      this.presenceTimer = this.setTimeout(() => {
+        this.presenceTimer = null;
+        this.#sendPresence();
+      }, wait);
+      return;
+    }
+    this.presenceDirty = false;
+    this.presenceSentAt = this.now();
+    this.socket.send(JSON.stringify({ messageType: 'presence', state: this.presenceState }));
+  }
+
+  /** The room's presence frame: everyone present (after a hello), or what changed. */
+  #presenceFrame(frame) {
+    const own = this.rep?.clientID;
+    if (Array.isArray(frame.present)) {
+      this.#replaceOthers(frame.present.filter((entry) => entry.clientID !== own));
+      return;
+    }
+    let changed = false;
+    for (const change of frame.changes ?? []) {
+      if (change.clientID === own) {
+        continue;
+      }
+      if (change.state === null || change.state === undefined) {
+        changed = this.others.delete(change.clientID) || changed;
+      } else {
+        this.others.set(change.clientID, Object.freeze({ clientID: change.clientID, userID: change.userID,
+          state: change.state }));
+        changed = true;
+      }
+    }
+    if (changed) {
+      this.#publishOthers();
+    }
+  }
+
+  #replaceOthers(entries) {
+    if (entries.length === 0 && this.others.size === 0) {
+      return;
+    }
+    this.others = new Map(entries.map((entry) => [entry.clientID,
+      Object.freeze({ clientID: entry.clientID, userID: entry.userID, state: entry.state })]));
+    this.#publishOthers();
+  }
+
+  #publishOthers() {
+    this.othersList = Object.freeze([...this.others.values()]);
+    for (const subscriber of this.presenceSubscribers) {
+      try {
+        subscriber(this.othersList);
+      } catch (error) {
+        this.log('a presence subscriber failed', error);
+      }
     }
   }
 
@@ -252,6 +368,10 @@ export class RoomClient {
     this.socket = null;
     this.registered = false;
     this.epoch++;
+    if (this.presenceTimer !== null) {
+      this.clearTimeout(this.presenceTimer);
+      this.presenceTimer = null;
+    }
     if (this.hello) {
       this.clearTimeout(this.hello.timer);
       this.hello = null;
@@ -334,8 +454,17 @@ export class RoomClient {
         }
         break;
       case 'presence':
+        this.#presenceFrame(frame);
+        break;
       case 'broadcast':
-        break; // the room's presence and events: this client syncs data only
+        for (const handler of this.broadcastHandlers) {
+          try {
+            handler({ clientID: frame.clientID, userID: frame.userID, event: frame.event });
+          } catch (error) {
+            this.log('a broadcast handler failed', error);
+          }
+        }
+        break;
       default:
         this.log('ignored an unknown frame', frame);
     }
@@ -365,6 +494,8 @@ export class RoomClient {
       this.clearTimeout(this.hello.timer);
       this.hello = null;
       this.registered = true;
+      this.presenceDirty = this.presenceState !== null; // the room learns it again on every hello
+      this.#sendPresence();
       this.#enqueue(frame, true);
     } else if (this.registered) {
       this.#enqueue(frame, false);
