@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { Replicache, TEST_LICENSE_KEY } from 'replicache';
-import { RoomClient, roomURL } from '../../main/webui/src/sync/room-client.js';
+import { RoomClient, roomURL } from '@replicache-quarkus/room';
 import { mutators } from './todo-mutators.mjs';
 import { BASE_URL, assertTodos, converge, newSpaceID, sleep, todosOf, token } from './support.mjs';
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Replicache } from 'replicache';
 import { currentToken, refreshToken } from './sync/auth.js';
-import { RoomClient, roomURL } from './sync/room-client.js';
+import { RoomClient, roomURL } from '@replicache-quarkus/room';
 import { listTodos, mutators } from './todo/mutators.js';
 
 /** Todos in list order: by sort, then by id (two todos created at once elsewhere may share a sort for a moment). */

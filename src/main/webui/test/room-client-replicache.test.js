@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Replicache } from 'replicache';
-import { RoomClient } from '../src/sync/room-client.js';
+import { RoomClient } from '@replicache-quarkus/room';
 import { listTodos, mutators } from '../src/todo/mutators.js';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

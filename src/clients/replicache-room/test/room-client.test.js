@@ -1,7 +1,7 @@
 // The room socket client's cookie chain and reconnect logic, with a fake WebSocket, a fake Replicache and fake timers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RoomClient, backoffDelay, compareCookies, pullURLOf, roomURL } from '../src/sync/room-client.js';
+import { RoomClient, backoffDelay, compareCookies, pullURLOf, roomURL } from '../src/room-client.js';
 
 const URL = 'ws://server/api/replicache/websocket/s1';
 

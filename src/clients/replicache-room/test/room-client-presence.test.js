@@ -2,7 +2,7 @@
 // subscribers see.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RoomClient } from '../src/sync/room-client.js';
+import { RoomClient } from '../src/room-client.js';
 
 const URL = 'ws://server/api/replicache/websocket/s1';
 
