@@ -10,6 +10,20 @@ export type RoomStatus =
   | 'unauthorized'
   | 'forbidden';
 
+/** Why the client is not connected; null when it is (or is connecting for the first time). */
+export type RoomStatusReason =
+  | null
+  | 'network'
+  | 'moved'
+  | 'full'
+  | 'server'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'too-many-messages'
+  | 'message-too-big'
+  | 'offline'
+  | 'closed';
+
 /** Any JSON value. */
 export type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
 
@@ -87,6 +101,11 @@ export declare class RoomClient<S extends PresenceState = PresenceState> {
     pullInterval: null;
   };
   readonly status: RoomStatus;
+  readonly reason: RoomStatusReason;
+  /**
+   * Calls the subscriber at once and on every change with the status and why. Returns the unsubscribe function.
+   */
+  subscribeStatus(subscriber: (status: { status: RoomStatus; reason: RoomStatusReason }) => void): () => void;
   /** Who is in the room, and this client's own presence. */
   readonly presence: RoomPresence<S>;
   /** Starts syncing the Replicache instance created with `options`. */

@@ -31,6 +31,9 @@ const ROOM_MOVED = 4010;
 /** The server's verdicts on a socket's token: expired or invalid (get a new one), or no right to the room. */
 const NOT_AUTHENTICATED = 4401;
 const FORBIDDEN = 4403;
+/** Why the client is reconnecting, by the socket's close code. */
+const REASONS = { 1001: 'server', 1013: 'full', 4008: 'too-many-messages', 4009: 'message-too-big', 4010: 'moved',
+  4401: 'unauthorized', 4403: 'forbidden' };
 const CONNECTING = 0; // WebSocket.CONNECTING
 const OPEN = 1; // WebSocket.OPEN
 
@@ -53,6 +56,14 @@ export function pullURLOf(socketURL) {
   }
   const [, secure, host, prefix, spaceID] = match;
   return `http${secure}://${host}${prefix}/pull?spaceID=${spaceID}`;
+}
+
+/** Why a client is in this status, when nothing more precise is known. */
+function defaultReason(status) {
+  if (status === 'connected' || status === 'connecting') {
+    return null;
+  }
+  return status === 'reconnecting' ? 'network' : status;
 }
 
 /** Deep equality for JSON values (cookies). */
@@ -135,6 +146,9 @@ export class RoomClient {
     /** The server said it no longer knows this client group: every pull reports it until Replicache starts anew. */
     this.clientStateNotFound = false;
     this.status = 'connecting';
+    /** Why the status is what it is, when it is not 'connected': see subscribeStatus. */
+    this.reason = null;
+    this.statusSubscribers = new Set();
     /** Pulls waiting for the socket being opened (Replicache pulls as soon as it starts). */
     this.openWaiters = [];
     /** This client's presence state (null: none), sent after each hello and whenever it changes. */
@@ -219,9 +233,28 @@ export class RoomClient {
     this.#status('closed');
   }
 
-  #status(status) {
-    if (this.status !== status) {
+  /**
+   * Calls the subscriber at once and on every change with {status, reason}: `reason` says why the client is not
+   * connected ('network', 'moved', 'full', 'server', 'unauthorized', 'forbidden', 'too-many-messages',
+   * 'message-too-big', 'offline', 'closed'; null when connected or first connecting). Returns the unsubscribe function.
+   */
+  subscribeStatus(subscriber) {
+    this.statusSubscribers.add(subscriber);
+    subscriber({ status: this.status, reason: this.reason });
+    return () => this.statusSubscribers.delete(subscriber);
+  }
+
+  #status(status, reason = defaultReason(status)) {
+    if (this.status !== status || this.reason !== reason) {
+      const changed = this.status !== status;
       this.status = status;
+      this.reason = reason;
+      for (const subscriber of this.statusSubscribers) {
+        subscriber({ status, reason });
+      }
+      if (!changed) {
+        return;
+      }
       if (!['connecting', 'connected', 'reconnecting'].includes(status)) {
         this.#replaceOthers([]); // not in the room any more: nobody is known to be there
       }
@@ -396,7 +429,7 @@ export class RoomClient {
       this.#reauthenticate();
       return;
     }
-    this.#status('reconnecting');
+    this.#status('reconnecting', REASONS[code] ?? 'network');
     const delay = code === ROOM_MOVED ? 0 : backoffDelay(this.attempt++, this.random);
     this.reconnectTimer = this.setTimeout(() => this.#connect(), delay);
   }
@@ -417,7 +450,7 @@ export class RoomClient {
       return;
     }
     this.auth = token;
-    this.#status('reconnecting');
+    this.#status('reconnecting', 'unauthorized');
     this.reconnectTimer = this.setTimeout(() => this.#connect(), backoffDelay(this.attempt++, this.random));
   }
 

@@ -1,5 +1,5 @@
-// The room client's presence and broadcasts, with a fake WebSocket and fake timers: what it sends, when, and what its
-// subscribers see.
+// The room client's presence, broadcasts and connection status, with a fake WebSocket and fake timers: what it sends,
+// when, and what its subscribers see.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RoomClient } from '../src/room-client.js';
@@ -193,4 +193,27 @@ test('broadcasts go out only when connected, and come in to every handler', asyn
   unsubscribe();
   context.socket().receive({ message: 'broadcast', clientID: 'ana', userID: 'u1', event: { emoji: 'later' } });
   assert.deepEqual(heard, [{ clientID: 'ana', userID: 'u1', event: { emoji: '👋' } }]);
+});
+
+test('the status says why the client is not connected', async () => {
+  const context = setup();
+  const seen = [];
+  context.client.subscribeStatus((status) => seen.push(status));
+  await connect(context);
+  context.socket().drop(4010);
+  context.advance(0);
+  await connect(context);
+  context.socket().drop(1013);
+  context.advance(10_000);
+  await connect(context);
+  context.socket().drop(4403);
+  assert.deepEqual(seen, [
+    { status: 'connecting', reason: null },
+    { status: 'connected', reason: null },
+    { status: 'reconnecting', reason: 'moved' },
+    { status: 'connected', reason: null },
+    { status: 'reconnecting', reason: 'full' },
+    { status: 'connected', reason: null },
+    { status: 'forbidden', reason: 'forbidden' },
+  ]);
 });

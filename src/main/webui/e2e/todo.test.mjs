@@ -32,9 +32,17 @@ after(async () => {
   await browser?.close();
 });
 
-/** A person: a browser context of their own (own IndexedDB, own Replicache client group) with one page. */
+/**
+ * A person: a browser context of their own (own IndexedDB, own Replicache client group) with one page, under a name
+ * the app shows the others.
+ */
 async function person(name) {
   const context = await browser.newContext({ viewport: { width: 800, height: 640 } });
+  await context.addInitScript((picked) => {
+    if (!localStorage.getItem('replicache-quarkus.name')) {
+      localStorage.setItem('replicache-quarkus.name', picked);
+    }
+  }, name);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(`${name}: ${error.message}`));
@@ -186,3 +194,50 @@ test('two people share a list live, offline edits included', { timeout: 120_000 
     await bob.context.close();
   }
 });
+
+/** Waits (bounded) until the locator matches nothing, failing with what was expected. */
+async function expectGone(locator, timeout, what) {
+  try {
+    await locator.first().waitFor({ state: 'detached', timeout });
+  } catch {
+    assert.fail(`${what}, within ${timeout} ms`);
+  }
+}
+
+test('each person sees who else has the list open, what they edit, and when they leave', { timeout: 60_000 },
+  async () => {
+    const carol = await person('Carol');
+    const dave = await person('Dave');
+    try {
+      await carol.page.goto(`${BASE_URL}/`);
+      await carol.page.getByRole('button', { name: 'New list' }).click();
+      await carol.page.waitForURL(/\/list\/[A-Za-z0-9_-]+$/, { timeout: 5000 });
+      await expectStatus(carol, 'Connected', 5000);
+      await addTodo(carol, 'Plan the trip');
+      await dave.page.goto(carol.page.url());
+      await expectStatus(dave, 'Connected', 5000);
+
+      await expectVisible(dave.page.locator('[data-testid=avatar][data-name="Carol"]'), LIVE_MS,
+        'Dave sees Carol\'s avatar');
+      await expectVisible(carol.page.locator('[data-testid=avatar][data-name="Dave"]'), LIVE_MS,
+        'Carol sees Dave\'s avatar');
+      assert.equal(await dave.page.locator('[data-testid=avatar]').count(), 1, 'Dave does not see himself among the others');
+
+      // Carol edits the item: Dave sees her marker on it, and it goes when she is done.
+      await carol.page.getByText('Plan the trip', { exact: true }).dblclick();
+      const marker = dave.page.locator('[data-testid=todo]', { hasText: 'Plan the trip' })
+        .locator('[data-testid=editor][data-name="Carol"]');
+      await expectVisible(marker, LIVE_MS, 'Dave sees that Carol edits "Plan the trip"');
+      await carol.page.keyboard.press('Escape');
+      await expectGone(marker, LIVE_MS, 'Carol\'s marker goes when she stops editing');
+
+      // Carol closes her page: she vanishes from Dave's screen.
+      await carol.page.close();
+      await expectGone(dave.page.locator('[data-testid=avatar][data-name="Carol"]'), LIVE_MS,
+        'Carol vanishes from Dave\'s screen when her page closes');
+      assert.deepEqual([...carol.errors, ...dave.errors], [], 'no uncaught error in either page');
+    } finally {
+      await carol.context.close();
+      await dave.context.close();
+    }
+  });

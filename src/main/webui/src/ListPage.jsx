@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { colorOf, initialsOf, keepName, myName } from './me.js';
 import { followLink } from './router.js';
 import { useTodoList } from './useTodoList.js';
 
@@ -14,9 +15,23 @@ const STATUS_TEXT = {
 
 const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
-/** A shared todo list: add, edit, complete, delete, clear completed, with the state of the connection. */
+/**
+ * A shared todo list: add, edit, complete, delete, clear completed, with the state of the connection, who else has the
+ * list open, and which item each of them is editing.
+ */
 export function ListPage({ spaceID }) {
-  const { todos, loaded, mutate, status, pending } = useTodoList(spaceID);
+  const [name, setName] = useState(() => myName());
+  const me = useMemo(() => ({ name, color: colorOf(name) }), [name]);
+  const { todos, loaded, mutate, status, pending, others, setEditing } = useTodoList(spaceID, me);
+  const editors = useMemo(() => {
+    const byTodo = new Map();
+    for (const other of others) {
+      if (typeof other.state.editing === 'string' && typeof other.state.name === 'string') {
+        byTodo.set(other.state.editing, [...(byTodo.get(other.state.editing) ?? []), other.state]);
+      }
+    }
+    return byTodo;
+  }, [others]);
   const [text, setText] = useState('');
   const newTodoInput = useRef(null);
   const newTodoId = useId();
@@ -55,6 +70,7 @@ export function ListPage({ spaceID }) {
             {pending > 0 && <span data-testid="pending"> · {plural(pending, 'change')} not yet confirmed</span>}
           </span>
         </p>
+        <People me={me} others={others} onRename={(picked) => setName(keepName(picked))} />
       </header>
 
       <form onSubmit={add} className="new-todo">
@@ -66,7 +82,8 @@ export function ListPage({ spaceID }) {
 
       {loaded && todos.length === 0 && <p className="hint empty">Nothing to do yet.</p>}
       <ul className="todos" aria-label="Todos">
-        {todos.map((todo) => <TodoItem key={todo.id} todo={todo} mutate={mutate} />)}
+        {todos.map((todo) => <TodoItem key={todo.id} todo={todo} mutate={mutate} editors={editors.get(todo.id) ?? []}
+          showEditing={setEditing} />)}
       </ul>
 
       <footer className="list-footer">
@@ -77,8 +94,53 @@ export function ListPage({ spaceID }) {
   );
 }
 
-/** One todo: a checkbox, its text (double-click or Edit to change it: Enter saves, Escape cancels) and Delete. */
-function TodoItem({ todo, mutate }) {
+/** An avatar: a person's initials on their colour, their name on hover. */
+function Avatar({ person, testID }) {
+  return (
+    <span className="avatar" style={{ background: person.color }} title={person.name} data-testid={testID}
+      data-name={person.name}>
+      {initialsOf(person.name)}
+    </span>
+  );
+}
+
+/** Who has the list open: the others' avatars, and this person's own, whose name they can change. */
+function People({ me, others, onRename }) {
+  const [renaming, setRenaming] = useState(false);
+  const [draft, setDraft] = useState(me.name);
+  const named = others.filter((other) => typeof other.state.name === 'string');
+  return (
+    <div className="people" aria-label="People on this list">
+      {named.map((other) => (
+        <Avatar key={other.clientID} person={{ name: other.state.name, color: other.state.color }} testID="avatar" />
+      ))}
+      {named.length > 0 && <span className="people-count">{plural(named.length, 'other')} here</span>}
+      {renaming ? (
+        <form className="rename" onSubmit={(event) => {
+          event.preventDefault();
+          onRename(draft);
+          setRenaming(false);
+        }}>
+          <input aria-label="Your name" value={draft} maxLength={40} autoFocus
+            onChange={(event) => setDraft(event.target.value)} onBlur={() => setRenaming(false)} />
+        </form>
+      ) : (
+        <button type="button" className="quiet me" onClick={() => {
+          setDraft(me.name);
+          setRenaming(true);
+        }} aria-label={`You are ${me.name}: change your name`}>
+          <Avatar person={me} testID="me" /> {me.name}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/**
+ * One todo: a checkbox, its text (double-click or Edit to change it: Enter saves, Escape cancels) and Delete. While
+ * someone else edits it, it shows their colour and initials.
+ */
+function TodoItem({ todo, mutate, editors, showEditing }) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(todo.text);
   const input = useRef(null);
@@ -95,6 +157,15 @@ function TodoItem({ todo, mutate }) {
       editButton.current?.focus();
     }
   }, [editing]);
+
+  // The others see which item this person edits: from the start of an edit to its end (or the item's removal).
+  useEffect(() => {
+    if (!editing) {
+      return undefined;
+    }
+    showEditing(todo.id);
+    return () => showEditing(null);
+  }, [editing, todo.id, showEditing]);
 
   function startEditing() {
     setDraft(todo.text);
@@ -135,11 +206,19 @@ function TodoItem({ todo, mutate }) {
       </li>
     );
   }
+  const editor = editors[0];
   return (
-    <li className={`todo${todo.completed ? ' completed' : ''}`} data-testid="todo">
+    <li className={`todo${todo.completed ? ' completed' : ''}${editor ? ' edited' : ''}`} data-testid="todo"
+      style={editor ? { '--editor': editor.color } : undefined}>
       <input type="checkbox" checked={todo.completed} aria-label={`Done: ${todo.text}`}
         onChange={(e) => mutate.updateTodo({ id: todo.id, completed: e.target.checked })} />
       <span className="text" onDoubleClick={startEditing}>{todo.text}</span>
+      {editors.map((person) => (
+        <span key={person.name + person.color} className="editor" data-testid="editor" data-name={person.name}
+          style={{ background: person.color }} title={`${person.name} is editing this`}>
+          {initialsOf(person.name)} editing
+        </span>
+      ))}
       <button type="button" ref={editButton} className="quiet" aria-label={`Edit ${todo.text}`} onClick={startEditing}>
         Edit
       </button>

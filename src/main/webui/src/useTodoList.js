@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Replicache } from 'replicache';
 import { currentToken, refreshToken } from './sync/auth.js';
 import { RoomClient, roomURL } from '@replicache-quarkus/room';
@@ -11,11 +11,14 @@ export function sortTodos(todos) {
 
 /**
  * One Replicache per list, stored in the browser (IndexedDB) under the list's id and synced over the list's room
- * socket. Gives the todos in order, the mutators, the connection status and how many changes the server has not
- * confirmed yet.
+ * socket. Gives the todos in order, the mutators, the connection status, how many changes the server has not
+ * confirmed yet, who else has the list open (and what each is editing), and how to show the others what this person
+ * does.
  */
-export function useTodoList(spaceID) {
+export function useTodoList(spaceID, me) {
   const [rep, setRep] = useState(null);
+  const [room, setRoom] = useState(null);
+  const [others, setOthers] = useState([]);
   const [todos, setTodos] = useState([]);
   const [loaded, setLoaded] = useState(false);
   const [status, setStatus] = useState('connecting');
@@ -26,7 +29,7 @@ export function useTodoList(spaceID) {
     // once, and a Replicache closed while it is still opening leaves IndexedDB errors nobody can catch.
     let close = null;
     const opening = setTimeout(() => {
-      close = openList(spaceID, { setRep, setTodos, setLoaded, setStatus, setPending });
+      close = openList(spaceID, { setRep, setRoom, setOthers, setTodos, setLoaded, setStatus, setPending });
     }, 0);
     return () => {
       clearTimeout(opening);
@@ -34,11 +37,17 @@ export function useTodoList(spaceID) {
     };
   }, [spaceID]);
 
-  return { todos, loaded, mutate: rep?.mutate ?? null, status, pending };
+  // This person's name and colour go to the others whenever they change, and with every reconnect.
+  useEffect(() => {
+    room?.presence.update({ name: me.name, color: me.color });
+  }, [room, me.name, me.color]);
+
+  const setEditing = useCallback((todoID) => room?.presence.update({ editing: todoID }), [room]);
+  return { todos, loaded, mutate: rep?.mutate ?? null, status, pending, others, setEditing };
 }
 
 /** Opens the list's Replicache and its room socket, feeding the state setters; returns what closes them. */
-function openList(spaceID, { setRep, setTodos, setLoaded, setStatus, setPending }) {
+function openList(spaceID, { setRep, setRoom, setOthers, setTodos, setLoaded, setStatus, setPending }) {
   const room = new RoomClient({
     url: roomURL(window.location.origin, spaceID),
     WebSocket: window.WebSocket,
@@ -49,6 +58,7 @@ function openList(spaceID, { setRep, setTodos, setLoaded, setStatus, setPending 
   });
   const replicache = new Replicache({ name: `todo-${spaceID}`, mutators, pushDelay: 10, ...room.options });
   room.start(replicache);
+  const stopWatching = room.presence.subscribe(setOthers);
 
   // An offline browser can keep a dead socket open for minutes: the room client drops it at once.
   const onOnline = () => room.setOffline(false);
@@ -82,8 +92,12 @@ function openList(spaceID, { setRep, setTodos, setLoaded, setStatus, setPending 
   };
   const pendingTimer = setInterval(countPending, 250);
   setRep(replicache);
+  setRoom(room);
 
   return () => {
+    stopWatching();
+    setRoom(null);
+    setOthers([]);
     clearInterval(pendingTimer);
     unsubscribe();
     window.removeEventListener('online', onOnline);
