@@ -1,6 +1,6 @@
 // The todo app in a real browser (Debian's Chromium, driven by playwright-core): two people on one list, one of them
 // offline for a while. BASE_URL names the running server, which serves the built app; CHROMIUM_PATH the browser.
-// Leaves a screenshot of the list page in target/todo-list.png (target/ of the repository).
+// Leaves screenshots of the list page in target/todo-list.png and target/todo-presence.png (target/ of the repository).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { chromium } from 'playwright-core';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://localhost:8080').replace(/\/$/, '');
 const SCREENSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../target/todo-list.png');
+const PRESENCE_SCREENSHOT = resolve(dirname(SCREENSHOT), 'todo-presence.png');
 /** How soon a change made by one person must show on the other's screen. */
 const LIVE_MS = 1000;
 
@@ -228,6 +229,10 @@ test('each person sees who else has the list open, what they edit, and when they
       const marker = dave.page.locator('[data-testid=todo]', { hasText: 'Plan the trip' })
         .locator('[data-testid=editor][data-name="Carol"]');
       await expectVisible(marker, LIVE_MS, 'Dave sees that Carol edits "Plan the trip"');
+      await addTodo(dave, 'Book the train');
+      await expectTodos(dave, ['[ ] Plan the trip', '[ ] Book the train'], LIVE_MS, 'Dave adds his own todo meanwhile');
+      mkdirSync(dirname(SCREENSHOT), { recursive: true });
+      await dave.page.screenshot({ path: PRESENCE_SCREENSHOT, fullPage: true });
       await carol.page.keyboard.press('Escape');
       await expectGone(marker, LIVE_MS, 'Carol\'s marker goes when she stops editing');
 

@@ -216,7 +216,7 @@ function TodoItem({ todo, mutate, editors, showEditing }) {
       {editors.map((person) => (
         <span key={person.name + person.color} className="editor" data-testid="editor" data-name={person.name}
           style={{ background: person.color }} title={`${person.name} is editing this`}>
-          {initialsOf(person.name)} editing
+          {person.name} is editing
         </span>
       ))}
       <button type="button" ref={editButton} className="quiet" aria-label={`Edit ${todo.text}`} onClick={startEditing}>
