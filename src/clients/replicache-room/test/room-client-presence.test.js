@@ -3,49 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RoomClient } from '../src/room-client.js';
+import { FakeSocket } from '../test-support/fake-socket.js';
 
 const URL = 'ws://server/api/replicache/websocket/s1';
-
-class FakeSocket {
-  static all = [];
-
-  constructor(url) {
-    this.url = url;
-    this.readyState = 0;
-    this.sent = [];
-    FakeSocket.all.push(this);
-  }
-
-  send(text) {
-    if (this.readyState !== 1) {
-      throw new Error('send on a socket that is not open');
-    }
-    this.sent.push(JSON.parse(text));
-  }
-
-  close() {
-    this.readyState = 2;
-  }
-
-  of(type) {
-    return this.sent.filter((frame) => frame.messageType === type);
-  }
-
-  accept() {
-    this.readyState = 1;
-    this.onopen?.();
-    this.receive({ data: 'hello' });
-  }
-
-  receive(frame) {
-    this.onmessage?.({ data: JSON.stringify(frame) });
-  }
-
-  drop(code = 1006) {
-    this.readyState = 3;
-    this.onclose?.({ code, reason: '' });
-  }
-}
 
 /** Replicache as far as the hello needs it: its puller says hello; pokes apply. */
 class FakeReplicache {

@@ -2,52 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RoomClient, backoffDelay, compareCookies, pullURLOf, roomURL } from '../src/room-client.js';
+import { FakeSocket } from '../test-support/fake-socket.js';
 
 const URL = 'ws://server/api/replicache/websocket/s1';
-
-class FakeSocket {
-  static all = [];
-
-  constructor(url) {
-    this.url = url;
-    this.readyState = 0;
-    this.sent = [];
-    this.closedWith = null;
-    FakeSocket.all.push(this);
-  }
-
-  send(text) {
-    if (this.readyState !== 1) {
-      throw new Error('send on a socket that is not open');
-    }
-    this.sent.push(JSON.parse(text));
-  }
-
-  close(code = 1000) {
-    this.closedWith = code;
-    this.readyState = 2; // closing: the close event comes later (or never, on a dead network)
-  }
-
-  hellos() {
-    return this.sent.filter((frame) => frame.messageType === 'hello');
-  }
-
-  // What the server does:
-  accept() {
-    this.readyState = 1;
-    this.onopen?.();
-    this.receive({ data: 'hello' });
-  }
-
-  receive(frame) {
-    this.onmessage?.({ data: JSON.stringify(frame) });
-  }
-
-  drop(code = 1006) {
-    this.readyState = 3;
-    this.onclose?.({ code, reason: '' });
-  }
-}
 
 /**
  * Replicache as far as the room client uses it, with the rules of the real one: pull() hands the puller its cookie

@@ -44,7 +44,10 @@ final class Member {
 
     /** Bytes of a reply's patch per frame: what a reply holds in direct memory while its client reads. */
     static final int PART_BYTES = 256 * 1024;
-    /** Bytes of broadcasts a socket may have waiting to be written; more are not sent to it (it reads too slowly). */
+    /**
+     * Characters of broadcasts (about bytes: JSON is mostly ASCII) a socket may have waiting to be written; more are not sent
+     * to it (it reads too slowly).
+     */
     static final long MAX_QUEUED_BROADCASTS = 1 << 20;
 
     /** Where the socket stands in its room's presence: guarded by the room's presence lock ({@link RoomPresence}). */
@@ -72,7 +75,7 @@ final class Member {
     /** Set once, when the server starts closing the socket: later frames are dropped. */
     private final AtomicBoolean closing = new AtomicBoolean();
     private final PresenceCursor presence = new PresenceCursor();
-    /** Bytes of broadcasts queued on the connection and not written yet. */
+    /** Characters of broadcasts queued on the connection and not written yet. */
     private final AtomicLong queuedBroadcasts = new AtomicLong();
 
     // Guarded by this object's monitor:

@@ -5,7 +5,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -57,13 +56,6 @@ final class Presence {
     boolean leave(String clientID, Object owner) {
         Entry entry = present.get(clientID);
         return entry != null && entry.owner() == owner && remove(entry);
-    }
-
-    /** Every entry {@code owner} set is gone (another machine that stopped); returns how many. */
-    int leaveAll(Object owner) {
-        List<Entry> owned = present.values().stream().filter(entry -> Objects.equals(entry.owner(), owner)).toList();
-        owned.forEach(this::remove);
-        return owned.size();
     }
 
     /**

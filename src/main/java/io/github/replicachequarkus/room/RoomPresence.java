@@ -108,10 +108,6 @@ final class RoomPresence {
         return List.copyOf(table.present());
     }
 
-    synchronized boolean isEmpty() {
-        return table.isEmpty();
-    }
-
     /** A socket's presence frame was written: if it skipped generations meanwhile, what it missed goes out now. */
     private synchronized void written(Member member) {
         Member.PresenceCursor cursor = member.presence();

@@ -78,18 +78,6 @@ class PresenceTest {
         assertEquals(state("x", 1), presence.present().iterator().next().state());
     }
 
-    @Test
-    void aStoppedMachinesEntriesLeaveTogether() {
-        presence.set("c1", "ana", state("x", 1), "machine-2");
-        presence.set("c2", "bo", state("x", 2), "machine-2");
-        presence.set("c3", "cy", state("x", 3), socketA);
-        presence.takeChanges();
-
-        assertEquals(2, presence.leaveAll("machine-2"));
-        assertEquals(List.of("c3"), presence.present().stream().map(Presence.Entry::clientID).toList());
-        assertEquals(2, presence.takeChanges().size());
-    }
-
     /**
      * Whatever the order of sets, clears and leaves, a watcher that applies each batch of changes to what it was shown
      * first sees exactly who is present, with their latest state.

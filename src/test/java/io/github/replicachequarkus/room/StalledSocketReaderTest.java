@@ -17,7 +17,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -25,8 +24,8 @@ import java.util.logging.LogRecord;
 
 import org.junit.jupiter.api.Test;
 
+import io.github.replicachequarkus.testing.AuthModes;
 import io.github.replicachequarkus.testing.LogCapture;
-import io.github.replicachequarkus.testing.Tokens;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -45,11 +44,7 @@ class StalledSocketReaderTest {
     public static class ShortDeadline implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            Map<String, String> config = new HashMap<>();
-            config.put("replicache.auth.mode", "token");
-            config.put("replicache.auth.secret", Tokens.SECRET);
-            config.put("replicache.room.write-timeout", "1s");
-            return config;
+            return AuthModes.tokenMode(Map.of("replicache.room.write-timeout", "1s"));
         }
     }
 

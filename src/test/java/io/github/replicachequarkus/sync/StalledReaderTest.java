@@ -14,7 +14,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,8 +26,8 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
+import io.github.replicachequarkus.testing.AuthModes;
 import io.github.replicachequarkus.testing.LogCapture;
-import io.github.replicachequarkus.testing.Tokens;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,11 +46,7 @@ class StalledReaderTest {
     public static class ShortDeadline implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            Map<String, String> config = new HashMap<>();
-            config.put("replicache.auth.mode", "token");
-            config.put("replicache.auth.secret", Tokens.SECRET);
-            config.put("replicache.sync.write-timeout", "1s");
-            return config;
+            return AuthModes.tokenMode(Map.of("replicache.sync.write-timeout", "1s"));
         }
     }
 

@@ -137,8 +137,12 @@ public final class TestSocket implements WebSocket.Listener, AutoCloseable {
 
     /** The next presence or broadcast frame, or {@code null} when none comes within the time. */
     public JsonNode pollEvent(Duration wait) {
+        return take(events, wait);
+    }
+
+    private static JsonNode take(LinkedBlockingQueue<JsonNode> queue, Duration wait) {
         try {
-            return events.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -163,12 +167,7 @@ public final class TestSocket implements WebSocket.Listener, AutoCloseable {
 
     /** The next frame, or {@code null} when none comes within the time. */
     public JsonNode poll(Duration wait) {
-        try {
-            return frames.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return take(frames, wait);
     }
 
     /** Whether the server has sent its close (the client may not have seen it through yet). */
