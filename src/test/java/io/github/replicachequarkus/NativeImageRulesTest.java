@@ -69,7 +69,8 @@ class NativeImageRulesTest {
             "sync.PushLoop$Failure",
             "sync.PushLoop$Outcome", "sync.PushBatch$Parsed", "sync.PushBatch$Push", "relay.SpaceChanged",
             "sync.MutationWrites$Write", "sync.SpaceWrites$Written", "room.Presence$Change", "room.Presence$Entry",
-            "room.RoomPresence$Changed");
+            "room.RoomPresence$Changed", "relay.MachineGone", "relay.RoomMessage", "relay.RoomMessage$Numbered",
+            "relay.RoomMessage$Stored");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
     private static final List<Class<?>> MAIN = MainClasses.all();

@@ -5,7 +5,10 @@ import java.time.Duration;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Telling the other machines of a deployment about committed changes, through PostgreSQL LISTEN/NOTIFY. */
+/**
+ * Telling the other machines of a deployment about committed changes, and about their rooms (presence, broadcasts),
+ * through PostgreSQL LISTEN/NOTIFY.
+ */
 @ConfigMapping(prefix = "replicache.relay")
 public interface RelayConfig {
 
@@ -16,6 +19,21 @@ public interface RelayConfig {
     /** The PostgreSQL channel the machines of one deployment share. */
     @WithDefault("replicache_changes")
     String channel();
+
+    /** The PostgreSQL channel for room messages (presence, broadcasts, heartbeats) of one deployment's machines. */
+    @WithDefault("replicache_rooms")
+    String roomsChannel();
+
+    /** How often a machine tells the others it is alive, on the rooms channel, when it has had nothing else to say. */
+    @WithDefault("3s")
+    Duration heartbeatInterval();
+
+    /**
+     * A machine not heard from for this long is taken for dead: its clients' presence goes from every room. Keep it
+     * well above the heartbeat interval.
+     */
+    @WithDefault("10s")
+    Duration heartbeatExpiry();
 
     /**
      * The shortest time between two announcements: changes committed meanwhile go out together, in one NOTIFY

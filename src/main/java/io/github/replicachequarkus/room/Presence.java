@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -12,8 +13,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Who is in one room and what each shows the others: each client's latest presence state, and what changed since the
  * others were last told. Presence is ephemeral: it lives here only, never in the space.
  * <p>
- * Each entry has an owner, the socket (or the other machine) that set it. Only its owner can take it away again, so
- * that a socket that closes after the same client reconnected on a new one does not remove the new one's entry.
+ * Each entry has an owner: the socket that set it, or the other machine (its id) whose socket did. Only its owner can
+ * take it away again, so that a socket that closes after the same client reconnected on a new one (here or on another
+ * machine) does not remove the new one's entry.
  * <p>
  * Not thread-safe: its room guards it with one lock.
  */
@@ -23,8 +25,11 @@ final class Presence {
     record Entry(String clientID, String userID, JsonNode state, Object owner) {
     }
 
-    /** What the others are told of a client: {@code state} null when it left or cleared its state. */
-    record Change(String clientID, String userID, JsonNode state) {
+    /**
+     * What the others are told of a client: {@code state} null when it left or cleared its state. {@code owner} is the
+     * entry's owner, which tells whether the change is this machine's to tell the others.
+     */
+    record Change(String clientID, String userID, JsonNode state, Object owner) {
     }
 
     private final Map<String, Entry> present = new LinkedHashMap<>();
@@ -48,19 +53,21 @@ final class Presence {
         if (previous != null && previous.state().equals(state)) {
             return false;
         }
-        changed.put(clientID, new Change(clientID, userID, state));
+        changed.put(clientID, new Change(clientID, userID, state, owner));
         return true;
     }
 
     /** The client's entry, if {@code owner} still owns it, is gone; returns whether the others are to be told. */
     boolean leave(String clientID, Object owner) {
         Entry entry = present.get(clientID);
-        return entry != null && entry.owner() == owner && remove(entry);
+        return entry != null && Objects.equals(entry.owner(), owner) && remove(entry);
     }
 
     /**
      * A new socket of the client takes over its entry, if the entry is the same user's: the client reconnected, and the
-     * others see no leave and join. Returns whether there was one to take over.
+     * others see no leave and join. When the entry was another machine's (the client reconnected to this one), its
+     * state counts as changed, so that every machine learns who holds it now. Returns whether the others are to be
+     * told.
      */
     boolean adopt(String clientID, String userID, Object owner) {
         Entry entry = present.get(clientID);
@@ -68,6 +75,10 @@ final class Presence {
             return false;
         }
         present.put(clientID, new Entry(clientID, userID, entry.state(), owner));
+        if (entry.owner().getClass() == owner.getClass()) {
+            return false;
+        }
+        changed.put(clientID, new Change(clientID, userID, entry.state(), owner));
         return true;
     }
 
@@ -93,7 +104,7 @@ final class Presence {
 
     private boolean remove(Entry entry) {
         present.remove(entry.clientID());
-        changed.put(entry.clientID(), new Change(entry.clientID(), entry.userID(), null));
+        changed.put(entry.clientID(), new Change(entry.clientID(), entry.userID(), null, entry.owner()));
         return true;
     }
 }

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 import io.github.replicachequarkus.LogSafe;
@@ -42,10 +42,10 @@ final class Room {
 
     private final RoomPresence presence;
 
-    /** @param presence makes the room's presence, given its sockets */
+    /** @param presence makes the room's presence, given its space and its sockets */
     Room(String spaceID, ChangeReader reader, Executor executor, Timer pokeLatency,
-            Function<Supplier<Collection<Member>>, RoomPresence> presence) {
-        this.presence = presence.apply(() -> members);
+            BiFunction<String, Supplier<Collection<Member>>, RoomPresence> presence) {
+        this.presence = presence.apply(spaceID, () -> members);
         this.spaceID = spaceID;
         this.reader = reader;
         this.executor = executor;
@@ -62,8 +62,8 @@ final class Room {
     }
 
     /**
-     * Sends a client's broadcast (its frame's text) to every other socket of the room that said hello; returns to how
-     * many it went (a socket that reads too slowly misses it).
+     * Sends a client's broadcast (its frame's text) to every other socket of the room that said hello ({@code from}
+     * null: a client on another machine); returns to how many it went (a socket that reads too slowly misses it).
      */
     int broadcast(Member from, String text) {
         int sent = 0;

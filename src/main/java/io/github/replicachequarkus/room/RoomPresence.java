@@ -3,9 +3,12 @@ package io.github.replicachequarkus.room;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
@@ -16,9 +19,10 @@ import io.github.replicachequarkus.room.Presence.Change;
 import io.github.replicachequarkus.room.Presence.Entry;
 
 /**
- * The presence of one room's sockets on this machine, and how its changes reach them: at most one {@code changes}
- * frame per socket per interval, holding only the latest state of each client that changed since the socket's last
- * one, never its own client's.
+ * The presence of one room: its clients on this machine and, through the relay, on the others; and how its changes
+ * reach this machine's sockets: at most one {@code changes} frame per socket per interval, holding only the latest
+ * state of each client that changed since the socket's last one, never its own client's. The changes of this machine's
+ * own clients go to the other machines once per interval too, as one relay message.
  * <p>
  * Changes collect in the table until a flush, at most one per interval: each flush is a generation, numbered. A socket
  * that was sent the generation before gets this one's frame (built once, its own client cut out of it); a socket whose
@@ -45,6 +49,7 @@ final class RoomPresence {
     private final Executor executor;
     private final long intervalMillis;
     private final LongConsumer framesSent;
+    private final Consumer<List<String>> relay;
 
     // Guarded by this object's monitor:
     /** The generation last flushed. */
@@ -60,9 +65,11 @@ final class RoomPresence {
     /**
      * @param members the room's sockets on this machine
      * @param framesSent counts the presence frames sent
+     * @param relay takes the changes of this machine's clients (each as in a {@code changes} frame) for the others
      */
     RoomPresence(Supplier<Collection<Member>> members, ObjectMapper mapper, Timers timers, Executor executor,
-            long intervalMillis, LongConsumer framesSent) {
+            long intervalMillis, LongConsumer framesSent, Consumer<List<String>> relay) {
+        this.relay = relay;
         this.members = members;
         this.mapper = mapper;
         this.timers = timers;
@@ -80,7 +87,9 @@ final class RoomPresence {
         if (cursor.clientID != null && !cursor.clientID.equals(clientID) && table.leave(cursor.clientID, member)) {
             scheduleFlush(); // a new hello on the socket, for another client
         }
-        table.adopt(clientID, userID, member);
+        if (table.adopt(clientID, userID, member)) {
+            scheduleFlush(); // it was another machine's: the others learn that it is this one's now
+        }
         cursor.generation = generation;
         cursor.clientID = clientID;
         send(member, presentFrame(table.present()));
@@ -106,6 +115,50 @@ final class RoomPresence {
     /** Everyone present, for a dashboard or the app's backend. */
     synchronized List<Entry> present() {
         return List.copyOf(table.present());
+    }
+
+    /** Whether any of the entries is a socket's of this machine (which may be in its grace after its socket closed). */
+    synchronized boolean holdsLocal() {
+        return table.present().stream().anyMatch(entry -> entry.owner() instanceof Member);
+    }
+
+    /** The entries of this machine's sockets, each as in a {@code present} frame, for another machine's snapshot. */
+    synchronized List<String> localEntries() {
+        return table.present().stream().filter(entry -> entry.owner() instanceof Member)
+                .map(entry -> change(new Change(entry.clientID(), entry.userID(), entry.state(), entry.owner()))).toList();
+    }
+
+    /**
+     * Another machine's changes of its clients: each client's entry is set (owned by {@code machine}), or gone
+     * ({@code state} null) when {@code machine} still owns it.
+     */
+    synchronized void relayed(String machine, Collection<Change> changes) {
+        boolean changed = false;
+        for (Change change : changes) {
+            changed |= change.state() == null ? table.leave(change.clientID(), machine)
+                    : table.set(change.clientID(), change.userID(), change.state(), machine);
+        }
+        if (changed) {
+            scheduleFlush();
+        }
+    }
+
+    /** All {@code machine} holds in this room is {@code entries} now: what it held before and does not any more goes. */
+    synchronized void replace(String machine, Collection<Change> entries) {
+        Set<String> kept = new HashSet<>();
+        entries.forEach(entry -> kept.add(entry.clientID()));
+        boolean changed = false;
+        for (Entry entry : table.present()) {
+            if (machine.equals(entry.owner()) && !kept.contains(entry.clientID())) {
+                changed |= table.leave(entry.clientID(), machine);
+            }
+        }
+        for (Change entry : entries) {
+            changed |= table.set(entry.clientID(), entry.userID(), entry.state(), machine);
+        }
+        if (changed) {
+            scheduleFlush();
+        }
     }
 
     /** A socket's presence frame was written: if it skipped generations meanwhile, what it missed goes out now. */
@@ -144,6 +197,9 @@ final class RoomPresence {
                 changes.forEach(change -> lastChanges.put(change.clientID(), new Changed(generation, change)));
             }
             Generation frame = changes.isEmpty() ? null : new Generation(changes);
+            if (frame != null && !frame.ours.isEmpty()) {
+                relay.accept(frame.ours); // under the lock: the room's messages leave in the order of its flushes
+            }
             long oldest = generation;
             for (Member member : sockets) {
                 Member.PresenceCursor cursor = member.presence();
@@ -186,7 +242,8 @@ final class RoomPresence {
         StringBuilder frame = new StringBuilder("{\"message\":\"presence\",\"present\":[");
         boolean first = true;
         for (Entry entry : entries) {
-            frame.append(first ? "" : ",").append(change(new Change(entry.clientID(), entry.userID(), entry.state())));
+            frame.append(first ? "" : ",")
+                    .append(change(new Change(entry.clientID(), entry.userID(), entry.state(), entry.owner())));
             first = false;
         }
         return frame.append("]}").toString();
@@ -202,6 +259,8 @@ final class RoomPresence {
         private final String text;
         /** Where each client's change starts and ends in the text (with the comma before it, unless it is first). */
         private final Map<String, int[]> spans = new HashMap<>();
+        /** The changes of this machine's own clients, each as a JSON object: what the other machines are told. */
+        final List<String> ours = new ArrayList<>();
 
         Generation(List<Change> changes) {
             StringBuilder frame = new StringBuilder("{\"message\":\"presence\",\"changes\":[");
@@ -210,7 +269,11 @@ final class RoomPresence {
                 if (i > 0) {
                     frame.append(',');
                 }
-                frame.append(change(changes.get(i)));
+                String text = change(changes.get(i));
+                frame.append(text);
+                if (changes.get(i).owner() instanceof Member) {
+                    ours.add(text);
+                }
                 spans.put(changes.get(i).clientID(), new int[] { start, frame.length() });
             }
             this.text = frame.append("]}").toString();

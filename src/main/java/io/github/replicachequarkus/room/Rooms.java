@@ -1,7 +1,11 @@
 package io.github.replicachequarkus.room;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +26,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.relay.ChangesMissed;
+import io.github.replicachequarkus.relay.MachineGone;
+import io.github.replicachequarkus.relay.PresenceSnapshots;
+import io.github.replicachequarkus.relay.Relay;
+import io.github.replicachequarkus.relay.RoomMessage;
 import io.github.replicachequarkus.relay.SpaceChanged;
 import io.github.replicachequarkus.store.ClientGroups;
 import io.github.replicachequarkus.sync.RateLimit;
@@ -35,16 +43,23 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.Vertx;
 
 /**
- * The rooms of this machine, by space. A room exists while it has sockets. Every committed change of a space (here,
- * or on another machine through the relay) schedules a broadcast pass of its room.
+ * The rooms of this machine, by space. A room exists while it has sockets, or presence of its own sockets in their
+ * grace after closing. Every committed change of a space (here, or on another machine through the relay) schedules a
+ * broadcast pass of its room.
+ * <p>
+ * Presence and broadcasts reach the space's sockets on other machines through the {@link Relay}; what those machines
+ * hold is kept here by space ({@code elsewhere}), whether or not this machine has a room for it, so that a room made
+ * later starts with it. Both that and a room's presence change only inside {@code rooms.compute} of their space.
  */
 @ApplicationScoped
-public class Rooms {
+public class Rooms implements PresenceSnapshots {
 
     /** The close code of a socket closed without one: its connection broke. */
     private static final int NO_CODE = 1005;
 
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    /** Presence entries of the other machines' sockets, by space and client; each map is replaced, never changed. */
+    private final Map<String, Map<String, Presence.Entry>> elsewhere = new ConcurrentHashMap<>();
     /** Every open socket of this machine, in a room or not yet. */
     private final Set<Member> sockets = ConcurrentHashMap.newKeySet();
     /** Open sockets per client address, and sockets in rooms per user. */
@@ -57,13 +72,15 @@ public class Rooms {
     private final ObjectMapper mapper;
     private final RoomConfig config;
     private final RoomPlacement placement;
+    private final Relay relay;
     private final Timer pokeLatency;
     private final Counter presenceUpdates;
     private final Counter presenceFrames;
     private final Counter broadcasts;
 
     Rooms(ChangeReader changes, ManagedExecutor executor, ObjectMapper mapper, RoomConfig config, MeterRegistry metrics,
-            Vertx vertx, RoomPlacement placement) {
+            Vertx vertx, RoomPlacement placement, Relay relay) {
+        this.relay = relay;
         this.changes = changes;
         this.placement = placement;
         this.vertx = vertx;
@@ -134,7 +151,7 @@ public class Rooms {
                 if (room != null && room.size() >= config.maxSocketsPerRoom()) {
                     throw new RoomFullException("the room is full; try again later");
                 }
-                Room target = room == null ? new Room(id, changes, executor, pokeLatency, this::presence) : room;
+                Room target = room == null ? newRoom(id) : room;
                 target.add(member);
                 member.joined(target, user);
                 return target;
@@ -147,9 +164,21 @@ public class Rooms {
         }
     }
 
-    private RoomPresence presence(Supplier<Collection<Member>> members) {
+    /** A room for the space, with the presence other machines hold in it. */
+    private Room newRoom(String spaceID) {
+        Room room = new Room(spaceID, changes, executor, pokeLatency, this::presence);
+        Map<String, List<Presence.Change>> byMachine = new HashMap<>();
+        elsewhere.getOrDefault(spaceID, Map.of()).values().forEach(entry -> byMachine
+                .computeIfAbsent((String) entry.owner(), machine -> new ArrayList<>())
+                .add(new Presence.Change(entry.clientID(), entry.userID(), entry.state(), entry.owner())));
+        byMachine.forEach((machine, entries) -> room.presence().relayed(machine, entries));
+        return room;
+    }
+
+    private RoomPresence presence(String spaceID, Supplier<Collection<Member>> members) {
         return new RoomPresence(members, mapper, (delay, task) -> vertx.setTimer(delay, timer -> task.run()), executor,
-                Math.max(1, config.presenceInterval().toMillis()), presenceFrames::increment);
+                Math.max(1, config.presenceInterval().toMillis()), presenceFrames::increment,
+                changes -> relay.sendPresence(spaceID, changes));
     }
 
     /** The socket's client shows this state to the others in its room ({@code null}: clears it). */
@@ -164,6 +193,7 @@ public class Rooms {
         String text = "{\"message\":\"broadcast\",\"clientID\":" + Frames.text(mapper, member.clientID())
                 + ",\"userID\":" + Frames.text(mapper, userID(member)) + ",\"event\":" + Frames.text(mapper, event) + "}";
         member.room().broadcast(member, text);
+        relay.sendBroadcast(member.spaceID(), text);
     }
 
     /** The socket said hello and was answered: it is in its room's presence from now on. */
@@ -174,10 +204,10 @@ public class Rooms {
         }
     }
 
-    /** Everyone present in the space's room on this machine. */
+    /** Everyone present in the space's room, on this machine and on the others. */
     List<Presence.Entry> presentIn(String spaceID) {
         Room room = rooms.get(spaceID);
-        return room == null ? List.of() : room.presence().present();
+        return room != null ? room.presence().present() : List.copyOf(elsewhere.getOrDefault(spaceID, Map.of()).values());
     }
 
     /** The user a socket's presence and broadcasts are shown under: its caller's, empty in open mode. */
@@ -200,11 +230,20 @@ public class Rooms {
             return;
         }
         if (reconnects(reason)) {
-            vertx.setTimer(Math.max(1, config.presenceGrace().toMillis()),
-                    timer -> room.presence().left(member, clientID));
+            vertx.setTimer(Math.max(1, config.presenceGrace().toMillis()), timer -> {
+                room.presence().left(member, clientID);
+                retireIfUnused(room);
+            });
         } else {
             room.presence().left(member, clientID);
+            retireIfUnused(room);
         }
+    }
+
+    /** The room is gone once it has neither sockets nor its own sockets' presence in their grace. */
+    private void retireIfUnused(Room room) {
+        rooms.computeIfPresent(room.spaceID(),
+                (id, current) -> current == room && current.isEmpty() && !current.presence().holdsLocal() ? null : current);
     }
 
     /**
@@ -228,7 +267,7 @@ public class Rooms {
         if (room != null) {
             rooms.computeIfPresent(member.spaceID(), (id, current) -> {
                 current.remove(member);
-                return current.isEmpty() ? null : current;
+                return current.isEmpty() && !current.presence().holdsLocal() ? null : current;
             });
             if (member.user() != null) {
                 decrement(perUser, member.user());
@@ -350,5 +389,104 @@ public class Rooms {
 
     void changesMissed(@Observes ChangesMissed missed) {
         rooms.values().forEach(Room::resync);
+    }
+
+    /** Another machine's presence changes, snapshot or broadcast (on the relay's listener thread). */
+    void relayed(@Observes RoomMessage message) {
+        switch (message.kind()) {
+            case PRESENCE -> {
+                List<Presence.Change> changes = RelayedPresence.changes(mapper, message.body(), message.machine());
+                if (changes != null) {
+                    applyElsewhere(message.spaceID(), message.machine(), changes, false);
+                }
+            }
+            case SNAPSHOT -> {
+                Map<String, List<Presence.Change>> snapshot = RelayedPresence.snapshot(mapper, message.body(),
+                        message.machine());
+                if (snapshot != null) {
+                    replaceElsewhere(message.machine(), snapshot);
+                }
+            }
+            case BROADCAST -> {
+                Room room = rooms.get(message.spaceID());
+                if (room != null) {
+                    room.broadcast(null, message.body());
+                }
+            }
+            default -> {
+                // the relay's own
+            }
+        }
+    }
+
+    /** Another machine is gone: its clients' presence goes from every room. */
+    void machineGone(@Observes MachineGone gone) {
+        replaceElsewhere(gone.machine(), Map.of());
+    }
+
+    /** All the machine holds is the snapshot now, in every space. */
+    private void replaceElsewhere(String machine, Map<String, List<Presence.Change>> snapshot) {
+        Set<String> spaces = new HashSet<>(snapshot.keySet());
+        elsewhere.forEach((spaceID, entries) -> {
+            if (entries.values().stream().anyMatch(entry -> machine.equals(entry.owner()))) {
+                spaces.add(spaceID);
+            }
+        });
+        for (String spaceID : spaces) {
+            applyElsewhere(spaceID, machine, snapshot.getOrDefault(spaceID, List.of()), true);
+        }
+    }
+
+    /**
+     * Applies the machine's changes in the space (or, {@code whole}, all it holds there) to what is known of the other
+     * machines, and to the room if this machine has one.
+     */
+    private void applyElsewhere(String spaceID, String machine, List<Presence.Change> changes, boolean whole) {
+        rooms.compute(spaceID, (id, room) -> {
+            Map<String, Presence.Entry> entries = new LinkedHashMap<>(elsewhere.getOrDefault(id, Map.of()));
+            if (whole) {
+                Set<String> kept = new HashSet<>();
+                changes.forEach(change -> kept.add(change.clientID()));
+                entries.values().removeIf(entry -> machine.equals(entry.owner()) && !kept.contains(entry.clientID()));
+            }
+            for (Presence.Change change : changes) {
+                Presence.Entry previous = entries.get(change.clientID());
+                if (change.state() == null) {
+                    if (previous != null && machine.equals(previous.owner())) {
+                        entries.remove(change.clientID());
+                    }
+                } else if (previous == null || previous.userID().equals(change.userID())) {
+                    entries.put(change.clientID(), new Presence.Entry(change.clientID(), change.userID(), change.state(),
+                            machine));
+                }
+            }
+            if (entries.isEmpty()) {
+                elsewhere.remove(id);
+            } else {
+                elsewhere.put(id, Collections.unmodifiableMap(entries));
+            }
+            if (room != null) {
+                if (whole) {
+                    room.presence().replace(machine, changes);
+                } else {
+                    room.presence().relayed(machine, changes);
+                }
+            }
+            return room;
+        });
+    }
+
+    /** Every entry of this machine's own sockets, by space, for a machine that asked (see {@link Relay}). */
+    @Override
+    public String snapshot() {
+        StringBuilder snapshot = new StringBuilder("{");
+        rooms.forEach((spaceID, room) -> {
+            List<String> entries = room.presence().localEntries();
+            if (!entries.isEmpty()) {
+                snapshot.append(snapshot.length() > 1 ? "," : "").append(Frames.text(mapper, spaceID)).append(":[")
+                        .append(String.join(",", entries)).append(']');
+            }
+        });
+        return snapshot.append('}').toString();
     }
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.agroal.api.AgroalDataSource;
-import io.github.replicachequarkus.relay.ChangeRelay;
+import io.github.replicachequarkus.relay.Relay;
 import io.github.replicachequarkus.testing.PokeListener;
 import io.github.replicachequarkus.testing.TestSocket;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -42,7 +42,7 @@ class CrossMachinePokeTest {
     AgroalDataSource dataSource;
 
     @Inject
-    ChangeRelay relay;
+    Relay relay;
 
     /** Another machine's push: a new version of the space with one entry, committed; then its notification. */
     private long writeAsAnotherMachine(String space, String key, String json, boolean notify) throws SQLException {

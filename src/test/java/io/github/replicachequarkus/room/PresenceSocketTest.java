@@ -1,5 +1,7 @@
 package io.github.replicachequarkus.room;
 
+import static io.github.replicachequarkus.testing.PresenceFrames.entry;
+import static io.github.replicachequarkus.testing.PresenceFrames.presence;
 import static io.github.replicachequarkus.testing.Protocol.client;
 import static io.github.replicachequarkus.testing.Protocol.space;
 import static io.restassured.RestAssured.given;
@@ -11,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -111,8 +112,8 @@ class PresenceSocketTest {
             while (changes.size() < 2) {
                 changes.addAll((List<?>) TestSocket.json(c.nextEvent().get("changes")));
             }
-            assertTrue(changes.containsAll(List.of(nullState(ana),
-                    nullState(bo))), changes.toString());
+            assertTrue(changes.containsAll(List.of(entry(ana, "", null),
+                    entry(bo, "", null))), changes.toString());
             assertEquals(0, present(space).size());
         }
     }
@@ -131,7 +132,7 @@ class PresenceSocketTest {
                 assertEquals(1, present(space).size());
 
                 again.close();
-                assertEquals(List.of(nullState(ana)), TestSocket.json(b.nextEvent().get("changes")));
+                assertEquals(List.of(entry(ana, "", null)), TestSocket.json(b.nextEvent().get("changes")));
             }
         }
     }
@@ -145,7 +146,7 @@ class PresenceSocketTest {
             a.send(presence(Map.of("name", "Ana")));
             b.nextEvent();
             a.abort();
-            assertEquals(List.of(nullState(ana)), TestSocket.json(b.nextEvent().get("changes")));
+            assertEquals(List.of(entry(ana, "", null)), TestSocket.json(b.nextEvent().get("changes")));
         }
     }
 
@@ -194,21 +195,6 @@ class PresenceSocketTest {
         socket.hello(clientID, "g-" + clientID, null);
         assertEquals("presence", socket.nextEvent().path("message").asText(), "the present frame follows the hello");
         return socket;
-    }
-
-    private static Map<String, Object> presence(Object state) {
-        Map<String, Object> frame = new HashMap<>();
-        frame.put("messageType", "presence");
-        frame.put("state", state);
-        return frame;
-    }
-
-    private static Map<String, Object> nullState(String clientID) {
-        Map<String, Object> change = new HashMap<>();
-        change.put("clientID", clientID);
-        change.put("userID", "");
-        change.put("state", null);
-        return change;
     }
 
     private List<Map<String, Object>> present(String space) {

@@ -31,7 +31,7 @@ class PresenceTest {
         for (int x = 0; x < 30; x++) {
             presence.set("c1", "ana", state("x", x), socketA);
         }
-        assertEquals(List.of(new Change("c1", "ana", state("x", 29))), presence.takeChanges());
+        assertEquals(List.of(new Change("c1", "ana", state("x", 29), socketA)), presence.takeChanges());
         assertEquals(List.of(), presence.takeChanges(), "taken changes start afresh");
     }
 
@@ -52,7 +52,8 @@ class PresenceTest {
         assertTrue(presence.set("c1", "ana", null, socketA));
         assertTrue(presence.leave("c2", socketB));
 
-        assertEquals(List.of(new Change("c1", "ana", null), new Change("c2", "bo", null)), presence.takeChanges());
+        assertEquals(List.of(new Change("c1", "ana", null, socketA), new Change("c2", "bo", null, socketB)),
+                presence.takeChanges());
         assertTrue(presence.isEmpty());
         assertFalse(presence.set("c1", "ana", null, socketA), "clearing what is not there tells nobody");
     }
@@ -60,14 +61,35 @@ class PresenceTest {
     @Test
     void aSocketThatClosesAfterItsClientReconnectedRemovesNothing() {
         presence.set("c1", "ana", state("x", 1), socketA);
-        Object reconnected = new Object();
-        assertTrue(presence.adopt("c1", "ana", reconnected));
         presence.takeChanges();
+        Object reconnected = new Object();
+        assertFalse(presence.adopt("c1", "ana", reconnected), "a socket takes over from a socket unseen");
 
         assertFalse(presence.leave("c1", socketA), "the old socket no longer owns the entry");
         assertEquals(1, presence.present().size());
         assertFalse(presence.hasChanges(), "the others saw no leave and no join");
         assertTrue(presence.leave("c1", reconnected));
+    }
+
+    @Test
+    void aClientThatMovedHereFromAnotherMachineIsAChangeSoThatEveryMachineLearnsItsOwner() {
+        presence.set("c1", "ana", state("x", 1), "machine-b");
+        presence.takeChanges();
+
+        assertTrue(presence.adopt("c1", "ana", socketA));
+        assertEquals(List.of(new Change("c1", "ana", state("x", 1), socketA)), presence.takeChanges());
+        assertFalse(presence.leave("c1", "machine-b"), "the machine it left owns it no more");
+        assertEquals(1, presence.present().size());
+    }
+
+    @Test
+    void anotherMachinesEntryIsItsOwnByIdWhicheverStringHoldsIt() {
+        presence.set("c1", "ana", state("x", 1), "machine-b");
+        presence.takeChanges();
+
+        assertFalse(presence.leave("c1", "machine-c"));
+        assertTrue(presence.leave("c1", new String("machine-b")));
+        assertEquals(List.of(new Change("c1", "ana", null, "machine-b")), presence.takeChanges());
     }
 
     @Test

@@ -39,7 +39,7 @@ import org.postgresql.PGNotification;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.agroal.api.AgroalDataSource;
-import io.github.replicachequarkus.relay.ChangeRelay;
+import io.github.replicachequarkus.relay.Relay;
 import io.github.replicachequarkus.testing.PokeListener;
 import io.github.replicachequarkus.testing.TestSocket;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -63,7 +63,7 @@ class DatabaseFaultTest {
     AgroalDataSource dataSource;
 
     @Inject
-    ChangeRelay relay;
+    Relay relay;
 
     @ConfigProperty(name = "quarkus.datasource.jdbc.url")
     String jdbcUrl;
