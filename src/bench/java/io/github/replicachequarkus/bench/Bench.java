@@ -19,6 +19,7 @@ public final class Bench {
             "push-hot", new PushLoad("push-hot", false, 2500),
             "push-spaces", new PushLoad("push-spaces", true, 3500),
             "fanout", new Fanout(),
+            "presence", new PresenceLoad(),
             "idle", new Idle(),
             "pull-100k", new BigPull(),
             "startup", new Startup(),

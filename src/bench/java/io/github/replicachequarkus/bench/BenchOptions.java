@@ -24,10 +24,12 @@ import java.util.OptionalLong;
 public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics, List<String> scenarios, Duration duration,
         Duration warmup, int clients, int pushTodos, int fanoutSockets, int fanoutRate, int idleSockets, int idleRooms,
         int idleConcurrency, Duration idleSettle, int pullEntries, int pullBatch, int pullRepeats, int startupRuns, Path out,
-        String serverOptions, int soakSockets, int soakRooms, int soakRate, Duration soakDuration, Duration soakSample) {
+        String serverOptions, int soakSockets, int soakRooms, int soakRate, Duration soakDuration, Duration soakSample,
+        int presenceSockets, int presenceRate, int presencePushRate) {
 
     /** The scenarios run by default, in the order they run. */
-    public static final List<String> ALL = List.of("push-hot", "push-spaces", "fanout", "idle", "pull-100k", "startup");
+    public static final List<String> ALL = List.of("push-hot", "push-spaces", "fanout", "presence", "idle", "pull-100k",
+            "startup");
 
     /** Scenarios run only when asked for: the soak takes ten minutes. */
     public static final List<String> OPTIONAL = List.of("soak");
@@ -84,7 +86,10 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
                 number(given, "bench.soak.rooms", 100),
                 number(given, "bench.soak.rate", 20),
                 positive(seconds(given, "bench.soak.duration", "600"), "bench.soak.duration"),
-                seconds(given, "bench.soak.sample", "60"));
+                seconds(given, "bench.soak.sample", "60"),
+                number(given, "bench.presence.sockets", 200),
+                number(given, "bench.presence.rate", 30),
+                number(given, "bench.presence.push-rate", 10));
     }
 
     /** The options as the report shows them. */
@@ -102,6 +107,8 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
         described.put("push.todos", pushTodos);
         described.put("fanout.sockets", fanoutSockets);
         described.put("fanout.rate", fanoutRate + "/s");
+        described.put("presence", presenceSockets + " sockets, " + presenceRate + " updates/s each, pushes at "
+                + presencePushRate + "/s");
         described.put("idle.sockets", idleSockets);
         described.put("idle.rooms", idleRooms);
         described.put("idle.concurrency", idleConcurrency);

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
@@ -40,6 +41,7 @@ final class BenchSocket implements WebSocket.Listener {
     private volatile boolean greeted;
     private volatile boolean helloAnswered;
     private volatile int closeCode = -1;
+    private final AtomicBoolean sending = new AtomicBoolean();
 
     private BenchSocket(String hello, FrameHandler handler) {
         this.hello = hello;
@@ -127,6 +129,19 @@ final class BenchSocket implements WebSocket.Listener {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Sends a text frame unless the previous one is still being sent (the JDK's WebSocket takes one at a time); returns
+     * whether it was sent.
+     */
+    boolean trySend(String text) {
+        WebSocket open = socket;
+        if (open == null || open.isOutputClosed() || !sending.compareAndSet(false, true)) {
+            return false;
+        }
+        open.sendText(text, true).whenComplete((sent, failure) -> sending.set(false));
+        return true;
     }
 
     /** Whether the server has not closed the socket. */

@@ -16,4 +16,12 @@ public interface RoomPlacement {
      * @param upgrade the socket's upgrade request, as it reached this machine
      */
     boolean claim(String spaceID, HandshakeRequest upgrade);
+
+    /**
+     * Whether one space's sockets may be on several machines at once, so that its presence and broadcasts must reach
+     * the other machines. Not when each room lives on one machine (routing on): then they stay on it.
+     */
+    default boolean roomsSpanMachines() {
+        return true;
+    }
 }

@@ -47,8 +47,9 @@ import io.vertx.core.Vertx;
  * grace after closing. Every committed change of a space (here, or on another machine through the relay) schedules a
  * broadcast pass of its room.
  * <p>
- * Presence and broadcasts reach the space's sockets on other machines through the {@link Relay}; what those machines
- * hold is kept here by space ({@code elsewhere}), whether or not this machine has a room for it, so that a room made
+ * With routing off, presence and broadcasts reach the space's sockets on other machines through the {@link Relay}; what
+ * those machines hold is kept here by space ({@code elsewhere}), whether or not this machine has a room for it, so that a room
+ * made
  * later starts with it. Both that and a room's presence change only inside {@code rooms.compute} of their space.
  */
 @ApplicationScoped
@@ -178,7 +179,11 @@ public class Rooms implements PresenceSnapshots {
     private RoomPresence presence(String spaceID, Supplier<Collection<Member>> members) {
         return new RoomPresence(members, mapper, (delay, task) -> vertx.setTimer(delay, timer -> task.run()), executor,
                 Math.max(1, config.presenceInterval().toMillis()), presenceFrames::increment,
-                changes -> relay.sendPresence(spaceID, changes));
+                changes -> {
+                    if (placement.roomsSpanMachines()) {
+                        relay.sendPresence(spaceID, changes);
+                    }
+                });
     }
 
     /** The socket's client shows this state to the others in its room ({@code null}: clears it). */
@@ -193,7 +198,9 @@ public class Rooms implements PresenceSnapshots {
         String text = "{\"message\":\"broadcast\",\"clientID\":" + Frames.text(mapper, member.clientID())
                 + ",\"userID\":" + Frames.text(mapper, userID(member)) + ",\"event\":" + Frames.text(mapper, event) + "}";
         member.room().broadcast(member, text);
-        relay.sendBroadcast(member.spaceID(), text);
+        if (placement.roomsSpanMachines()) {
+            relay.sendBroadcast(member.spaceID(), text);
+        }
     }
 
     /** The socket said hello and was answered: it is in its room's presence from now on. */

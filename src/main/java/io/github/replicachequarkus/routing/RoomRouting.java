@@ -78,6 +78,11 @@ public class RoomRouting implements HttpUpgradeCheck, RoomPlacement {
     }
 
     @Override
+    public boolean roomsSpanMachines() {
+        return states.isEmpty(); // routing off
+    }
+
+    @Override
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
         String spaceID = context.pathParam("spaceID");
         if (states.isEmpty() || !SpaceId.isValid(spaceID)) {

@@ -19,7 +19,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 class BenchSmokeIT {
 
-    private static final List<String> SCENARIOS = List.of("push-hot", "push-spaces", "fanout", "idle", "pull-100k", "soak");
+    private static final List<String> SCENARIOS = List.of("push-hot", "push-spaces", "fanout", "presence", "idle", "pull-100k",
+            "soak");
 
     @Test
     void everyScenarioRunsAndWritesItsResults() throws Exception {
@@ -31,6 +32,9 @@ class BenchSmokeIT {
                 Map.entry("bench.clients", "2"),
                 Map.entry("bench.push.todos", "20"),
                 Map.entry("bench.fanout.sockets", "20"),
+                Map.entry("bench.presence.sockets", "10"),
+                Map.entry("bench.presence.rate", "10"),
+                Map.entry("bench.presence.push-rate", "5"),
                 Map.entry("bench.idle.sockets", "40"),
                 Map.entry("bench.idle.rooms", "4"),
                 Map.entry("bench.idle.settle", "0.2"),

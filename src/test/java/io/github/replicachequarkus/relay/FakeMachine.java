@@ -13,6 +13,8 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Predicate;
 
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -36,11 +38,22 @@ final class FakeMachine implements AutoCloseable {
     /** Guarded by this object's monitor, as the sending connection is: messages leave in the order of their numbers. */
     private long sequence;
 
+    /** A machine on the running application's database. */
+    static FakeMachine start() throws SQLException {
+        Config config = ConfigProvider.getConfig();
+        Properties credentials = new Properties();
+        config.getOptionalValue("quarkus.datasource.username", String.class)
+                .ifPresent(user -> credentials.setProperty("user", user));
+        config.getOptionalValue("quarkus.datasource.password", String.class)
+                .ifPresent(secret -> credentials.setProperty("password", secret));
+        return new FakeMachine(config.getValue("quarkus.datasource.jdbc.url", String.class), credentials);
+    }
+
     /**
      * On a connection of its own, never a pooled one: notifications a pooled connection received but nobody read would
      * reach the next test that borrows it.
      */
-    FakeMachine(String jdbcUrl, Properties credentials) throws SQLException {
+    private FakeMachine(String jdbcUrl, Properties credentials) throws SQLException {
         connection = DriverManager.getConnection(jdbcUrl, credentials);
         sending = DriverManager.getConnection(jdbcUrl, credentials);
         try (Statement listen = connection.createStatement()) {

@@ -15,12 +15,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
 
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,15 +55,6 @@ class RelayedPresenceTest {
     @TestHTTPResource("/")
     URI base;
 
-    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
-    String jdbcUrl;
-
-    @ConfigProperty(name = "quarkus.datasource.username")
-    Optional<String> username;
-
-    @ConfigProperty(name = "quarkus.datasource.password")
-    Optional<String> password;
-
     @Inject
     Relay relay;
 
@@ -78,7 +66,7 @@ class RelayedPresenceTest {
     @Test
     void anotherMachinesClientsAppearChangeAndLeaveInTheRoom() throws Exception {
         String space = space();
-        try (FakeMachine other = fake(); TestSocket socket = joined(space, client())) {
+        try (FakeMachine other = FakeMachine.start(); TestSocket socket = joined(space, client())) {
             other.send(Kind.PRESENCE, space, changes(entry("far", "", Map.of("x", 1))));
             assertEquals(List.of(Map.of("clientID", "far", "userID", "", "state", Map.of("x", 1))), changesOf(socket));
             assertEquals(List.of(Map.of("clientID", "far", "userID", "", "state", Map.of("x", 1))), present(space));
@@ -95,7 +83,7 @@ class RelayedPresenceTest {
     @Test
     void aRoomMadeLaterStartsWithWhoIsPresentElsewhere() throws Exception {
         String space = space();
-        try (FakeMachine other = fake()) {
+        try (FakeMachine other = FakeMachine.start()) {
             other.send(Kind.PRESENCE, space, changes(entry("far", "", Map.of("name", "Bo"))));
             awaitPresent(space, 1); // no room here: the presence of the space on the other machine is known anyway
 
@@ -112,7 +100,7 @@ class RelayedPresenceTest {
     void aLocalClientsChangesReachTheOtherMachineCoalescedAndItIsAskedForItsOwn() throws Exception {
         String space = space();
         String ana = client();
-        try (FakeMachine other = fake(); TestSocket socket = joined(space, ana)) {
+        try (FakeMachine other = FakeMachine.start(); TestSocket socket = joined(space, ana)) {
             RoomMessage asked = other.next(relay.machine(), m -> FakeMachine.is(m, Kind.SNAPSHOT_WANTED), WAIT);
             assertNotNull(asked, "a machine heard for the first time is asked who is present there");
             assertEquals(other.id, asked.body());
@@ -135,7 +123,7 @@ class RelayedPresenceTest {
         String second = space();
         String ana = client();
         String bo = client();
-        try (FakeMachine other = fake();
+        try (FakeMachine other = FakeMachine.start();
                 TestSocket a = joined(first, ana);
                 TestSocket b = joined(second, bo)) {
             a.send(presence(Map.of("name", "Ana")));
@@ -162,7 +150,7 @@ class RelayedPresenceTest {
     @Test
     void aSnapshotReplacesAllThatMachineHeld() throws Exception {
         String space = space();
-        try (FakeMachine other = fake(); TestSocket socket = joined(space, client())) {
+        try (FakeMachine other = FakeMachine.start(); TestSocket socket = joined(space, client())) {
             other.send(Kind.PRESENCE, space, changes(entry("c1", "", Map.of("x", 1)), entry("c2", "", Map.of("x", 2))));
             assertEquals(2, changesOf(socket).size());
 
@@ -178,7 +166,7 @@ class RelayedPresenceTest {
         String space = space();
         String ana = client();
         String big = "é".repeat(6000); // 12,000 bytes: through the table
-        try (FakeMachine other = fake(); TestSocket socket = joined(space, ana)) {
+        try (FakeMachine other = FakeMachine.start(); TestSocket socket = joined(space, ana)) {
             assertNotNull(other.next(relay.machine(), m -> FakeMachine.is(m, Kind.SNAPSHOT_WANTED), WAIT));
 
             socket.send(Map.of("messageType", "broadcast", "event", Map.of("text", big)));
@@ -199,13 +187,13 @@ class RelayedPresenceTest {
     void aMachineThatSaysGoodbyeOrFallsSilentLeavesNoPresenceBehind() throws Exception {
         String space = space();
         try (TestSocket socket = joined(space, client())) {
-            try (FakeMachine leaving = fake()) {
+            try (FakeMachine leaving = FakeMachine.start()) {
                 leaving.send(Kind.PRESENCE, space, changes(entry("polite", "", Map.of("x", 1))));
                 assertEquals(1, changesOf(socket).size());
                 leaving.send(Kind.GOODBYE, "", "");
                 assertEquals(List.of(entry("polite", "", null)), changesOf(socket));
             }
-            FakeMachine dying = fake();
+            FakeMachine dying = FakeMachine.start();
             dying.send(Kind.PRESENCE, space, changes(entry("crashed", "", Map.of("x", 1))));
             assertEquals(1, changesOf(socket).size());
             dying.close(); // silent from now on, as a machine killed
@@ -222,7 +210,7 @@ class RelayedPresenceTest {
     void aClientThatMovedToAnotherMachineIsNotRemovedWhenItsOldSocketsGraceEnds() throws Exception {
         String space = space();
         String ana = client();
-        try (FakeMachine other = fake(); TestSocket watcher = joined(space, client())) {
+        try (FakeMachine other = FakeMachine.start(); TestSocket watcher = joined(space, client())) {
             TestSocket old = joined(space, ana);
             old.send(presence(Map.of("x", 1)));
             assertEquals(1, changesOf(watcher).size());
@@ -240,7 +228,7 @@ class RelayedPresenceTest {
     void aClientThatMovesHereFromAnotherMachineIsAnnouncedAsThisMachines() throws Exception {
         String space = space();
         String ana = client();
-        try (FakeMachine other = fake()) {
+        try (FakeMachine other = FakeMachine.start()) {
             other.send(Kind.PRESENCE, space, changes(entry(ana, "", Map.of("x", 1))));
             assertNotNull(other.next(relay.machine(), m -> FakeMachine.is(m, Kind.SNAPSHOT_WANTED), WAIT));
             awaitPresent(space, 1);
@@ -258,7 +246,7 @@ class RelayedPresenceTest {
     @Test
     void malformedRoomMessagesAreIgnoredAndTheRelayKeepsListening() throws Exception {
         String space = space();
-        try (FakeMachine other = fake(); TestSocket socket = joined(space, client())) {
+        try (FakeMachine other = FakeMachine.start(); TestSocket socket = joined(space, client())) {
             other.sendRaw("gibberish");
             other.sendRaw(other.id + " 1 q 0:");
             other.sendRaw(other.id + " @ 999999999");
@@ -272,13 +260,6 @@ class RelayedPresenceTest {
                     changesOf(socket));
             assertTrue(relay.listening());
         }
-    }
-
-    private FakeMachine fake() throws Exception {
-        Properties credentials = new Properties();
-        username.ifPresent(user -> credentials.setProperty("user", user));
-        password.ifPresent(secret -> credentials.setProperty("password", secret));
-        return new FakeMachine(jdbcUrl, credentials);
     }
 
     private TestSocket joined(String space, String clientID) {
