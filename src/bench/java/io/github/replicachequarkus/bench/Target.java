@@ -92,6 +92,8 @@ final class Target implements AutoCloseable {
             throws IOException, InterruptedException {
         Map<String, String> environment = new HashMap<>();
         environment.put("REPLICACHE_AUTH_MODE", "open");
+        // Every simulated client comes from the harness's one address; the per-address limit is for real clients.
+        environment.put("REPLICACHE_ROOM_MAX_SOCKETS_PER_ADDRESS", "1000000");
         if (!serverOptions.isBlank()) {
             environment.put("JAVA_TOOL_OPTIONS", serverOptions);
         }

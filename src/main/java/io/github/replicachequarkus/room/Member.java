@@ -50,14 +50,18 @@ final class Member {
      */
     static final long MAX_QUEUED_BROADCASTS = 1 << 20;
 
-    /** Where the socket stands in its room's presence: guarded by the room's presence lock ({@link RoomPresence}). */
+    /**
+     * Where the socket stands in its room's presence: written under the room's presence lock ({@link RoomPresence});
+     * {@code generation} and {@code writing} are also read, and {@code writing} cleared, without it, when a frame has
+     * been written.
+     */
     static final class PresenceCursor {
         /** Its hello's client id; null until the room's presence has taken it in. */
         String clientID;
         /** The last generation of changes it was sent (or that its {@code present} frame held). */
-        long generation;
+        volatile long generation;
         /** A presence frame of its is being written: the next waits, and holds all that changed meanwhile. */
-        boolean writing;
+        volatile boolean writing;
     }
 
     private final WebSocketConnection connection;

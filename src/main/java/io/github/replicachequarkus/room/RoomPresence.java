@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
@@ -32,7 +33,12 @@ import io.github.replicachequarkus.room.Presence.Entry;
  * <p>
  * <b>Locking.</b> One lock, this object's monitor: it guards the table, the generations and each socket's place
  * ({@link Member.PresenceCursor}). Under it frames are built and queued ({@code sendText} returns at once); a socket's
- * own monitor may be taken under it, never the other way round.
+ * own monitor may be taken under it, never the other way round. A written frame is handled without it (on the event
+ * loop, which must not wait for a flush): the socket's {@code writing} is cleared, and a flush scheduled if it missed
+ * a generation meanwhile. Both sides write their volatile first and read the other's after, so one of them sees it.
+ * <p>
+ * Each change is written as JSON once, when its generation is made; the frames of sockets that skipped generations are
+ * built once per flush for each generation they start from.
  */
 final class RoomPresence {
 
@@ -51,15 +57,15 @@ final class RoomPresence {
     private final LongConsumer framesSent;
     private final Consumer<List<String>> relay;
 
-    // Guarded by this object's monitor:
-    /** The generation last flushed. */
-    private long generation;
-    /** Each client's last change, and its generation: what a socket that skipped some needs. */
+    /** The generation last flushed: written under this object's monitor. */
+    private volatile long generation;
+    /** Each client's last change, and its generation: what a socket that skipped some needs. Under the monitor. */
     private final Map<String, Changed> lastChanges = new HashMap<>();
-    private boolean flushScheduled;
-    private long lastFlushAt = -1;
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private volatile long lastFlushAt = -1;
 
-    private record Changed(long generation, Change change) {
+    /** A change, the generation that holds it, and its JSON as the frames carry it. */
+    private record Changed(long generation, Change change, String text) {
     }
 
     /**
@@ -161,8 +167,8 @@ final class RoomPresence {
         }
     }
 
-    /** A socket's presence frame was written: if it skipped generations meanwhile, what it missed goes out now. */
-    private synchronized void written(Member member) {
+    /** A socket's presence frame was written: if it skipped generations meanwhile, what it missed goes out soon. */
+    private void written(Member member) {
         Member.PresenceCursor cursor = member.presence();
         cursor.writing = false;
         if (cursor.generation < generation) {
@@ -170,11 +176,11 @@ final class RoomPresence {
         }
     }
 
+    /** Schedules a flush unless one is: at once, or when an interval has passed since the last. */
     private void scheduleFlush() {
-        if (flushScheduled) {
+        if (!flushScheduled.compareAndSet(false, true)) {
             return;
         }
-        flushScheduled = true;
         long now = System.nanoTime() / 1_000_000;
         long wait = lastFlushAt < 0 ? 0 : Math.max(0, lastFlushAt + intervalMillis - now);
         if (wait == 0) {
@@ -188,28 +194,39 @@ final class RoomPresence {
     private void flush() {
         Collection<Member> sockets = members.get();
         synchronized (this) {
-            flushScheduled = false;
+            flushScheduled.set(false);
             lastFlushAt = System.nanoTime() / 1_000_000;
             List<Change> changes = table.takeChanges();
             long previous = generation;
+            Generation frame = null;
             if (!changes.isEmpty()) {
-                generation++;
-                changes.forEach(change -> lastChanges.put(change.clientID(), new Changed(generation, change)));
+                long next = previous + 1;
+                List<Changed> made = new ArrayList<>(changes.size());
+                for (Change change : changes) {
+                    Changed changed = new Changed(next, change, change(change));
+                    made.add(changed);
+                    lastChanges.put(change.clientID(), changed);
+                }
+                frame = new Generation(made);
+                generation = next;
+                if (!frame.ours.isEmpty()) {
+                    relay.accept(frame.ours); // under the lock: the room's messages leave in the order of its flushes
+                }
             }
-            Generation frame = changes.isEmpty() ? null : new Generation(changes);
-            if (frame != null && !frame.ours.isEmpty()) {
-                relay.accept(frame.ours); // under the lock: the room's messages leave in the order of its flushes
-            }
-            long oldest = generation;
+            long current = generation;
+            Map<Long, Generation> catchUps = new HashMap<>();
+            long oldest = current;
             for (Member member : sockets) {
                 Member.PresenceCursor cursor = member.presence();
                 if (cursor.clientID == null) {
                     continue; // not joined yet: its hello's reply brings everyone
                 }
-                if (!cursor.writing && cursor.generation < generation) {
-                    String text = cursor.generation == previous && frame != null ? frame.without(cursor.clientID)
-                            : catchUp(cursor);
-                    cursor.generation = generation;
+                long from = cursor.generation;
+                if (!cursor.writing && from < current) {
+                    Generation due = from == previous && frame != null ? frame
+                            : catchUps.computeIfAbsent(from, this::since);
+                    cursor.generation = current;
+                    String text = due.without(cursor.clientID);
                     if (text != null) {
                         send(member, text);
                     }
@@ -221,15 +238,15 @@ final class RoomPresence {
         }
     }
 
-    /** What changed after the socket's generation, for a socket that skipped some; null when nothing did. */
-    private String catchUp(Member.PresenceCursor cursor) {
-        List<Change> missed = new ArrayList<>();
-        lastChanges.forEach((clientID, changed) -> {
-            if (changed.generation() > cursor.generation && !clientID.equals(cursor.clientID)) {
-                missed.add(changed.change());
+    /** What changed after the generation, for the sockets that skipped some since. */
+    private Generation since(long from) {
+        List<Changed> missed = new ArrayList<>();
+        lastChanges.values().forEach(changed -> {
+            if (changed.generation() > from) {
+                missed.add(changed);
             }
         });
-        return missed.isEmpty() ? null : new Generation(missed).without(null);
+        return new Generation(missed);
     }
 
     private void send(Member member, String text) {
@@ -255,40 +272,40 @@ final class RoomPresence {
     }
 
     /** One generation's frame, built once; each socket's copy leaves its own client's change out. */
-    private final class Generation {
+    private static final class Generation {
         private final String text;
         /** Where each client's change starts and ends in the text (with the comma before it, unless it is first). */
         private final Map<String, int[]> spans = new HashMap<>();
         /** The changes of this machine's own clients, each as a JSON object: what the other machines are told. */
         final List<String> ours = new ArrayList<>();
 
-        Generation(List<Change> changes) {
+        Generation(List<Changed> changes) {
             StringBuilder frame = new StringBuilder("{\"message\":\"presence\",\"changes\":[");
             for (int i = 0; i < changes.size(); i++) {
+                Changed changed = changes.get(i);
                 int start = frame.length();
                 if (i > 0) {
                     frame.append(',');
                 }
-                String text = change(changes.get(i));
-                frame.append(text);
-                if (changes.get(i).owner() instanceof Member) {
-                    ours.add(text);
+                frame.append(changed.text());
+                spans.put(changed.change().clientID(), new int[] { start, frame.length() });
+                if (changed.change().owner() instanceof Member) {
+                    ours.add(changed.text());
                 }
-                spans.put(changes.get(i).clientID(), new int[] { start, frame.length() });
             }
             this.text = frame.append("]}").toString();
             if (changes.size() > 1) {
                 // The first change has no comma before it: cut the comma after it instead.
-                int[] first = spans.get(changes.get(0).clientID());
+                int[] first = spans.get(changes.get(0).change().clientID());
                 first[1]++;
             }
         }
 
         /** The frame without the client's change; null when it held nothing else. */
         String without(String clientID) {
-            int[] span = clientID == null ? null : spans.get(clientID);
+            int[] span = spans.get(clientID);
             if (span == null) {
-                return text;
+                return spans.isEmpty() ? null : text;
             }
             if (spans.size() == 1) {
                 return null;

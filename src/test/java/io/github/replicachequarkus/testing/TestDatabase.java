@@ -3,13 +3,15 @@ package io.github.replicachequarkus.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
+
+import org.postgresql.Driver;
 
 import io.github.replicachequarkus.db.DatabaseUrl;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -63,8 +65,19 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
         }
     }
 
+    /**
+     * Runs a statement on the server's maintenance database. Through the driver itself, not {@code DriverManager}, which
+     * finds no driver when the caller's class loader is not the one that loaded it (Maven's exec plugin, for the bench).
+     */
     private void execute(String sql) {
-        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), server.username(), server.password());
+        Properties credentials = new Properties();
+        if (server.username() != null) {
+            credentials.setProperty("user", server.username());
+        }
+        if (server.password() != null) {
+            credentials.setProperty("password", server.password());
+        }
+        try (Connection connection = new Driver().connect(server.jdbcUrl(), credentials);
                 Statement statement = connection.createStatement()) {
             statement.execute(sql);
         } catch (SQLException e) {
