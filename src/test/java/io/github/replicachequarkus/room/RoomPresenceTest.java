@@ -1,0 +1,187 @@
+package io.github.replicachequarkus.room;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.replicachequarkus.room.Presence.Change;
+import io.github.replicachequarkus.sync.RateLimit;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+
+/**
+ * A room's presence without a server: sockets whose writes complete when the test says, flushes when the test runs
+ * the interval's timer.
+ */
+class RoomPresenceTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final List<Member> members = new ArrayList<>();
+    private final Map<Member, Socket> sockets = new HashMap<>();
+    private final List<Runnable> timers = new ArrayList<>();
+    private final List<List<String>> relayed = new ArrayList<>();
+    /** An interval no test waits out: every flush after the first waits for {@link #interval}. */
+    private final RoomPresence presence = new RoomPresence(() -> members, JSON, (delay, task) -> timers.add(task),
+            Runnable::run, 3_600_000, frames -> {
+            }, relayed::add);
+
+    /** A socket's frames, and the writes not completed yet. */
+    private static final class Socket {
+        final List<String> frames = new ArrayList<>();
+        final List<UniEmitter<? super Void>> writing = new ArrayList<>();
+
+        /** Completes the writes under way. */
+        void written() {
+            List<UniEmitter<? super Void>> done = new ArrayList<>(writing);
+            writing.clear();
+            done.forEach(write -> write.complete(null));
+        }
+
+        List<Object> lastChanges() throws Exception {
+            JsonNode frame = JSON.readTree(frames.get(frames.size() - 1));
+            List<Object> changes = new ArrayList<>();
+            frame.get("changes").forEach(change -> changes.add(change.get("clientID").asText() + "=" + change.get("state")));
+            return changes;
+        }
+    }
+
+    /** The room's first flush runs at once; the test's flushes all wait for the interval. */
+    @BeforeEach
+    void firstFlush() {
+        presence.relayed("earlier", List.of(new Change("e", "", state(0), "earlier")));
+        presence.replace("earlier", List.of());
+        interval();
+    }
+
+    @Test
+    void eachSocketGetsOneFrameAGenerationWithoutItsOwnClient() throws Exception {
+        Member a = joined("a");
+        Member b = joined("b");
+        Member c = joined("c");
+        sockets.values().forEach(Socket::written);
+        presence.set(a, "a", "", state(1));
+        presence.set(b, "b", "", state(2));
+        presence.set(a, "a", "", state(3));
+        interval();
+
+        assertEquals(List.of("b={\"x\":2}"), socket(a).lastChanges());
+        assertEquals(List.of("a={\"x\":3}"), socket(b).lastChanges());
+        assertEquals(List.of("a={\"x\":3}", "b={\"x\":2}"), socket(c).lastChanges());
+        sockets.values().forEach(socket -> assertEquals(2, socket.frames.size(), "present, then one changes frame"));
+    }
+
+    @Test
+    void aSocketStillWritingSkipsGenerationsThenGetsTheLatestOfEachInOneFrame() throws Exception {
+        Member a = joined("a");
+        Member b = joined("b");
+        Member slow = joined("slow");
+        socket(a).written();
+        socket(b).written();
+        // slow's present frame is still being written
+
+        presence.set(a, "a", "", state(1));
+        interval();
+        socket(a).written();
+        socket(b).written();
+        presence.set(a, "a", "", state(2));
+        presence.set(b, "b", "", state(5));
+        interval();
+        assertEquals(1, socket(slow).frames.size(), "nothing more while its frame is being written");
+        socket(a).written();
+        socket(b).written();
+
+        socket(slow).written();
+        assertEquals(1, timers.size(), "the written frame schedules a flush for what it missed");
+        presence.set(a, "a", "", state(3)); // a new generation too: the others get only it, the slow socket all
+        interval();
+        assertEquals(List.of("a={\"x\":3}", "b={\"x\":5}"), sorted(socket(slow).lastChanges()));
+        assertEquals(2, socket(slow).frames.size());
+        assertEquals(List.of("a={\"x\":3}"), socket(b).lastChanges());
+    }
+
+    @Test
+    void socketsThatSkippedTheSameGenerationsAreToldTheSameWithoutTheirOwn() throws Exception {
+        Member a = joined("a");
+        Member b = joined("b");
+        Member watcher = joined("w");
+        presence.set(a, "a", "", state(1));
+        presence.set(b, "b", "", state(2));
+        interval(); // everyone's present frame is still being written: nobody gets this generation
+        sockets.values().forEach(Socket::written);
+        interval();
+
+        assertEquals(List.of("b={\"x\":2}"), socket(a).lastChanges());
+        assertEquals(List.of("a={\"x\":1}"), socket(b).lastChanges());
+        assertEquals(List.of("a={\"x\":1}", "b={\"x\":2}"), sorted(socket(watcher).lastChanges()));
+    }
+
+    @Test
+    void onlyThisMachinesOwnClientsGoToTheOtherMachines() throws Exception {
+        Member a = joined("a");
+        socket(a).written();
+        presence.relayed("machine-b", List.of(new Change("far", "", state(7), "machine-b")));
+        presence.set(a, "a", "", state(1));
+        interval();
+
+        assertEquals(List.of(List.of("{\"clientID\":\"a\",\"userID\":\"\",\"state\":{\"x\":1}}")), relayed);
+        assertEquals(List.of("far={\"x\":7}"), socket(a).lastChanges(), "the other machine's client reaches the socket");
+        assertTrue(presence.holdsLocal());
+
+        presence.left(a, "a");
+        presence.replace("machine-b", List.of());
+        assertEquals(List.of(), presence.present());
+    }
+
+    private Member joined(String clientID) {
+        Socket socket = new Socket();
+        WebSocketConnection connection = (WebSocketConnection) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] { WebSocketConnection.class }, (proxy, method, args) -> switch (method.getName()) {
+                    case "sendText" -> {
+                        socket.frames.add((String) args[0]);
+                        yield Uni.createFrom().<Void> emitter(socket.writing::add);
+                    }
+                    case "id" -> clientID;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        Member member = new Member(connection, "space", "127.0.0.1", JSON, new RateLimit(100, 200), Duration.ofSeconds(5));
+        members.add(member);
+        sockets.put(member, socket);
+        presence.joined(member, clientID, "");
+        return member;
+    }
+
+    private Socket socket(Member member) {
+        return sockets.get(member);
+    }
+
+    /** The interval passes: the flush it waited for runs. */
+    private void interval() {
+        List<Runnable> due = new ArrayList<>(timers);
+        timers.clear();
+        due.forEach(Runnable::run);
+    }
+
+    private static List<Object> sorted(List<Object> changes) {
+        return changes.stream().sorted((x, y) -> x.toString().compareTo(y.toString())).toList();
+    }
+
+    private static JsonNode state(int x) {
+        return JSON.createObjectNode().put("x", x);
+    }
+}
