@@ -47,10 +47,10 @@ import io.vertx.core.Vertx;
  * grace after closing. Every committed change of a space (here, or on another machine through the relay) schedules a
  * broadcast pass of its room.
  * <p>
- * With routing off, presence and broadcasts reach the space's sockets on other machines through the {@link Relay}; what
- * those machines hold is kept here by space ({@code elsewhere}), whether or not this machine has a room for it, so that a room
- * made
- * later starts with it. Both that and a room's presence change only inside {@code rooms.compute} of their space.
+ * With routing off, presence and broadcasts reach the space's sockets on other machines through the {@link Relay}.
+ * What those machines hold is kept here by space ({@code elsewhere}), whether or not this machine has a room for it,
+ * so that a room made later starts with it. Both that and a room's presence change only inside {@code rooms.compute}
+ * of their space.
  */
 @ApplicationScoped
 public class Rooms implements PresenceSnapshots {
