@@ -85,10 +85,13 @@ class ServerReadsTest {
 
     @Test
     void oneEntryByItsKey() {
-        String space = seeded(Map.of("todo/1", Map.of("text", "milk"), "gone", 1));
+        String space = seeded(Map.of("todo/1", Map.of("text", "milk"), "gone", 1, "odd key?%", 2));
         remove(space, "gone");
         as(SERVER).get("/api/spaces/" + space + "/entries/todo/1").then().statusCode(200)
                 .body("key", is("todo/1")).body("value.text", is("milk")).body("version", notNullValue());
+        as(SERVER).urlEncodingEnabled(false).get("/api/spaces/" + space + "/entries/odd%20key%3F%25").then()
+                .statusCode(200)
+                .body("key", is("odd key?%")).body("value", is(2));
         as(SERVER).get("/api/spaces/" + space + "/entries/gone").then().statusCode(404).body("error", is("EntryNotFound"));
         as(SERVER).get("/api/spaces/" + space + "/entries/never").then().statusCode(404);
         as(SERVER).get("/api/spaces/nope-" + UUID.randomUUID() + "/entries/a").then().statusCode(404)
