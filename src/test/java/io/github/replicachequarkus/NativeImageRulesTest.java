@@ -70,7 +70,8 @@ class NativeImageRulesTest {
             "sync.PushLoop$Outcome", "sync.PushBatch$Parsed", "sync.PushBatch$Push", "relay.SpaceChanged",
             "sync.MutationWrites$Write", "sync.SpaceWrites$Written", "room.Presence$Change", "room.Presence$Entry",
             "room.RoomPresence$Changed", "relay.MachineGone", "relay.RoomMessage", "relay.RoomMessage$Numbered",
-            "relay.RoomMessage$Stored");
+            "relay.RoomMessage$Stored", "store.SpaceReads$EntryAt", "store.SpaceReads$EntryPage",
+            "store.SpaceReads$EntryRow", "store.SpaceReads$SpaceRow");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
     private static final List<Class<?>> MAIN = MainClasses.all();

@@ -24,6 +24,21 @@ public class SpaceAccess {
         return caller;
     }
 
+    /**
+     * The server API's check: only the app's backend, with a server credential, passes (anyone, in open mode).
+     *
+     * @throws NotAuthenticatedException when the credentials are missing, invalid or expired
+     * @throws ForbiddenException when they are a client's
+     */
+    public Caller requireServer(String credentials) {
+        Caller caller = authenticate(credentials);
+        if (!caller.server()) {
+            throw new ForbiddenException("the server API needs a server credential (a token with \"server\": true); "
+                    + "a client's token does not open it");
+        }
+        return caller;
+    }
+
     /** @throws NotAuthenticatedException when the credentials are missing, invalid or expired */
     public Caller authenticate(String credentials) {
         Caller caller = authorizer.authenticate(credentials);

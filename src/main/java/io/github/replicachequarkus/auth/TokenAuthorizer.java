@@ -90,8 +90,11 @@ public class TokenAuthorizer implements Authorizer {
         }
         try {
             JwtClaims claims = consumer.processToClaims(token);
-            return Caller.of(claims.getSubject(), Instant.ofEpochSecond(claims.getExpirationTime().getValue()),
-                    new SpaceRights(spaces(claims))::accessTo);
+            Instant expiresAt = Instant.ofEpochSecond(claims.getExpirationTime().getValue());
+            if (Boolean.TRUE.equals(claims.getClaimValue("server"))) {
+                return Caller.server(claims.getSubject(), expiresAt);
+            }
+            return Caller.of(claims.getSubject(), expiresAt, new SpaceRights(spaces(claims))::accessTo);
         } catch (InvalidJwtException e) {
             Log.debugf("Token refused: %s", LogSafe.of(e.getMessage()));
             throw new NotAuthenticatedException(e.hasExpired() ? "the token has expired" : "the token is not valid");

@@ -84,7 +84,7 @@ public final class PushRows {
                     AS a (space_id, id, last_mutation_id, version)
                 WHERE client.space_id = a.space_id AND client.id = a.id
             )
-            UPDATE space SET version = v.version
+            UPDATE space SET version = v.version, changed_at = now()
             FROM unnest(?::text[], ?::bigint[]) AS v (id, version)
             WHERE space.id = v.id AND space.version < v.version""";
 

@@ -60,7 +60,8 @@ public class Space extends PanacheEntityBase {
      */
     public static long raiseVersion(String id, long atLeast) {
         List<?> version = getEntityManager()
-                .createNativeQuery("UPDATE space SET version = GREATEST(version, ?1) WHERE id = ?2 RETURNING version")
+                .createNativeQuery("UPDATE space SET changed_at = CASE WHEN ?1 > version THEN now() ELSE changed_at END,"
+                        + " version = GREATEST(version, ?1) WHERE id = ?2 RETURNING version")
                 .setParameter(1, atLeast)
                 .setParameter(2, id)
                 .getResultList();

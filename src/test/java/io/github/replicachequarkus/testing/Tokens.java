@@ -38,6 +38,15 @@ public final class Tokens {
         return sign(claims.toJson(), AlgorithmIdentifiers.HMAC_SHA256, new HmacKey(secret.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** A server credential (the app's backend), valid until {@code expiresAt}. */
+    public static String serverToken(String backend, Instant expiresAt) {
+        JwtClaims claims = new JwtClaims();
+        claims.setSubject(backend);
+        claims.setExpirationTime(NumericDate.fromSeconds(expiresAt.getEpochSecond()));
+        claims.setClaim("server", true);
+        return sign(claims.toJson(), AlgorithmIdentifiers.HMAC_SHA256, new HmacKey(SECRET.getBytes(StandardCharsets.UTF_8)));
+    }
+
     /** The payload signed as is: for tokens the server must refuse (wrong algorithm, missing claims). */
     public static String sign(String payload, String algorithm, java.security.Key key) {
         JsonWebSignature jws = new JsonWebSignature();

@@ -1,0 +1,121 @@
+package io.github.replicachequarkus.api;
+
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.jboss.resteasy.reactive.RestHeader;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+
+import com.fasterxml.jackson.annotation.JsonRawValue;
+
+import io.github.replicachequarkus.auth.SpaceAccess;
+import io.github.replicachequarkus.protocol.InvalidRequestException;
+import io.github.replicachequarkus.protocol.SpaceId;
+import io.github.replicachequarkus.store.SpaceReads;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * The server API's reads, for the app's backend (a server credential; see {@link SpaceAccess#requireServer}): the
+ * spaces, and a space's entries, a page at a time. Each page is one snapshot, with the version it reflects.
+ */
+@Path("/api/spaces")
+@Produces(MediaType.APPLICATION_JSON)
+public class SpacesResource {
+
+    static final int DEFAULT_LIMIT = 100;
+    static final int MAX_LIMIT = 1000;
+
+    /** A page of spaces; {@code next} is the {@code after} of the next page, null after the last. */
+    @RegisterForReflection
+    public record Spaces(List<Space> spaces, String next) {
+    }
+
+    @RegisterForReflection
+    public record Space(String spaceID, long version, Instant createdAt, Instant changedAt) {
+    }
+
+    /** A page of entries at {@code version}; {@code next} is the {@code after} of the next page, null after the last. */
+    @RegisterForReflection
+    public record Entries(long version, List<Entry> entries, String next) {
+    }
+
+    @RegisterForReflection
+    public record Entry(String key, @JsonRawValue String value) {
+    }
+
+    /** One entry at {@code version}. */
+    @RegisterForReflection
+    public record EntryAt(long version, String key, @JsonRawValue String value) {
+    }
+
+    private final SpaceAccess access;
+    private final SpaceReads reads;
+
+    SpacesResource(SpaceAccess access, SpaceReads reads) {
+        this.access = access;
+        this.reads = reads;
+    }
+
+    @GET
+    public Spaces spaces(@RestQuery String prefix, @RestQuery String after, @RestQuery String limit,
+            @RestHeader("Authorization") String authorization) {
+        access.requireServer(authorization);
+        int count = limit(limit);
+        List<SpaceReads.SpaceRow> rows = reads.spaces(prefix == null ? "" : prefix, after, count + 1);
+        boolean more = rows.size() > count;
+        List<Space> spaces = rows.stream().limit(count)
+                .map(row -> new Space(row.spaceID(), row.version(), row.createdAt(), row.changedAt())).toList();
+        return new Spaces(spaces, more ? spaces.get(spaces.size() - 1).spaceID() : null);
+    }
+
+    @GET
+    @Path("{spaceID}/entries")
+    public Entries entries(@RestPath String spaceID, @RestQuery String prefix, @RestQuery String after,
+            @RestQuery String limit, @RestHeader("Authorization") String authorization) {
+        access.requireServer(authorization);
+        SpaceId.require(spaceID);
+        SpaceReads.EntryPage page = reads.entries(spaceID, prefix == null ? "" : prefix, after, limit(limit))
+                .orElseThrow(() -> noSpace(spaceID));
+        List<Entry> entries = page.entries().stream().map(row -> new Entry(row.key(), row.value())).toList();
+        return new Entries(page.version(), entries, page.more() ? entries.get(entries.size() - 1).key() : null);
+    }
+
+    @GET
+    @Path("{spaceID}/entries/{key: .+}")
+    public EntryAt entry(@RestPath String spaceID, @RestPath String key,
+            @RestHeader("Authorization") String authorization) {
+        access.requireServer(authorization);
+        SpaceId.require(spaceID);
+        SpaceReads.EntryAt entry = reads.entry(spaceID, key).orElseThrow(() -> noSpace(spaceID));
+        if (entry.value() == null) {
+            throw new InvalidRequestException(404, "EntryNotFound", "space " + spaceID + " holds nothing at this key");
+        }
+        return new EntryAt(entry.version(), key, entry.value());
+    }
+
+    private static InvalidRequestException noSpace(String spaceID) {
+        return new InvalidRequestException(404, "SpaceNotFound", "no space " + spaceID);
+    }
+
+    /** A page size: absent gives the default; otherwise 1 to {@value #MAX_LIMIT}. */
+    static int limit(String limit) {
+        if (limit == null || limit.isEmpty()) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int count = Integer.parseInt(limit);
+            if (count >= 1 && count <= MAX_LIMIT) {
+                return count;
+            }
+        } catch (NumberFormatException notANumber) {
+            // said below
+        }
+        throw new InvalidRequestException("InvalidLimit", "limit must be a whole number from 1 to " + MAX_LIMIT);
+    }
+}
