@@ -71,7 +71,7 @@ class NativeImageRulesTest {
             "sync.MutationWrites$Write", "sync.SpaceWrites$Written", "room.Presence$Change", "room.Presence$Entry",
             "room.RoomPresence$Changed", "relay.MachineGone", "relay.RoomMessage", "relay.RoomMessage$Numbered",
             "relay.RoomMessage$Stored", "store.SpaceReads$EntryAt", "store.SpaceReads$EntryPage",
-            "store.SpaceReads$EntryRow", "store.SpaceReads$SpaceRow");
+            "store.SpaceReads$SpacePage");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
     private static final List<Class<?>> MAIN = MainClasses.all();

@@ -1,12 +1,9 @@
 package io.github.replicachequarkus.bench;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Many sockets in one room, and one writer (a client group of its own) pushing {@code createTodo} over HTTP at a fixed
@@ -16,7 +13,6 @@ import java.util.regex.Pattern;
  */
 final class Fanout implements Scenario {
 
-    private static final Pattern WRITTEN = Pattern.compile("\"key\"\\s*:\\s*\"w-(\\d+)\"");
     private static final double TARGET_P99_MS = 50;
 
     @Override
@@ -53,13 +49,7 @@ final class Fanout implements Scenario {
                     LockSupport.parkNanos(wait);
                 }
                 sent[change] = System.nanoTime();
-                SyncClient.Reply reply;
-                try {
-                    reply = writer.push(space, group, List.of(
-                            SyncClient.createTodo(clientID, id + 1, "w-" + change, "change " + change, change)));
-                } catch (IOException e) {
-                    reply = new SyncClient.Reply(-1, e.toString());
-                }
+                SyncClient.Reply reply = writer.pushChange(space, group, clientID, id + 1, change);
                 answered[change] = System.nanoTime();
                 pushLatencies.add(answered[change] - sent[change]);
                 written[change] = reply.ok();
@@ -190,16 +180,7 @@ final class Fanout implements Scenario {
                 return;
             }
             pokes++;
-            int carried = 0;
-            Matcher key = WRITTEN.matcher(text);
-            while (key.find()) {
-                int change = Integer.parseInt(key.group(1));
-                if (change < arrived.length()) {
-                    arrived.compareAndSet(change, 0, arrivedNanos);
-                }
-                carried++;
-            }
-            if (carried > 1) {
+            if (SyncClient.noteChanges(text, arrivedNanos, arrived) > 1) {
                 coalesced++;
             }
         }

@@ -1,6 +1,5 @@
 package io.github.replicachequarkus.bench;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -33,7 +32,6 @@ final class PresenceLoad implements Scenario {
     private static final int SAMPLE_EVERY = 10;
     private static final Pattern SENT = Pattern.compile("\"s\":(\\d+)");
     private static final Pattern DONE = Pattern.compile("\"done\":(\\d+)");
-    private static final Pattern WRITTEN = Pattern.compile("\"key\"\\s*:\\s*\"w-(\\d+)\"");
 
     @Override
     public Result run(Target target, BenchOptions options) throws Exception {
@@ -252,13 +250,7 @@ final class PresenceLoad implements Scenario {
             if (text.startsWith("{\"message\":\"presence\"")) {
                 presence(arrived, text);
             } else if (text.contains("\"poke\"")) {
-                Matcher key = WRITTEN.matcher(text);
-                while (key.find()) {
-                    int change = Integer.parseInt(key.group(1));
-                    if (change < pokeArrived.length()) {
-                        pokeArrived.compareAndSet(change, 0, arrived);
-                    }
-                }
+                SyncClient.noteChanges(text, arrived, pokeArrived);
             }
         }
 
@@ -320,13 +312,7 @@ final class PresenceLoad implements Scenario {
             try (SyncClient writer = new SyncClient(target)) {
                 for (int change = 0; change < answered.length && !stopped; change++) {
                     sleepUntil(start + change * period);
-                    SyncClient.Reply reply;
-                    try {
-                        reply = writer.push(space, group, List.of(
-                                SyncClient.createTodo(clientID, id + 1, "w-" + change, "change " + change, change)));
-                    } catch (IOException e) {
-                        reply = new SyncClient.Reply(-1, e.toString());
-                    }
+                    SyncClient.Reply reply = writer.pushChange(space, group, clientID, id + 1, change);
                     answered[change] = System.nanoTime();
                     written[change] = reply.ok();
                     pushed = change + 1;

@@ -8,6 +8,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,6 +22,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class SyncClient implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern CHANGE_KEY = Pattern.compile("\"key\"\\s*:\\s*\"w-(\\d+)\"");
 
     private final Target target;
     private final Http1Client connection;
@@ -98,6 +102,36 @@ final class SyncClient implements AutoCloseable {
         ObjectNode args = JSON.createObjectNode().put("id", todoID).put("text", text).put("completed", false)
                 .put("sort", sort);
         return mutation(clientID, id, "createTodo", args);
+    }
+
+    /**
+     * Pushes a writer's change {@code n}: {@code createTodo} of the key {@code w-n}, as the scenarios that time pokes
+     * write them. A connection that fails is a reply with status -1.
+     */
+    Reply pushChange(String spaceID, String clientGroupID, String clientID, long id, int change) {
+        try {
+            return push(spaceID, clientGroupID,
+                    List.of(createTodo(clientID, id, "w-" + change, "change " + change, change)));
+        } catch (IOException e) {
+            return new Reply(-1, e.toString());
+        }
+    }
+
+    /**
+     * Notes when each writer's change a poke carries (by its key {@code w-n}) first arrived, for the changes
+     * {@code arrived} has room for; returns how many the poke carries.
+     */
+    static int noteChanges(String poke, long arrivedNanos, AtomicLongArray arrived) {
+        int carried = 0;
+        Matcher key = CHANGE_KEY.matcher(poke);
+        while (key.find()) {
+            int change = Integer.parseInt(key.group(1));
+            if (change < arrived.length()) {
+                arrived.compareAndSet(change, 0, arrivedNanos);
+            }
+            carried++;
+        }
+        return carried;
     }
 
     /** {@code updateTodo({id, ...changes})}. */

@@ -1,6 +1,5 @@
 package io.github.replicachequarkus.api;
 
-import java.time.Instant;
 import java.util.List;
 
 import jakarta.ws.rs.GET;
@@ -33,20 +32,12 @@ public class SpacesResource {
 
     /** A page of spaces; {@code next} is the {@code after} of the next page, null after the last. */
     @RegisterForReflection
-    public record Spaces(List<Space> spaces, String next) {
-    }
-
-    @RegisterForReflection
-    public record Space(String spaceID, long version, Instant createdAt, Instant changedAt) {
+    public record Spaces(List<SpaceReads.SpaceRow> spaces, String next) {
     }
 
     /** A page of entries at {@code version}; {@code next} is the {@code after} of the next page, null after the last. */
     @RegisterForReflection
-    public record Entries(long version, List<Entry> entries, String next) {
-    }
-
-    @RegisterForReflection
-    public record Entry(String key, @JsonRawValue String value) {
+    public record Entries(long version, List<SpaceReads.EntryRow> entries, String next) {
     }
 
     /** One entry at {@code version}. */
@@ -66,12 +57,9 @@ public class SpacesResource {
     public Spaces spaces(@RestQuery String prefix, @RestQuery String after, @RestQuery String limit,
             @RestHeader("Authorization") String authorization) {
         access.requireServer(authorization);
-        int count = limit(limit);
-        List<SpaceReads.SpaceRow> rows = reads.spaces(prefix == null ? "" : prefix, after, count + 1);
-        boolean more = rows.size() > count;
-        List<Space> spaces = rows.stream().limit(count)
-                .map(row -> new Space(row.spaceID(), row.version(), row.createdAt(), row.changedAt())).toList();
-        return new Spaces(spaces, more ? spaces.get(spaces.size() - 1).spaceID() : null);
+        SpaceReads.SpacePage page = reads.spaces(prefix == null ? "" : prefix, after, limit(limit));
+        List<SpaceReads.SpaceRow> spaces = page.spaces();
+        return new Spaces(spaces, page.more() ? spaces.get(spaces.size() - 1).spaceID() : null);
     }
 
     @GET
@@ -82,7 +70,7 @@ public class SpacesResource {
         SpaceId.require(spaceID);
         SpaceReads.EntryPage page = reads.entries(spaceID, prefix == null ? "" : prefix, after, limit(limit))
                 .orElseThrow(() -> noSpace(spaceID));
-        List<Entry> entries = page.entries().stream().map(row -> new Entry(row.key(), row.value())).toList();
+        List<SpaceReads.EntryRow> entries = page.entries();
         return new Entries(page.version(), entries, page.more() ? entries.get(entries.size() - 1).key() : null);
     }
 

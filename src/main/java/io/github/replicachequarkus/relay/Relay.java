@@ -168,6 +168,7 @@ public class Relay {
         if (!running || peers.isEmpty() || changes.isEmpty()) {
             return;
         }
+        // What a message's body may take: the limit less its header (machine, sequence, kind, space and its length).
         int room = NOTIFY_LIMIT - RoomMessage.utf8Length(machine) - RoomMessage.utf8Length(spaceID) - 48;
         StringBuilder body = new StringBuilder("[");
         int size = 2;
@@ -410,8 +411,11 @@ public class Relay {
                 }
                 received = RoomMessage.decode(body);
             }
-            numbered = (RoomMessage.Numbered) received;
-        } catch (IllegalArgumentException | ClassCastException e) {
+            if (!(received instanceof RoomMessage.Numbered message)) {
+                throw new IllegalArgumentException("a stored message points at another");
+            }
+            numbered = message;
+        } catch (IllegalArgumentException e) {
             Log.warnf("Ignored a malformed room notification: %s", LogSafe.of(payload));
             return;
         }

@@ -1,7 +1,6 @@
 package io.github.replicachequarkus.room;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +22,11 @@ final class Presence {
 
     /** A client's presence: {@code state} is a JSON object. */
     record Entry(String clientID, String userID, JsonNode state, Object owner) {
+
+        /** The entry as the others are told of it when it is set. */
+        Change asChange() {
+            return new Change(clientID, userID, state, owner);
+        }
     }
 
     /**
@@ -83,7 +87,7 @@ final class Presence {
     }
 
     /** Who is present now, in the order they first set a state. */
-    Collection<Entry> present() {
+    List<Entry> present() {
         return List.copyOf(present.values());
     }
 

@@ -120,7 +120,7 @@ final class RoomPresence {
 
     /** Everyone present, for a dashboard or the app's backend. */
     synchronized List<Entry> present() {
-        return List.copyOf(table.present());
+        return table.present();
     }
 
     /** Whether any of the entries is a socket's of this machine (which may be in its grace after its socket closed). */
@@ -131,7 +131,7 @@ final class RoomPresence {
     /** The entries of this machine's sockets, each as in a {@code present} frame, for another machine's snapshot. */
     synchronized List<String> localEntries() {
         return table.present().stream().filter(entry -> entry.owner() instanceof Member)
-                .map(entry -> change(new Change(entry.clientID(), entry.userID(), entry.state(), entry.owner()))).toList();
+                .map(entry -> change(entry.asChange())).toList();
     }
 
     /**
@@ -259,8 +259,7 @@ final class RoomPresence {
         StringBuilder frame = new StringBuilder("{\"message\":\"presence\",\"present\":[");
         boolean first = true;
         for (Entry entry : entries) {
-            frame.append(first ? "" : ",")
-                    .append(change(new Change(entry.clientID(), entry.userID(), entry.state(), entry.owner())));
+            frame.append(first ? "" : ",").append(change(entry.asChange()));
             first = false;
         }
         return frame.append("]}").toString();

@@ -170,8 +170,7 @@ public class Rooms implements PresenceSnapshots {
         Room room = new Room(spaceID, changes, executor, pokeLatency, this::presence);
         Map<String, List<Presence.Change>> byMachine = new HashMap<>();
         elsewhere.getOrDefault(spaceID, Map.of()).values().forEach(entry -> byMachine
-                .computeIfAbsent((String) entry.owner(), machine -> new ArrayList<>())
-                .add(new Presence.Change(entry.clientID(), entry.userID(), entry.state(), entry.owner())));
+                .computeIfAbsent((String) entry.owner(), machine -> new ArrayList<>()).add(entry.asChange()));
         byMachine.forEach((machine, entries) -> room.presence().relayed(machine, entries));
         return room;
     }

@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +12,10 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.annotation.JsonRawValue;
+
 import io.agroal.api.AgroalDataSource;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
  * What the server API reads: spaces, and a space's live entries. Each read is one statement, so one snapshot: the
@@ -23,12 +25,18 @@ import io.agroal.api.AgroalDataSource;
 @ApplicationScoped
 public class SpaceReads {
 
-    /** A space: its version, when it was made and when it last changed. */
+    /** A space: its version, when it was made and when it last changed. The server API sends it as it is. */
+    @RegisterForReflection
     public record SpaceRow(String spaceID, long version, Instant createdAt, Instant changedAt) {
     }
 
-    /** A live entry; {@code value} is its JSON text as stored. */
-    public record EntryRow(String key, String value) {
+    /** A live entry; {@code value} is its JSON text as stored, which the server API sends as it is. */
+    @RegisterForReflection
+    public record EntryRow(String key, @JsonRawValue String value) {
+    }
+
+    /** Spaces in id order, and whether more follow the last. */
+    public record SpacePage(List<SpaceRow> spaces, boolean more) {
     }
 
     /** Entries of a space at its version, and whether more follow the last. */
@@ -70,13 +78,13 @@ public class SpaceReads {
     }
 
     /** Up to {@code limit} spaces whose id starts with {@code prefix}, after {@code after} (null: from the first). */
-    public List<SpaceRow> spaces(String prefix, String after, int limit) {
+    public SpacePage spaces(String prefix, String after, int limit) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(SPACES)) {
             select.setString(1, prefix);
             select.setString(2, after);
             select.setString(3, after);
-            select.setInt(4, limit);
+            select.setInt(4, limit + 1); // one more: whether another page follows
             List<SpaceRow> spaces = new ArrayList<>();
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
@@ -84,7 +92,8 @@ public class SpaceReads {
                             instant(rows.getTimestamp(4))));
                 }
             }
-            return spaces;
+            boolean more = spaces.size() > limit;
+            return new SpacePage(more ? spaces.subList(0, limit) : spaces, more);
         } catch (SQLException e) {
             throw new StorageException("could not list spaces", e);
         }
@@ -99,10 +108,10 @@ public class SpaceReads {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(ENTRIES)) {
             select.setString(1, prefix);
-            setText(select, 2, end);
-            setText(select, 3, end);
-            setText(select, 4, after);
-            setText(select, 5, after);
+            select.setString(2, end);
+            select.setString(3, end);
+            select.setString(4, after);
+            select.setString(5, after);
             select.setString(6, prefix);
             select.setInt(7, limit + 1); // one more: whether another page follows
             select.setString(8, spaceID);
@@ -111,8 +120,9 @@ public class SpaceReads {
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     version = rows.getLong(1);
-                    if (rows.getString(2) != null) {
-                        entries.add(new EntryRow(rows.getString(2), rows.getString(3)));
+                    String key = rows.getString(2);
+                    if (key != null) { // the space without entries in the range: one row, no entry
+                        entries.add(new EntryRow(key, rows.getString(3)));
                     }
                 }
             }
@@ -137,14 +147,6 @@ public class SpaceReads {
             }
         } catch (SQLException e) {
             throw new StorageException("could not read an entry of space " + spaceID, e);
-        }
-    }
-
-    private static void setText(PreparedStatement statement, int index, String text) throws SQLException {
-        if (text == null) {
-            statement.setNull(index, Types.VARCHAR);
-        } else {
-            statement.setString(index, text);
         }
     }
 

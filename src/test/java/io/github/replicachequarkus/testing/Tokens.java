@@ -35,7 +35,7 @@ public final class Tokens {
         claims.setSubject(user);
         claims.setExpirationTime(NumericDate.fromSeconds(expiresAt.getEpochSecond()));
         claims.setClaim("spaces", spaces);
-        return sign(claims.toJson(), AlgorithmIdentifiers.HMAC_SHA256, new HmacKey(secret.getBytes(StandardCharsets.UTF_8)));
+        return signed(claims, secret);
     }
 
     /** A server credential (the app's backend), valid until {@code expiresAt}. */
@@ -44,7 +44,11 @@ public final class Tokens {
         claims.setSubject(backend);
         claims.setExpirationTime(NumericDate.fromSeconds(expiresAt.getEpochSecond()));
         claims.setClaim("server", true);
-        return sign(claims.toJson(), AlgorithmIdentifiers.HMAC_SHA256, new HmacKey(SECRET.getBytes(StandardCharsets.UTF_8)));
+        return signed(claims, SECRET);
+    }
+
+    private static String signed(JwtClaims claims, String secret) {
+        return sign(claims.toJson(), AlgorithmIdentifiers.HMAC_SHA256, new HmacKey(secret.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** The payload signed as is: for tokens the server must refuse (wrong algorithm, missing claims). */
