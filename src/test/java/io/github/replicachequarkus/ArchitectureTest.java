@@ -46,7 +46,7 @@ class ArchitectureTest {
         mayUse.put("routing", List.of("protocol", "auth", "store", "room"));
         mayUse.put("gc", List.of("store", "room"));
         mayUse.put("todo", List.of("store", "mutator"));
-        mayUse.put("api", List.of("protocol", "auth", "store"));
+        mayUse.put("api", List.of("protocol", "auth", "store", "sync"));
         return mayUse;
     }
 

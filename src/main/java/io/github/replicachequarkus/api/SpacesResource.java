@@ -2,26 +2,42 @@ package io.github.replicachequarkus.api;
 
 import java.util.List;
 
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.replicachequarkus.auth.Access;
+import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.auth.SpaceAccess;
 import io.github.replicachequarkus.protocol.InvalidRequestException;
 import io.github.replicachequarkus.protocol.SpaceId;
 import io.github.replicachequarkus.store.SpaceReads;
+import io.github.replicachequarkus.sync.MutationFailedException;
+import io.github.replicachequarkus.sync.SpaceWriter;
+import io.github.replicachequarkus.sync.SyncConfig;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
- * The server API's reads, for the app's backend (a server credential; see {@link SpaceAccess#requireServer}): the
- * spaces, and a space's entries, a page at a time. Each page is one snapshot, with the version it reflects.
+ * The server API, for the app's backend (a server credential; see {@link SpaceAccess#requireServer}): the spaces, a
+ * space's entries a page at a time (each page one snapshot, with the version it reflects), writes through the
+ * registered mutators ({@link SpaceWriter}), and deleting a space.
  */
 @Path("/api/spaces")
 @Produces(MediaType.APPLICATION_JSON)
@@ -47,10 +63,16 @@ public class SpacesResource {
 
     private final SpaceAccess access;
     private final SpaceReads reads;
+    private final SpaceWriter writer;
+    private final SyncConfig config;
+    private final ObjectMapper mapper;
 
-    SpacesResource(SpaceAccess access, SpaceReads reads) {
+    SpacesResource(SpaceAccess access, SpaceReads reads, SpaceWriter writer, SyncConfig config, ObjectMapper mapper) {
         this.access = access;
         this.reads = reads;
+        this.writer = writer;
+        this.config = config;
+        this.mapper = mapper;
     }
 
     @GET
@@ -85,6 +107,60 @@ public class SpacesResource {
             throw new InvalidRequestException(404, "EntryNotFound", "space " + spaceID + " holds nothing at this key");
         }
         return new EntryAt(entry.version(), key, entry.value());
+    }
+
+    /**
+     * Runs registered mutators on the space as the server, in one transaction with the pushes of its lane: all or
+     * nothing unless {@code "atomic": false}. With an {@code Idempotency-Key}, a retry of the same request gets the
+     * first reply (marked {@code Idempotent-Replayed: true}) and applies nothing again.
+     */
+    @POST
+    @Path("{spaceID}/mutate")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<Response> mutate(@RestPath String spaceID, @RestHeader("Authorization") String authorization,
+            @RestHeader("Idempotency-Key") String idempotencyKey, JsonNode body) {
+        Caller caller = access.requireServer(authorization);
+        SpaceId.require(spaceID);
+        SpaceAccess.check(caller, spaceID, Access.WRITE);
+        MutateRequest request = MutateRequest.read(body, config.maxMutationsPerPush());
+        String requestHash = idempotencyKey == null ? null : MutateRequest.hash(mapper, body);
+        return Uni.createFrom()
+                .completionStage(() -> writer.applyAsync(spaceID, request.calls(), request.atomic(), idempotencyKey,
+                        requestHash))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .map(applied -> {
+                    Response.ResponseBuilder reply = Response.ok(applied.reply());
+                    return applied.replayed() ? reply.header("Idempotent-Replayed", "true").build() : reply.build();
+                });
+    }
+
+    /**
+     * Deletes the space: 204; its sockets are closed with 4404, and its pushes and pulls get 404 until a server write
+     * brings it back. 404 when there is no such space.
+     */
+    @DELETE
+    @Path("{spaceID}")
+    @Blocking
+    public Response delete(@RestPath String spaceID, @RestHeader("Authorization") String authorization) {
+        Caller caller = access.requireServer(authorization);
+        SpaceId.require(spaceID);
+        SpaceAccess.check(caller, spaceID, Access.WRITE);
+        if (!writer.delete(spaceID)) {
+            throw noSpace(spaceID);
+        }
+        return Response.noContent().build();
+    }
+
+    /** An atomic write whose mutation failed: 422, with the position of the mutation in the request. */
+    @ServerExceptionMapper
+    public Response mutationFailed(MutationFailedException e) {
+        return Response.status(422).type(MediaType.APPLICATION_JSON)
+                .entity(new MutationFailed("MutationFailed", e.index(), e.getMessage())).build();
+    }
+
+    /** The body of a 422 for an atomic write whose mutation failed. */
+    @RegisterForReflection
+    public record MutationFailed(String error, int index, String message) {
     }
 
     private static InvalidRequestException noSpace(String spaceID) {

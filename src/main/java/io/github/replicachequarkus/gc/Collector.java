@@ -21,7 +21,7 @@ import io.quarkus.scheduler.Scheduled;
  * Keeps a long-running deployment from growing without bound. Every {@code replicache.gc.interval}, each machine
  * records the client groups that hold sockets on it as active, and then one machine (a PostgreSQL advisory lock picks
  * it) collects the client groups idle longer than {@code replicache.gc.client-group-max-age} and purges the tombstones
- * that every live client group has already pulled past.
+ * that every live client group has already pulled past, and the server API's idempotency keys past their retention.
  */
 @ApplicationScoped
 public class Collector {
@@ -67,6 +67,12 @@ public class Collector {
             )
             SELECT (SELECT count(*) FROM purged), (SELECT count(*) FROM marked)""";
 
+    /** The idempotency keys of the server API past their retention, a batch at a time. */
+    private static final String EXPIRE_IDEMPOTENCY_KEYS = """
+            DELETE FROM idempotency_key WHERE (space_id, key) IN (
+                SELECT space_id, key FROM idempotency_key WHERE created_at < now() - make_interval(secs => ?1)
+                ORDER BY created_at LIMIT ?2)""";
+
     /** Connected groups recorded per transaction. */
     private static final int RECORD_BATCH = 500;
 
@@ -94,16 +100,17 @@ public class Collector {
 
     /** What one run did. */
     public record Run(int connectedGroups, long groupsCollected, long clientsDeleted, long tombstonesPurged,
-            long spacesPurged, boolean collected) {
+            long spacesPurged, long idempotencyKeysExpired, boolean collected) {
     }
 
     @Scheduled(identity = "replicache-gc", every = "${replicache.gc.interval}", delayed = "5m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
         try {
             Run run = run();
-            if (run.groupsCollected() > 0 || run.tombstonesPurged() > 0) {
-                Log.infof("GC: collected %d idle client group(s) (%d client(s)), purged %d tombstone(s) in %d space(s)",
-                        run.groupsCollected(), run.clientsDeleted(), run.tombstonesPurged(), run.spacesPurged());
+            if (run.groupsCollected() > 0 || run.tombstonesPurged() > 0 || run.idempotencyKeysExpired() > 0) {
+                Log.infof("GC: collected %d idle client group(s) (%d client(s)), purged %d tombstone(s) in %d space(s),"
+                        + " expired %d idempotency key(s)", run.groupsCollected(), run.clientsDeleted(),
+                        run.tombstonesPurged(), run.spacesPurged(), run.idempotencyKeysExpired());
             }
         } catch (RuntimeException e) {
             if (Faults.isUnavailable(e)) {
@@ -122,7 +129,7 @@ public class Collector {
         while (true) {
             long[] batch = QuarkusTransaction.requiringNew().call(() -> locked() ? counts(COLLECT, true) : null);
             if (batch == null) {
-                return new Run(connected, groups, clients, 0, 0, false); // another machine is collecting
+                return new Run(connected, groups, clients, 0, 0, 0, false); // another machine is collecting
             }
             groups += batch[0];
             clients += batch[1];
@@ -134,7 +141,23 @@ public class Collector {
         groupsCollected.increment(groups);
         clientsDeleted.increment(clients);
         tombstonesPurged.increment(purge[0]);
-        return new Run(connected, groups, clients, purge[0], purge[1], true);
+        return new Run(connected, groups, clients, purge[0], purge[1], expireIdempotencyKeys(), true);
+    }
+
+    /** Deletes the server API's idempotency keys older than their retention; returns how many. */
+    private long expireIdempotencyKeys() {
+        long expired = 0;
+        while (true) {
+            int batch = QuarkusTransaction.requiringNew().call(() -> entityManager
+                    .createNativeQuery(EXPIRE_IDEMPOTENCY_KEYS)
+                    .setParameter(1, config.idempotencyKeyMaxAge().toMillis() / 1000.0)
+                    .setParameter(2, config.batchSize())
+                    .executeUpdate());
+            expired += batch;
+            if (batch < config.batchSize()) {
+                return expired;
+            }
+        }
     }
 
     /** The client groups with sockets here are active, whether or not they push or pull. */

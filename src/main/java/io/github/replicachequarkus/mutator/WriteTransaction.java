@@ -18,11 +18,20 @@ public interface WriteTransaction {
     /** The authenticated user who pushed the mutation (a token's {@code sub}); empty when auth is open. */
     Optional<String> userID();
 
-    /** The client whose mutation this is. */
+    /** The client whose mutation this is; empty when the app's backend wrote it (see {@link #byServer()}). */
     String clientID();
 
-    /** The mutation's id within its client. */
+    /** The mutation's id within its client; 0 when the app's backend wrote it. */
     long mutationID();
+
+    /**
+     * Whether the app's backend made this change, through the server API's {@code mutate} or the {@code SpaceWriter}
+     * bean, rather than a client's push: there is no client, and {@link #userID()} is empty. A mutator may allow the
+     * server what it refuses clients.
+     */
+    default boolean byServer() {
+        return false;
+    }
 
     /** The value at the key, if there is one. */
     Optional<JsonNode> get(String key);

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Queue;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -65,6 +67,9 @@ import io.quarkus.runtime.StartupEvent;
 @ApplicationScoped
 public class Relay {
 
+    /** The version of a change notification that tells of a deletion. */
+    private static final String DELETED = "deleted";
+
     /** PostgreSQL refuses a NOTIFY payload of this many bytes or more. */
     static final int NOTIFY_LIMIT = 8000;
     /** Stored room messages are deleted this long after they were sent: every listener has read them by then. */
@@ -73,11 +78,14 @@ public class Relay {
 
     private final String machine = UUID.randomUUID().toString();
     private final Map<String, Long> outbox = new ConcurrentHashMap<>();
+    /** Spaces deleted here, for the other machines to hear of. */
+    private final Set<String> deletions = ConcurrentHashMap.newKeySet();
     private final Queue<Supplier<RoomMessage>> roomOutbox = new ConcurrentLinkedQueue<>();
     private final Peers peers = new Peers();
     private final AtomicBoolean snapshotQueued = new AtomicBoolean();
     private final AgroalDataSource dataSource;
     private final Event<SpaceChanged> spaceChanged;
+    private final Event<SpaceDeleted> spaceDeleted;
     private final Event<ChangesMissed> changesMissed;
     private final Event<RoomMessage> roomMessages;
     private final Event<MachineGone> machineGone;
@@ -99,7 +107,8 @@ public class Relay {
     private final String jdbcUrl;
     private final Properties credentials = new Properties();
 
-    Relay(AgroalDataSource dataSource, Event<SpaceChanged> spaceChanged, Event<ChangesMissed> changesMissed,
+    Relay(AgroalDataSource dataSource, Event<SpaceChanged> spaceChanged, Event<SpaceDeleted> spaceDeleted,
+            Event<ChangesMissed> changesMissed,
             Event<RoomMessage> roomMessages, Event<MachineGone> machineGone, Instance<PresenceSnapshots> snapshots,
             RelayConfig config, @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
             @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
@@ -111,6 +120,7 @@ public class Relay {
         credentials.setProperty("ApplicationName", "replicache-quarkus-listener");
         credentials.setProperty("tcpKeepAlive", "true");
         this.spaceChanged = spaceChanged;
+        this.spaceDeleted = spaceDeleted;
         this.changesMissed = changesMissed;
         this.roomMessages = roomMessages;
         this.machineGone = machineGone;
@@ -155,6 +165,13 @@ public class Relay {
     void committed(@Observes(during = TransactionPhase.AFTER_SUCCESS) SpaceChanged change) {
         if (running && !change.remote()) {
             outbox.merge(change.spaceID(), change.version(), Math::max);
+            LockSupport.unpark(sender);
+        }
+    }
+
+    void deleted(@Observes(during = TransactionPhase.AFTER_SUCCESS) SpaceDeleted deleted) {
+        if (running && !deleted.remote()) {
+            deletions.add(deleted.spaceID());
             LockSupport.unpark(sender);
         }
     }
@@ -212,12 +229,14 @@ public class Relay {
         while (running) {
             long now = System.nanoTime();
             boolean heartbeatDue = roomsSentAt == Long.MIN_VALUE || now - roomsSentAt >= heartbeat;
-            if (outbox.isEmpty() && roomOutbox.isEmpty() && unsent.isEmpty() && !heartbeatDue) {
+            if (outbox.isEmpty() && deletions.isEmpty() && roomOutbox.isEmpty() && unsent.isEmpty() && !heartbeatDue) {
                 LockSupport.parkNanos(this, heartbeat - (now - roomsSentAt));
                 continue;
             }
             Map<String, Long> batch = Map.copyOf(outbox);
             batch.forEach((spaceID, version) -> outbox.remove(spaceID, version)); // only the versions sent: a newer one merged meanwhile stays queued
+            List<String> deleted = List.copyOf(deletions);
+            deleted.forEach(deletions::remove);
             List<RoomMessage> messages = new ArrayList<>(unsent);
             unsent.clear();
             for (Supplier<RoomMessage> queued; (queued = roomOutbox.poll()) != null;) {
@@ -231,7 +250,7 @@ public class Relay {
             }
             long sequenceBefore = sequence;
             try {
-                send(batch, messages);
+                send(batch, deleted, messages);
                 failures = 0;
                 if (!messages.isEmpty()) {
                     roomsSentAt = System.nanoTime();
@@ -239,6 +258,7 @@ public class Relay {
             } catch (SQLException e) {
                 sequence = sequenceBefore;
                 batch.forEach((space, version) -> outbox.merge(space, version, Math::max));
+                deletions.addAll(deleted);
                 messages.stream().filter(message -> message.kind() != Kind.HEARTBEAT).forEach(unsent::add);
                 Log.warnf("Could not tell other machines of %d changed space(s) and %d room message(s), retrying: %s",
                         batch.size(), messages.size(), e.getMessage());
@@ -250,14 +270,20 @@ public class Relay {
         }
     }
 
-    /** Sends the changes and room messages in one transaction: they are delivered at its commit, in this order. */
-    private void send(Map<String, Long> changes, List<RoomMessage> messages) throws SQLException {
+    /**
+     * Sends the changes, deletions and room messages in one transaction: they are delivered at its commit, in this
+     * order. A deletion is a change whose version is the word {@code deleted}.
+     */
+    private void send(Map<String, Long> changes, List<String> deleted, List<RoomMessage> messages)
+            throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                if (!changes.isEmpty()) {
-                    String[] payloads = changes.entrySet().stream()
-                            .map(change -> machine + " " + change.getKey() + " " + change.getValue())
+                if (!changes.isEmpty() || !deleted.isEmpty()) {
+                    String[] payloads = Stream.concat(
+                            changes.entrySet().stream()
+                                    .map(change -> machine + " " + change.getKey() + " " + change.getValue()),
+                            deleted.stream().map(spaceID -> machine + " " + spaceID + " " + DELETED))
                             .toArray(String[]::new);
                     notify(connection, config.channel(), payloads);
                 }
@@ -386,7 +412,11 @@ public class Relay {
             return;
         }
         try {
-            spaceChanged.fire(new SpaceChanged(parts[1], Long.parseLong(parts[2]), true));
+            if (parts[2].equals(DELETED)) {
+                spaceDeleted.fire(new SpaceDeleted(parts[1], true));
+            } else {
+                spaceChanged.fire(new SpaceChanged(parts[1], Long.parseLong(parts[2]), true));
+            }
         } catch (NumberFormatException e) {
             Log.warnf("Ignored a malformed change notification: %s", LogSafe.of(payload));
         } catch (RuntimeException e) {

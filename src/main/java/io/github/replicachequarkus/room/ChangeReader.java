@@ -30,6 +30,9 @@ class ChangeReader {
         return Transactions.withRetry("changes of " + spaceID, config.transactionAttempts(), () -> {
             Transactions.repeatableRead();
             Space space = Space.findById(spaceID);
+            if (space != null && space.deleted()) {
+                return ChangeSet.deleted(fromVersion, space.version);
+            }
             if (space == null || space.version <= fromVersion) {
                 return new ChangeSet(fromVersion, space == null ? fromVersion : space.version, List.of(), List.of());
             }

@@ -12,8 +12,21 @@ import io.github.replicachequarkus.protocol.PullResponse;
  * What changed in a space after {@code fromVersion}, up to {@code version}: the entries (deletes included) and the
  * clients, each with the version that last changed it. One read serves every reader whose cookie is at least
  * {@code fromVersion}: a room reads once per change and answers each of its sockets from it.
+ *
+ * @param spaceDeleted the space was deleted (through the server API): there is nothing to send, and its sockets are
+ *        closed
  */
-record ChangeSet(long fromVersion, long version, List<EntryChange> entries, List<ClientChange> clients) {
+record ChangeSet(long fromVersion, long version, List<EntryChange> entries, List<ClientChange> clients,
+        boolean spaceDeleted) {
+
+    ChangeSet(long fromVersion, long version, List<EntryChange> entries, List<ClientChange> clients) {
+        this(fromVersion, version, entries, clients, false);
+    }
+
+    /** The space was deleted at {@code version}. */
+    static ChangeSet deleted(long fromVersion, long version) {
+        return new ChangeSet(fromVersion, version, List.of(), List.of(), true);
+    }
 
     /** An entry as of {@code version}; {@code value} is JSON text, null when deleted. */
     public record EntryChange(String key, String value, boolean deleted, long version) {

@@ -179,6 +179,11 @@ final class Room {
             return;
         }
         ChangeSet changes = reader.changesSince(spaceID, from);
+        if (changes.spaceDeleted()) {
+            Log.debugf("Space %s was deleted: closing its %d socket(s) here", spaceID, members.size());
+            members.forEach(member -> member.close(CloseCodes.SPACE_DELETED));
+            return;
+        }
         latest.accumulateAndGet(changes.version(), Math::max);
         Map<String, String> pokes = new HashMap<>();
         for (Member member : due) {

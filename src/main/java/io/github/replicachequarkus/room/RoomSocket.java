@@ -134,8 +134,13 @@ public class RoomSocket {
         close(connection, reason);
     }
 
+    /** A frame the server refuses gets an error frame; a space that does not exist (or was deleted) closes with 4404. */
     @OnError
     public void invalidRequest(InvalidRequestException e, WebSocketConnection connection) {
+        if (e.status() == 404) {
+            refuse(connection, e, CloseCodes.SPACE_DELETED);
+            return;
+        }
         reply(connection, Frames.Error.of(e.code(), e.getMessage()));
     }
 

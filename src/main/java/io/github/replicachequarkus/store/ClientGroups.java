@@ -196,6 +196,14 @@ public class ClientGroups {
         return use;
     }
 
+    /**
+     * The space was deleted, here or on another machine: its groups were marked collected, and what this machine
+     * remembers of them must not let one through.
+     */
+    public void forgetSpace(String spaceID) {
+        recorded.keySet().removeIf(group -> group.spaceID().equals(spaceID));
+    }
+
     /** When a group was last recorded, and for whom. */
     private record Recorded(long nanos, String user) {
     }

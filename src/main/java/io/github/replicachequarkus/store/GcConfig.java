@@ -20,7 +20,14 @@ public interface GcConfig {
     @WithDefault("1h")
     String interval();
 
-    /** Most client groups collected per transaction (a run goes on until none is left). */
+    /**
+     * How long the server API keeps the reply of a mutate request sent with an {@code Idempotency-Key}: a retry within
+     * it gets that reply and applies nothing again; later, the key is forgotten (the collector deletes it).
+     */
+    @WithDefault("24h")
+    Duration idempotencyKeyMaxAge();
+
+    /** Most client groups collected (and idempotency keys expired) per transaction (a run goes on until none is left). */
     @WithDefault("1000")
     int batchSize();
 }

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,9 +30,12 @@ import java.util.function.Function;
  */
 public final class PushRows {
 
-    /** The spaces that exist, locked in id order (the ORDER BY sits below the row locks in the plan). */
+    /**
+     * The spaces that have a row, locked in id order (the ORDER BY sits below the row locks in the plan), and whether
+     * each was deleted.
+     */
     private static final String LOCK_SPACES = """
-            SELECT id, version FROM space WHERE id = ANY (?) ORDER BY id FOR UPDATE""";
+            SELECT id, version, deleted_at IS NOT NULL FROM space WHERE id = ANY (?) ORDER BY id FOR UPDATE""";
 
     private static final String CREATE_SPACES = """
             INSERT INTO space (id, version) SELECT id, 0 FROM unnest(?::text[]) AS s (id) ORDER BY id
@@ -52,6 +56,22 @@ public final class PushRows {
      * locks, and each sees what committed before it): one round trip instead of one per statement.
      */
     private static final String BEGIN = LOCK_SPACES + ";\n" + CLIENTS + ";\n" + ENTRIES;
+
+    /**
+     * A deleted space written to again: it lives at its next version, which every cookie of its old clients is below,
+     * and tombstones up to its current version are gone with its entries (so those clients get the whole state).
+     */
+    private static final String REVIVE = """
+            UPDATE space SET deleted_at = NULL, purged_version = version WHERE id = ? AND deleted_at IS NOT NULL""";
+
+    /** The stored replies of these (space, idempotency key) pairs. */
+    private static final String IDEMPOTENCY_KEYS = """
+            SELECT space_id, key, request_hash, reply FROM idempotency_key
+            WHERE (space_id, key) IN (SELECT * FROM unnest(?::text[], ?::text[]))""";
+
+    private static final String STORE_IDEMPOTENCY_KEYS = """
+            INSERT INTO idempotency_key (space_id, key, request_hash, reply)
+            SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[])""";
 
     private static final String ENTRY = """
             SELECT value, deleted FROM entry WHERE space_id = ? AND key = ?""";
@@ -115,12 +135,17 @@ public final class PushRows {
     /**
      * What a batch starts from, read after its spaces were locked.
      *
-     * @param versions the version of each space that exists (its row locked until the transaction ends)
+     * @param versions the version of each space that has a row (locked until the transaction ends)
+     * @param deleted the spaces among them that were deleted (see {@link #revive})
      * @param clients by space, the clients asked for that exist, by id
      * @param entries by space, the keys asked for that have a row
      */
-    public record Snapshot(Map<String, Long> versions, Map<String, Map<String, Client>> clients,
+    public record Snapshot(Map<String, Long> versions, Set<String> deleted, Map<String, Map<String, Client>> clients,
             Map<String, Map<String, Stored>> entries) {
+    }
+
+    /** A reply stored for an idempotency key, and the hash of the request that got it. */
+    public record IdempotentReply(String spaceID, String key, String requestHash, String reply) {
     }
 
     /**
@@ -139,6 +164,7 @@ public final class PushRows {
         List<String> readKeys = new ArrayList<>();
         pairs(reads, readSpaces, readKeys);
         Map<String, Long> versions = new HashMap<>();
+        Set<String> deleted = new HashSet<>();
         Map<String, Map<String, Client>> clients = new HashMap<>();
         Map<String, Map<String, Stored>> entries = new HashMap<>();
         try (PreparedStatement begin = connection.prepareStatement(BEGIN)) {
@@ -151,6 +177,9 @@ public final class PushRows {
             try (ResultSet rows = begin.getResultSet()) {
                 while (rows.next()) {
                     versions.put(rows.getString(1), rows.getLong(2));
+                    if (rows.getBoolean(3)) {
+                        deleted.add(rows.getString(1));
+                    }
                 }
             }
             begin.getMoreResults();
@@ -170,7 +199,57 @@ public final class PushRows {
         } catch (SQLException e) {
             throw new StorageException("could not lock spaces and read clients and entries", e);
         }
-        return new Snapshot(versions, clients, entries);
+        return new Snapshot(versions, deleted, clients, entries);
+    }
+
+    /**
+     * Brings a deleted space (its row locked) back, empty: a push's write then gives it its next version, and a cookie
+     * of its earlier life gets the whole state.
+     */
+    public void revive(String spaceID) {
+        try (PreparedStatement revive = connection.prepareStatement(REVIVE)) {
+            revive.setString(1, spaceID);
+            revive.executeUpdate();
+        } catch (SQLException e) {
+            throw new StorageException("could not bring a deleted space back", e);
+        }
+    }
+
+    /** The replies stored for these idempotency keys (by space), those that are stored. */
+    public List<IdempotentReply> idempotentReplies(Map<String, Set<String>> keys) {
+        List<String> spaces = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        pairs(keys, spaces, values);
+        List<IdempotentReply> replies = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement(IDEMPOTENCY_KEYS)) {
+            select.setArray(1, texts(spaces));
+            select.setArray(2, texts(values));
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    replies.add(new IdempotentReply(rows.getString(1), rows.getString(2), rows.getString(3),
+                            rows.getString(4)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StorageException("could not read idempotency keys", e);
+        }
+        return replies;
+    }
+
+    /** Stores the replies of idempotency keys first used in this transaction. */
+    public void storeIdempotentReplies(List<IdempotentReply> replies) {
+        if (replies.isEmpty()) {
+            return;
+        }
+        UnnestArrays parameters = new UnnestArrays().text(replies, IdempotentReply::spaceID)
+                .text(replies, IdempotentReply::key).text(replies, IdempotentReply::requestHash)
+                .text(replies, IdempotentReply::reply);
+        try (PreparedStatement insert = connection.prepareStatement(STORE_IDEMPOTENCY_KEYS)) {
+            parameters.bind(insert);
+            insert.executeUpdate();
+        } catch (SQLException e) {
+            throw new StorageException("could not store idempotency keys", e);
+        }
     }
 
     /** Flattens (space, values) into two parallel lists, for a statement that takes them as two arrays. */

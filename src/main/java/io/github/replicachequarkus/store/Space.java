@@ -3,6 +3,7 @@ package io.github.replicachequarkus.store;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -36,13 +37,52 @@ public class Space extends PanacheEntityBase {
     @Column(name = "created_at", insertable = false, updatable = false)
     public Instant createdAt;
 
-    public static boolean exists(String id) {
-        return count("id", id) > 0;
+    /** When the space was deleted (see {@link #delete}); null while it lives. Read-only here too. */
+    @Column(name = "deleted_at", insertable = false, updatable = false)
+    public Instant deletedAt;
+
+    /** Whether the space was deleted: it answers as one that does not exist. */
+    public boolean deleted() {
+        return deletedAt != null;
     }
 
-    /** The most recently created spaces. */
+    /** Whether the space exists (and was not deleted). */
+    public static boolean exists(String id) {
+        return count("id = ?1 and deletedAt is null", id) > 0;
+    }
+
+    /** The most recently created spaces (not the deleted ones). */
     public static List<Space> newest(int limit) {
-        return find("order by createdAt desc, id").page(0, limit).list();
+        return find("deletedAt is null order by createdAt desc, id").page(0, limit).list();
+    }
+
+    /**
+     * Deletes the space in the current transaction: its entries, clients, idempotency keys and placement go; its client
+     * groups are marked collected (so that a client of it that comes back is told to start afresh); its row stays,
+     * marked deleted, at a new version. Waits for the pushes that hold its row.
+     *
+     * @return the version the space was deleted at; empty when it does not exist or was deleted already
+     */
+    public static OptionalLong delete(String id) {
+        List<?> version = getEntityManager().createNativeQuery("""
+                UPDATE space SET deleted_at = now(), changed_at = now(), version = version + 1
+                WHERE id = ?1 AND deleted_at IS NULL RETURNING version""")
+                .setParameter(1, id)
+                .getResultList();
+        if (version.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        // A statement of its own, after the row's lock was taken: it sees what the pushes before it committed.
+        getEntityManager().createNativeQuery("""
+                WITH entries AS (DELETE FROM entry WHERE space_id = ?1),
+                clients AS (DELETE FROM client WHERE space_id = ?1),
+                groups AS (UPDATE client_group SET deleted_at = now(), cookie = NULL
+                    WHERE space_id = ?1 AND deleted_at IS NULL),
+                keys AS (DELETE FROM idempotency_key WHERE space_id = ?1)
+                DELETE FROM placement WHERE space_id = ?1""")
+                .setParameter(1, id)
+                .executeUpdate();
+        return OptionalLong.of(((Number) version.get(0)).longValue());
     }
 
     /** Creates the space at version 0 unless it exists; safe when several transactions race to create it. */

@@ -49,7 +49,7 @@ public class SpaceReads {
 
     private static final String SPACES = """
             SELECT id, version, created_at, changed_at FROM space
-            WHERE starts_with(id, ?) AND (?::text IS NULL OR id > ?)
+            WHERE starts_with(id, ?) AND (?::text IS NULL OR id > ?) AND deleted_at IS NULL
             ORDER BY id LIMIT ?""";
 
     /**
@@ -64,12 +64,12 @@ public class SpaceReads {
                     AND (?::text IS NULL OR key > ?) AND starts_with(key, ?)
                 ORDER BY key LIMIT ?
             ) e ON true
-            WHERE s.id = ?""";
+            WHERE s.id = ? AND s.deleted_at IS NULL""";
 
     private static final String ENTRY = """
             SELECT s.version, e.value::text FROM space s
             LEFT JOIN entry e ON e.space_id = s.id AND e.key = ? AND NOT e.deleted
-            WHERE s.id = ?""";
+            WHERE s.id = ? AND s.deleted_at IS NULL""";
 
     private final AgroalDataSource dataSource;
 

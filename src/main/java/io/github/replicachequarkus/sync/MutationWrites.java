@@ -24,11 +24,14 @@ final class MutationWrites implements WriteTransaction {
     private final Optional<String> userID;
     private final String clientID;
     private final long mutationID;
+    private final boolean byServer;
 
     /** Each key's last write in this mutation, in the order first written. */
     private final Map<String, Write> writes = new LinkedHashMap<>();
 
-    MutationWrites(SpaceWrites space, ObjectMapper mapper, Optional<String> userID, String clientID, long mutationID) {
+    MutationWrites(SpaceWrites space, ObjectMapper mapper, Optional<String> userID, String clientID, long mutationID,
+            boolean byServer) {
+        this.byServer = byServer;
         this.space = space;
         this.mapper = mapper;
         this.userID = userID;
@@ -66,6 +69,11 @@ final class MutationWrites implements WriteTransaction {
     @Override
     public long mutationID() {
         return mutationID;
+    }
+
+    @Override
+    public boolean byServer() {
+        return byServer;
     }
 
     @Override

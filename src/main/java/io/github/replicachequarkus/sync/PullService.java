@@ -294,6 +294,9 @@ public class PullService {
      */
     private Decided decide(String spaceID, PullRequest request, boolean mayWrite) {
         Space space = Space.findById(spaceID);
+        if (space != null && space.deleted()) {
+            throw deleted(spaceID);
+        }
         if (space == null) {
             if (!config.autoCreateSpaces()) {
                 throw new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist");
@@ -313,6 +316,10 @@ public class PullService {
             version = Space.raiseVersion(spaceID, reset.minimumVersion());
         }
         return new Decided(plan, version, space != null);
+    }
+
+    static InvalidRequestException deleted(String spaceID) {
+        return new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " was deleted");
     }
 
     /**
@@ -349,6 +356,9 @@ public class PullService {
     private static Snapshot snapshot(String spaceID, Decided decided) {
         Transactions.repeatableRead();
         Space space = Space.findById(spaceID);
+        if (space != null && space.deleted()) { // deleted since the decision
+            throw deleted(spaceID);
+        }
         long version = space == null ? 0 : space.version; // a space unknown to a reader: the empty state
         long from = space == null || decided.from() >= space.purgedVersion ? decided.from() : -1;
         return new Snapshot(version, from, decided.plan().order(version));

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.replicachequarkus.LogSafe;
@@ -37,13 +38,30 @@ import io.quarkus.logging.Log;
  */
 final class PushBatch {
 
+    /** What a batch runs: a client's push, or a write of the app's backend. */
+    sealed interface Work permits Push, ServerWrite {
+
+        String spaceID();
+
+        /** The keys its mutators said they will read. */
+        Set<String> reads();
+
+        /** How many mutations it runs: what a batch holds is counted in these. */
+        int weight();
+    }
+
     /**
      * A push waiting for its space's next transaction, its mutations' args already read.
      *
      * @param reads the keys its mutators said they will read
      */
     record Push(String spaceID, PushRequest request, Optional<String> userID, Map<Mutation, Parsed> parsed,
-            Set<String> reads) {
+            Set<String> reads) implements Work {
+
+        @Override
+        public int weight() {
+            return request.mutations().size();
+        }
 
         /** The push without the mutations a batch processed: those up to each client's new last mutation id. */
         Push rest(Map<String, Long> processed) {
@@ -51,6 +69,23 @@ final class PushBatch {
                     .filter(mutation -> mutation.id() > processed.getOrDefault(mutation.clientID(), 0L)).toList();
             return new Push(spaceID, new PushRequest(request.pushVersion(), request.clientGroupID(), left,
                     request.profileID(), request.schemaVersion()), userID, parsed, reads);
+        }
+    }
+
+    /**
+     * Mutations of the app's backend (the server API's mutate, or {@link SpaceWriter}), run as the server: no client's
+     * last mutation id moves. All or nothing when {@code atomic}: the first that fails discards them all (and the
+     * request fails with a {@link MutationFailedException}); otherwise each that fails is skipped and reported.
+     *
+     * @param idempotencyKey with the hash of the request, what a retry is recognised by; {@code null} for none
+     * @param named the mutator names, for metrics ({@code null} for a write given as code)
+     */
+    record ServerWrite(String spaceID, List<Parsed> mutations, List<String> named, boolean atomic,
+            String idempotencyKey, String requestHash, Set<String> reads) implements Work {
+
+        @Override
+        public int weight() {
+            return Math.max(1, mutations.size());
         }
     }
 
@@ -81,8 +116,17 @@ final class PushBatch {
         void write(List<PushRows.EntryWrite> entries, List<PushRows.ClientWrite> clients, Map<String, Long> versions);
     }
 
-    private final List<Push> pushes;
+    private final List<Work> work;
     private final Groups groups;
+    /** The spaces of the batch that were deleted and not brought back by a server write of this batch. */
+    private final Set<String> deleted;
+    /** By space, then key, the idempotency keys stored or used by an earlier server write of the batch. */
+    private final Map<String, Map<String, PushRows.IdempotentReply>> idempotent;
+    /** The replies to store for idempotency keys used by this batch, with the write that made each. */
+    private final List<Replied> replied = new ArrayList<>();
+    /** The deleted spaces that server writes of the batch bring back. */
+    private final Set<String> revived = new LinkedHashSet<>();
+    private final ObjectMapper mapper;
     /** The batch's spaces that exist, each with its entries as the pushes so far left them. */
     private final Map<String, SpaceWrites> spaces;
     /** By space, then id, the clients stored when the batch began: a client id is a key within its space only. */
@@ -103,12 +147,27 @@ final class PushBatch {
      * @param stored by space, then id, the clients of the pushes that are stored
      * @param maxTime how long the batch may run mutators
      */
-    PushBatch(List<Push> pushes, Map<String, SpaceWrites> spaces, Map<String, Map<String, PushRows.Client>> stored,
-            Groups groups, Duration maxTime) {
-        this.pushes = pushes;
+    PushBatch(List<? extends Work> work, Map<String, SpaceWrites> spaces,
+            Map<String, Map<String, PushRows.Client>> stored, Groups groups, Duration maxTime) {
+        this(work, spaces, stored, Set.of(), List.of(), groups, maxTime, new ObjectMapper());
+    }
+
+    /**
+     * @param deleted the batch's spaces that were deleted (among {@code spaces})
+     * @param idempotent the replies stored for the idempotency keys of the batch's server writes
+     */
+    PushBatch(List<? extends Work> work, Map<String, SpaceWrites> spaces,
+            Map<String, Map<String, PushRows.Client>> stored, Set<String> deleted,
+            List<PushRows.IdempotentReply> idempotent, Groups groups, Duration maxTime, ObjectMapper mapper) {
+        this.work = List.copyOf(work);
         this.spaces = spaces;
         this.stored = stored;
+        this.deleted = new HashSet<>(deleted);
+        this.idempotent = new HashMap<>();
+        idempotent.forEach(reply -> this.idempotent.computeIfAbsent(reply.spaceID(), id -> new HashMap<>())
+                .put(reply.key(), reply));
         this.groups = groups;
+        this.mapper = mapper;
         this.deadline = System.nanoTime() + maxTime.toNanos();
     }
 
@@ -117,14 +176,19 @@ final class PushBatch {
      * in one round trip. (Spaces created on the fly are locked after the others: two transactions creating each
      * other's spaces at once can deadlock, which the database breaks and the retry survives.)
      */
-    static PushBatch begin(List<Push> pushes, PushRows rows, Groups groups, SyncConfig config, ObjectMapper mapper) {
-        Set<String> spaceIDs = new TreeSet<>(pushes.stream().map(Push::spaceID).toList());
+    static PushBatch begin(List<Work> work, PushRows rows, Groups groups, SyncConfig config, ObjectMapper mapper) {
+        Set<String> spaceIDs = new TreeSet<>(work.stream().map(Work::spaceID).toList());
         Map<String, Set<String>> clientIDs = new HashMap<>();
         Map<String, Set<String>> reads = new HashMap<>();
-        for (Push push : pushes) {
-            Set<String> ids = clientIDs.computeIfAbsent(push.spaceID(), id -> new LinkedHashSet<>());
-            push.request().mutations().forEach(mutation -> ids.add(mutation.clientID()));
-            reads.computeIfAbsent(push.spaceID(), id -> new HashSet<>()).addAll(push.reads());
+        Map<String, Set<String>> idempotencyKeys = new HashMap<>();
+        for (Work item : work) {
+            if (item instanceof Push push) {
+                Set<String> ids = clientIDs.computeIfAbsent(push.spaceID(), id -> new LinkedHashSet<>());
+                push.request().mutations().forEach(mutation -> ids.add(mutation.clientID()));
+            } else if (item instanceof ServerWrite write && write.idempotencyKey() != null) {
+                idempotencyKeys.computeIfAbsent(write.spaceID(), id -> new HashSet<>()).add(write.idempotencyKey());
+            }
+            reads.computeIfAbsent(item.spaceID(), id -> new HashSet<>()).addAll(item.reads());
         }
         PushRows.Snapshot first = rows.begin(spaceIDs, clientIDs, reads);
         PushRows.Snapshot snapshot = first;
@@ -141,16 +205,76 @@ final class PushBatch {
             space.known(reads.get(spaceID), found.getOrDefault(spaceID, Map.of()));
             spaces.put(spaceID, space);
         });
-        return new PushBatch(pushes, spaces, snapshot.clients(), groups, config.groupCommit().maxBatchTime());
+        List<PushRows.IdempotentReply> stored = idempotencyKeys.isEmpty() ? List.of()
+                : rows.idempotentReplies(idempotencyKeys);
+        return new PushBatch(work, spaces, snapshot.clients(), snapshot.deleted(), stored, groups,
+                config.groupCommit().maxBatchTime(), mapper);
     }
 
-    /** Runs the pushes in turn: the result of each, in their order. */
-    List<GroupCommit.Result<PushLoop.Outcome>> process() {
-        List<GroupCommit.Result<PushLoop.Outcome>> results = new ArrayList<>(pushes.size());
-        for (Push push : pushes) {
-            results.add(process(push));
+    /**
+     * Runs the work in turn: the result of each, in their order (a push's {@link PushLoop.Outcome}, a server write's
+     * {@link MutateReply}).
+     */
+    List<GroupCommit.Result<Object>> process() {
+        List<GroupCommit.Result<Object>> results = new ArrayList<>(work.size());
+        for (Work item : work) {
+            results.add(switch (item) {
+                case Push push -> widen(process(push));
+                case ServerWrite write -> widen(process(write));
+            });
+        }
+        // A server write's reply says the version it committed at, known only now that every item ran.
+        Map<String, MutateReply> byKey = new HashMap<>();
+        for (int i = 0; i < work.size(); i++) {
+            if (work.get(i) instanceof ServerWrite write && results.get(i).value() instanceof Ran ran) {
+                MutateReply reply = ran.reply(versionAfter(write.spaceID()));
+                if (write.idempotencyKey() != null) {
+                    replied.add(new Replied(write, reply));
+                    byKey.put(write.spaceID() + '\n' + write.idempotencyKey(), reply);
+                }
+                results.set(i, GroupCommit.Result.of(new Answer(reply, false)));
+            }
+        }
+        for (int i = 0; i < work.size(); i++) {
+            if (work.get(i) instanceof ServerWrite write && results.get(i).value() instanceof Repeat) {
+                MutateReply first = byKey.get(write.spaceID() + '\n' + write.idempotencyKey());
+                results.set(i, GroupCommit.Result.of(new Answer(first, true)));
+            }
         }
         return results;
+    }
+
+    /** The deleted spaces that server writes of the batch brought back: to be revived before the changes are written. */
+    Set<String> revived() {
+        return revived;
+    }
+
+    /** The space's version once the batch commits: its next one when the batch changed it. */
+    private long versionAfter(String spaceID) {
+        SpaceWrites space = spaces.get(spaceID);
+        return changed.containsKey(spaceID) ? space.version() : space.version() - 1;
+    }
+
+    /**
+     * The replies of the server writes sent with an idempotency key that the batch ran: stored with its changes, so
+     * that a retry gets the same reply.
+     */
+    List<PushRows.IdempotentReply> idempotentReplies() {
+        List<PushRows.IdempotentReply> replies = new ArrayList<>(replied.size());
+        for (Replied done : replied) {
+            try {
+                replies.add(new PushRows.IdempotentReply(done.write().spaceID(), done.write().idempotencyKey(),
+                        done.write().requestHash(), mapper.writeValueAsString(done.reply())));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("a mutate reply does not write as JSON", e);
+            }
+        }
+        return replies;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static GroupCommit.Result<Object> widen(GroupCommit.Result<?> result) {
+        return (GroupCommit.Result<Object>) result;
     }
 
     /**
@@ -186,6 +310,9 @@ final class PushBatch {
             return GroupCommit.Result
                     .failed(new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist"));
         }
+        if (deleted.contains(spaceID)) {
+            return GroupCommit.Result.failed(PullService.deleted(spaceID));
+        }
         Map<String, PushRows.Client> inSpace = clients.computeIfAbsent(spaceID,
                 id -> new HashMap<>(stored.getOrDefault(id, Map.of())));
         RuntimeException refused = refusal(push, inSpace);
@@ -201,6 +328,70 @@ final class PushBatch {
             changed.put(spaceID, space);
         }
         return GroupCommit.Result.of(outcome);
+    }
+
+    /**
+     * One server write: its stored reply when its idempotency key was used before by the same request, otherwise its
+     * mutations run (all or nothing, when atomic). A deleted space comes back, empty, when the write succeeds.
+     */
+    private GroupCommit.Result<Object> process(ServerWrite write) {
+        String spaceID = write.spaceID();
+        SpaceWrites space = spaces.get(spaceID);
+        if (space == null) {
+            return GroupCommit.Result
+                    .failed(new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist"));
+        }
+        if (write.idempotencyKey() != null) {
+            PushRows.IdempotentReply earlier = idempotent.getOrDefault(spaceID, Map.of()).get(write.idempotencyKey());
+            if (earlier != null) {
+                return replay(earlier, write);
+            }
+        }
+        ran = true;
+        List<String> failures = new ArrayList<>(write.mutations().size());
+        MutationWrites together = write.atomic() ? space.mutation(Optional.empty(), "", 0, true) : null;
+        for (int i = 0; i < write.mutations().size(); i++) {
+            Parsed parsed = write.mutations().get(i);
+            MutationWrites writes = together != null ? together : space.mutation(Optional.empty(), "", 0, true);
+            String failure = run(parsed, writes);
+            if (failure != null && write.atomic()) {
+                return GroupCommit.Result.failed(new MutationFailedException(i, failure));
+            }
+            if (failure == null && together == null) {
+                writes.flush();
+            }
+            failures.add(failure);
+        }
+        if (together != null) {
+            together.flush();
+        }
+        if (deleted.remove(spaceID)) {
+            revived.add(spaceID);
+            changed.put(spaceID, space); // its new life starts at a version of its own
+        } else if (space.hasWrites()) {
+            changed.put(spaceID, space);
+        }
+        if (write.idempotencyKey() != null) {
+            idempotent.computeIfAbsent(spaceID, id -> new HashMap<>()).put(write.idempotencyKey(),
+                    new PushRows.IdempotentReply(spaceID, write.idempotencyKey(), write.requestHash(), null));
+        }
+        return GroupCommit.Result.of(new Ran(failures));
+    }
+
+    /** A retry of a server write: the reply stored for its key, or a refusal when the key came with another request. */
+    private GroupCommit.Result<Object> replay(PushRows.IdempotentReply earlier, ServerWrite write) {
+        if (!earlier.requestHash().equals(write.requestHash())) {
+            return GroupCommit.Result.failed(new InvalidRequestException(422, "IdempotencyKeyReused",
+                    "this Idempotency-Key was used with another request in this space"));
+        }
+        if (earlier.reply() == null) { // an earlier write of this very batch: its reply is not made yet
+            return GroupCommit.Result.of(new Repeat());
+        }
+        try {
+            return GroupCommit.Result.of(new Answer(mapper.readValue(earlier.reply(), MutateReply.class), true));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a stored mutate reply does not read back", e);
+        }
     }
 
     /**
@@ -230,14 +421,24 @@ final class PushBatch {
      */
     private String run(SpaceWrites space, Push push, Mutation mutation) {
         ran = true;
-        Parsed parsed = push.parsed().get(mutation);
+        MutationWrites writes = space.mutation(push.userID(), mutation.clientID(), mutation.id(), false);
+        String failure = run(push.parsed().get(mutation), writes);
+        if (failure == null) {
+            writes.flush();
+        }
+        return failure;
+    }
+
+    /**
+     * Runs a mutation on the writes given (not flushed): why it failed, or {@code null}. A fault of the database aborts
+     * the batch (it throws); any other failure is the mutation's.
+     */
+    private static String run(Parsed parsed, MutationWrites writes) {
         if (parsed.failure() != null) {
             return parsed.failure();
         }
-        MutationWrites writes = space.mutation(push.userID(), mutation.clientID(), mutation.id());
         try {
             parsed.mutate().accept(writes);
-            writes.flush();
             return null;
         } catch (RuntimeException e) {
             if (Faults.isDatabaseFault(e)) {
@@ -309,5 +510,27 @@ final class PushBatch {
                         LogSafe.of(mutation.name()), LogSafe.of(mutation.clientID()), spaceID, LogSafe.of(failure.reason()));
             }
         }
+    }
+
+    /** A server write that ran, its reply waiting for the version the batch commits at. */
+    private record Ran(List<String> failures) {
+
+        MutateReply reply(long version) {
+            return new MutateReply(version, failures.stream()
+                    .map(failure -> failure == null ? MutateReply.Result.OK : MutateReply.Result.failed(failure))
+                    .toList());
+        }
+    }
+
+    /** A server write whose idempotency key an earlier write of the same batch used: it gets that one's reply. */
+    private record Repeat() {
+    }
+
+    /** A server write's reply, and whether it is the stored reply of an earlier request with its idempotency key. */
+    record Answer(MutateReply reply, boolean replayed) {
+    }
+
+    /** A server write with an idempotency key that ran, and its reply. */
+    private record Replied(ServerWrite write, MutateReply reply) {
     }
 }

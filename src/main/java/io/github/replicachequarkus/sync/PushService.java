@@ -39,6 +39,7 @@ import io.github.replicachequarkus.store.Transactions;
 import io.github.replicachequarkus.sync.PushBatch.ClientGroupCollected;
 import io.github.replicachequarkus.sync.PushBatch.Parsed;
 import io.github.replicachequarkus.sync.PushBatch.Push;
+import io.github.replicachequarkus.sync.PushBatch.ServerWrite;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
@@ -60,7 +61,7 @@ public class PushService {
     private final SyncConfig config;
     private final SyncMetrics metrics;
     private final ClientGroups groups;
-    private final GroupCommit<Push, PushLoop.Outcome> commits;
+    private final GroupCommit<PushBatch.Work, Object> commits;
     private final int lanes;
     private final AgroalDataSource dataSource;
     private final PushRate pushRate;
@@ -80,7 +81,7 @@ public class PushService {
         // Mutiny's default pool is Quarkus's worker pool, looked up when used (it is set up at start).
         this.commits = new GroupCommit<>(task -> Infrastructure.getDefaultWorkerPool().execute(task), this::commit,
                 failure -> failure instanceof InvalidRequestException || Faults.isUnavailable(failure),
-                push -> push.request().mutations().size(), Math.max(1, config.groupCommit().maxPushes()),
+                PushBatch.Work::weight, Math.max(1, config.groupCommit().maxPushes()),
                 config.groupCommit().maxMutations(), config.groupCommit().maxQueuedMutations());
     }
 
@@ -142,7 +143,8 @@ public class PushService {
      * ran is kept and the rest is left for the client to re-send.
      */
     private CompletionStage<Void> process(Push push) {
-        return commits.submitAsync(lane(push.spaceID()), push).thenCompose(outcome -> {
+        return commits.submitAsync(lane(push.spaceID()), push).thenCompose(done -> {
+            PushLoop.Outcome outcome = (PushLoop.Outcome) done;
             metrics.pushed(outcome);
             if (outcome.changed()) {
                 Log.debugf("Push to space %s from group %s: %d applied, %d failed, %d replayed, %d deferred",
@@ -156,6 +158,29 @@ public class PushService {
                     failure -> unwrap(failure) instanceof BusyException ? CompletableFuture.completedFuture(null)
                             : CompletableFuture.failedFuture(failure));
         });
+    }
+
+    /**
+     * Queues a write of the app's backend for its lane's next transaction, with the pushes of its space: it commits
+     * with them, and pokes as they do. It fails with a {@link MutationFailedException} when it is atomic and a mutation
+     * failed, with an {@link InvalidRequestException} when the space does not exist (and is not made on the fly) or
+     * its idempotency key came with another request, or with a {@link BusyException} when the lane is full.
+     */
+    CompletionStage<PushBatch.Answer> writeAsync(ServerWrite write) {
+        SpaceId.require(write.spaceID());
+        return commits.submitAsync(lane(write.spaceID()), write).thenApply(done -> {
+            PushBatch.Answer answer = (PushBatch.Answer) done;
+            if (!answer.replayed() && write.named() != null) {
+                metrics.serverWrote(write.named(), answer.reply());
+            }
+            return answer;
+        });
+    }
+
+    /** A mutation of the app's backend, by the name of a registered mutator, its args read (or why they do not fit). */
+    Parsed parse(String name, JsonNode args) {
+        return mutators.find(name).map(mutator -> parse(mutator, args))
+                .orElseGet(() -> Parsed.failed("no mutator is named '" + name + "'"));
     }
 
     private static Throwable unwrap(Throwable failure) {
@@ -182,8 +207,7 @@ public class PushService {
         Map<Mutation, Parsed> parsed = new IdentityHashMap<>();
         Set<String> reads = new HashSet<>();
         for (Mutation mutation : request.mutations()) {
-            Parsed ready = mutators.find(mutation.name()).map(mutator -> parse(mutator, mutation.args()))
-                    .orElseGet(() -> Parsed.failed("no mutator is named '" + mutation.name() + "'"));
+            Parsed ready = parse(mutation.name(), mutation.args());
             parsed.put(mutation, ready);
             for (String key : ready.reads()) {
                 if (key != null && !key.isEmpty() && StorableText.isStorable(key)) { // no other key is stored
@@ -210,15 +234,19 @@ public class PushService {
         return new Parsed(tx -> mutator.mutate(tx, parsed), reads == null ? List.of() : reads, null);
     }
 
-    /** Commits a batch of pushes in one transaction, run again from the start if it loses a race. */
-    private List<GroupCommit.Result<PushLoop.Outcome>> commit(List<Push> pushes) {
+    /**
+     * Commits a batch of pushes and server writes in one transaction, run again from the start if it loses a race.
+     */
+    private List<GroupCommit.Result<Object>> commit(List<PushBatch.Work> work) {
         return Transactions.withRetry("push", config.transactionAttempts(), () -> {
             try (Connection connection = dataSource.getConnection()) { // the transaction's own
                 PushRows rows = new PushRows(connection);
-                PushBatch batch = PushBatch.begin(pushes, rows, groups::pushed, config, mapper);
-                List<GroupCommit.Result<PushLoop.Outcome>> results = batch.process();
+                PushBatch batch = PushBatch.begin(work, rows, groups::pushed, config, mapper);
+                List<GroupCommit.Result<Object>> results = batch.process();
+                batch.revived().forEach(rows::revive);
                 batch.write(rows::write)
                         .forEach((spaceID, version) -> spaceChanged.fire(new SpaceChanged(spaceID, version, false)));
+                rows.storeIdempotentReplies(batch.idempotentReplies());
                 return results;
             } catch (SQLException e) {
                 throw new StorageException("could not get the transaction's connection", e);

@@ -101,9 +101,15 @@ final class SpaceWrites {
      * A layer for one mutation, on top of what the mutations before it left.
      *
      * @param userID who pushed it: the pushes of one transaction may come from different users
+     * @param byServer whether the app's backend wrote it (no client: {@code clientID} is empty)
      */
-    MutationWrites mutation(Optional<String> userID, String clientID, long mutationID) {
-        return new MutationWrites(this, mapper, userID, clientID, mutationID);
+    MutationWrites mutation(Optional<String> userID, String clientID, long mutationID, boolean byServer) {
+        return new MutationWrites(this, mapper, userID, clientID, mutationID, byServer);
+    }
+
+    /** Whether the mutations that succeeded so far wrote anything. */
+    boolean hasWrites() {
+        return !pending.isEmpty();
     }
 
     /** The rows the mutations that succeeded leave: each changed key once, with its last value or a tombstone. */

@@ -1,5 +1,7 @@
 package io.github.replicachequarkus.sync;
 
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.github.replicachequarkus.mutator.MutatorRegistry;
@@ -39,6 +41,15 @@ public class SyncMetrics {
         outcome.failures().forEach(failure -> mutation(failure.mutation().name(), "failed"));
         skipped("replayed", outcome.skipped());
         skipped("deferred", outcome.deferred());
+    }
+
+    /** A write of the app's backend that ran (not a replay of an idempotency key): its mutations by result. */
+    void serverWrote(List<String> names, MutateReply reply) {
+        Counter.builder("replicache.server.writes").description("Writes of the app's backend (server API, SpaceWriter)")
+                .register(registry).increment();
+        for (int i = 0; i < names.size(); i++) {
+            mutation(names.get(i), reply.results().get(i).ok() ? "applied" : "failed");
+        }
     }
 
     /** A push answered with a protocol error instead (VersionNotSupported, push or schema). */

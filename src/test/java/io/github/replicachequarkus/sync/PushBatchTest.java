@@ -55,7 +55,7 @@ class PushBatchTest {
         space("s", 5);
         PushBatch batch = batch(TIME, push("s", "g", "c:1 c:2"), push("s", "g", "c:1 c:2 c:3"));
 
-        List<GroupCommit.Result<PushLoop.Outcome>> results = batch.process();
+        List<GroupCommit.Result<Object>> results = batch.process();
 
         assertEquals(List.of("c:1", "c:2", "c:3"), ran);
         assertEquals(2, outcome(results.get(1)).skipped());
@@ -148,7 +148,7 @@ class PushBatchTest {
         space("s", 5);
         PushBatch batch = batch(Duration.ZERO, push("s", "g", "c:1 c:2"), push("s", "g", "d:1"));
 
-        List<GroupCommit.Result<PushLoop.Outcome>> results = batch.process();
+        List<GroupCommit.Result<Object>> results = batch.process();
 
         assertEquals(List.of("c:1"), ran);
         assertEquals(Map.of("c", 1L), outcome(results.get(0)).lastMutationIDs());
@@ -250,9 +250,9 @@ class PushBatchTest {
         written.add("versions " + versions);
     }
 
-    private static PushLoop.Outcome outcome(GroupCommit.Result<PushLoop.Outcome> result) {
+    private static PushLoop.Outcome outcome(GroupCommit.Result<Object> result) {
         assertNull(result.failure());
-        return result.value();
+        return (PushLoop.Outcome) result.value();
     }
 
     /** A space whose rows hold nothing the batch did not read ahead. */

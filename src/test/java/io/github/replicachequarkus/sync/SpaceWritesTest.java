@@ -176,7 +176,7 @@ class SpaceWritesTest {
 
     @Test
     void aMutationKnowsWhoseItIs() {
-        MutationWrites mutation = space.mutation(Optional.of("ann"), "client", 7);
+        MutationWrites mutation = space.mutation(Optional.of("ann"), "client", 7, false);
 
         assertEquals("s", mutation.spaceID());
         assertEquals(Optional.of("ann"), mutation.userID());
@@ -205,7 +205,7 @@ class SpaceWritesTest {
     }
 
     private MutationWrites mutation() {
-        return space.mutation(Optional.empty(), "c", ++mutationIDs);
+        return space.mutation(Optional.empty(), "c", ++mutationIDs, false);
     }
 
     private static JsonNode json(String text) {
