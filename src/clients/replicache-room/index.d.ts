@@ -8,7 +8,8 @@ export type RoomStatus =
   | 'offline'
   | 'closed'
   | 'unauthorized'
-  | 'forbidden';
+  | 'forbidden'
+  | 'not-found';
 
 /** Why the client is not connected; null when it is (or is connecting for the first time). */
 export type RoomStatusReason =
@@ -19,6 +20,7 @@ export type RoomStatusReason =
   | 'server'
   | 'unauthorized'
   | 'forbidden'
+  | 'not-found'
   | 'too-many-messages'
   | 'message-too-big'
   | 'offline'

@@ -19,6 +19,16 @@ export async function token(user, spaces, { expiresInSeconds = 3600 } = {}) {
     .sign(secret);
 }
 
+/** A server credential (docs/protocol.md, section Server credentials): what the app's backend sends to /api/spaces. */
+export async function serverToken(backend = 'backend') {
+  const secret = new TextEncoder().encode(process.env.AUTH_SECRET ?? '');
+  return new SignJWT({ server: true })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(backend)
+    .setExpirationTime(Math.floor(Date.now() / 1000) + 3600)
+    .sign(secret);
+}
+
 /** A fresh space for each test, so that runs never see each other's data. */
 export const newSpaceID = () => `e2e-${randomUUID()}`;
 

@@ -31,9 +31,11 @@ const ROOM_MOVED = 4010;
 /** The server's verdicts on a socket's token: expired or invalid (get a new one), or no right to the room. */
 const NOT_AUTHENTICATED = 4401;
 const FORBIDDEN = 4403;
+/** The room's space does not exist: it was deleted (or spaces are not made on the fly). */
+const NOT_FOUND = 4404;
 /** Why the client is reconnecting, by the socket's close code. */
 const REASONS = { 1001: 'server', 1013: 'full', 4008: 'too-many-messages', 4009: 'message-too-big', 4010: 'moved',
-  4401: 'unauthorized', 4403: 'forbidden' };
+  4401: 'unauthorized', 4403: 'forbidden', 4404: 'not-found' };
 const CONNECTING = 0; // WebSocket.CONNECTING
 const OPEN = 1; // WebSocket.OPEN
 
@@ -95,7 +97,7 @@ export class RoomClient {
    * @param {string} options.url the room's WebSocket URL (see roomURL)
    * @param {function} options.WebSocket a WebSocket constructor (the browser's, or the `ws` package's)
    * @param {function} [options.onStatus] called with 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
-   *   | 'unauthorized' | 'forbidden'
+   *   | 'unauthorized' | 'forbidden' | 'not-found'
    * @param {function} [options.log] debug logging, (message, ...details)
    * @param {string} [options.pullURL] where other client groups pull (mutation recovery); derived from `url`
    * @param {string} [options.auth] the token sent in each hello (and as Authorization over HTTP)
@@ -235,7 +237,7 @@ export class RoomClient {
 
   /**
    * Calls the subscriber at once and on every change with {status, reason}: `reason` says why the client is not
-   * connected ('network', 'moved', 'full', 'server', 'unauthorized', 'forbidden', 'too-many-messages',
+   * connected ('network', 'moved', 'full', 'server', 'unauthorized', 'forbidden', 'not-found', 'too-many-messages',
    * 'message-too-big', 'offline', 'closed'; null when connected or first connecting). Returns the unsubscribe function.
    */
   subscribeStatus(subscriber) {
@@ -413,7 +415,8 @@ export class RoomClient {
 
   /**
    * The socket is gone: connect again after the backoff (at once when the room moved to another machine, or with a new
-   * token when the server refused the old one). A room the token gives no right to is not retried.
+   * token when the server refused the old one). A room the token gives no right to is not retried, nor is one that
+   * does not exist (its space was deleted).
    */
   #lost(code) {
     this.#forgetSocket();
@@ -423,6 +426,11 @@ export class RoomClient {
     if (code === FORBIDDEN) {
       this.log('the token gives no access to this room');
       this.#status('forbidden');
+      return;
+    }
+    if (code === NOT_FOUND) {
+      this.log('the room does not exist (its space was deleted)');
+      this.#status('not-found');
       return;
     }
     if (code === NOT_AUTHENTICATED) {

@@ -467,6 +467,18 @@ test('a socket refused for want of a token stays unauthorized when there is no w
   assert.equal(pending().length, 0, 'no reconnect without a new token');
 });
 
+test('a room whose space was deleted is not retried', async () => {
+  const context = setup({ auth: 't' });
+  const { socket, pending, statuses } = context;
+  socket().accept();
+  await flush();
+  socket().drop(4404);
+  await flush();
+  assert.equal(statuses.at(-1), 'not-found');
+  assert.equal(pending().length, 0, 'no reconnect is scheduled');
+  assert.equal(FakeSocket.all.length, 1);
+});
+
 test('a room the token gives no right to is not retried', async () => {
   const context = setup({ auth: 't', getAuth: async () => 'u' });
   const { socket, pending, statuses } = context;

@@ -11,6 +11,7 @@ const STATUS_TEXT = {
   closed: 'Disconnected',
   unauthorized: 'Signed out: open this list again from your site to sign in (changes are kept here)',
   forbidden: 'You have no access to this list',
+  'not-found': 'This list was deleted',
 };
 
 const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;

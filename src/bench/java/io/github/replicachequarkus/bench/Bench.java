@@ -18,6 +18,7 @@ public final class Bench {
     private static final Map<String, Scenario> SCENARIOS = Map.of(
             "push-hot", new PushLoad("push-hot", false, 2500),
             "push-spaces", new PushLoad("push-spaces", true, 3500),
+            "mutate-hot", new PushLoad("mutate-hot", false, 2500, true),
             "fanout", new Fanout(),
             "presence", new PresenceLoad(),
             "idle", new Idle(),

@@ -28,8 +28,8 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
         int presenceSockets, int presenceRate, int presencePushRate) {
 
     /** The scenarios run by default, in the order they run. */
-    public static final List<String> ALL = List.of("push-hot", "push-spaces", "fanout", "presence", "idle", "pull-100k",
-            "startup");
+    public static final List<String> ALL = List.of("push-hot", "push-spaces", "mutate-hot", "fanout", "presence", "idle",
+            "pull-100k", "startup");
 
     /** Scenarios run only when asked for: the soak takes ten minutes. */
     public static final List<String> OPTIONAL = List.of("soak");

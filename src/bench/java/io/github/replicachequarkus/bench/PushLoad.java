@@ -18,17 +18,27 @@ import com.fasterxml.jackson.databind.JsonNode;
  * sequential mutation ids: all into one space ({@code push-hot}, where pushes queue on the space's lock) or one space
  * per client ({@code push-spaces}). The first seconds warm up and are not counted; afterwards a pull checks that the
  * server confirms every mutation it answered 200 for.
+ * <p>
+ * With {@code serverWrites} ({@code mutate-hot}) the clients are the app's backend instead: each request is a server
+ * API {@code mutate} of one {@code createTodo} of a key of its own, into one space, committed with the others of its
+ * batch; afterwards the server API is asked for each client's last todo and first todo.
  */
 final class PushLoad implements Scenario {
 
     private final String name;
     private final boolean spacePerClient;
     private final double targetPerSecond;
+    private final boolean serverWrites;
 
     PushLoad(String name, boolean spacePerClient, double targetPerSecond) {
+        this(name, spacePerClient, targetPerSecond, false);
+    }
+
+    PushLoad(String name, boolean spacePerClient, double targetPerSecond, boolean serverWrites) {
         this.name = name;
         this.spacePerClient = spacePerClient;
         this.targetPerSecond = targetPerSecond;
+        this.serverWrites = serverWrites;
     }
 
     @Override
@@ -44,7 +54,7 @@ final class PushLoad implements Scenario {
         }
         List<Pusher> pushers = new ArrayList<>();
         for (int i = 0; i < options.clients(); i++) {
-            pushers.add(new Pusher(target, spaces.get(spacePerClient ? i : 0), options.pushTodos()));
+            pushers.add(new Pusher(target, spaces.get(spacePerClient ? i : 0), options.pushTodos(), serverWrites));
         }
 
         long start = System.nanoTime();
@@ -93,12 +103,13 @@ final class PushLoad implements Scenario {
 
         double perSecond = pushes / Scenario.seconds(options.duration().toNanos());
         Map<String, Object> latency = latencies.summary();
+        String unit = serverWrites ? "writes/s" : "pushes/s";
         return new Result(name)
-                .summary(String.format("%,.0f pushes/s; latency p50 %s ms, p99 %s ms, max %s ms; %d errors", perSecond,
+                .summary(String.format("%,.0f %s; latency p50 %s ms, p99 %s ms, max %s ms; %d errors", perSecond, unit,
                         latency.get("p50Ms"), latency.get("p99Ms"), latency.get("maxMs"), errors + unconfirmed))
-                .target(String.format("≥ %,.0f pushes/s, 0 errors", targetPerSecond),
+                .target(String.format("≥ %,.0f %s, 0 errors", targetPerSecond, unit),
                         perSecond >= targetPerSecond && errors + unconfirmed == 0)
-                .throughput(perSecond, "pushes/s")
+                .throughput(perSecond, unit)
                 .errors(errors + unconfirmed)
                 .put("clients", options.clients())
                 .put("spaces", spaces.size())
@@ -139,6 +150,7 @@ final class PushLoad implements Scenario {
         final String group = Scenario.id("group");
         final String clientID = Scenario.id("client");
         final int todos;
+        final boolean serverWrites;
         final Latencies latencies = new Latencies();
         long measured;
         long warmup;
@@ -146,10 +158,11 @@ final class PushLoad implements Scenario {
         long lastID;
         String problem;
 
-        Pusher(Target target, String space, int todos) {
+        Pusher(Target target, String space, int todos, boolean serverWrites) {
             this.client = new SyncClient(target);
             this.space = space;
             this.todos = todos;
+            this.serverWrites = serverWrites;
         }
 
         /** Pushes until {@code until}; counts the successful pushes that end between {@code measureFrom} and then. */
@@ -160,8 +173,13 @@ final class PushLoad implements Scenario {
                 long next = id + 1;
                 SyncClient.Reply reply;
                 try {
-                    reply = client.push(space, group, List.of(SyncClient.updateTodo(clientID, next,
-                            "todo-" + random.nextInt(todos), random.nextBoolean(), "edited by " + clientID + " #" + next)));
+                    reply = serverWrites
+                            ? client.mutate(space, List.of(SyncClient.call("createTodo", SyncClient.JSON.createObjectNode()
+                                    .put("id", clientID + "-" + next).put("text", "written by the backend")
+                                    .put("completed", false).put("sort", (double) next))))
+                            : client.push(space, group, List.of(SyncClient.updateTodo(clientID, next,
+                                    "todo-" + random.nextInt(todos), random.nextBoolean(),
+                                    "edited by " + clientID + " #" + next)));
                 } catch (IOException e) {
                     reply = new SyncClient.Reply(-1, e.toString());
                 }
@@ -182,8 +200,22 @@ final class PushLoad implements Scenario {
             lastID = id;
         }
 
-        /** Whether a pull of the client's group says every mutation answered with 200 was applied. */
-        boolean confirmed(SyncClient checker) throws IOException {
+        /**
+         * Whether a pull of the client's group says every mutation answered with 200 was applied; for server writes,
+         * whether the first and the last todo answered with 200 are there.
+         */
+        boolean confirmed(SyncClient checker) throws IOException, InterruptedException {
+            if (serverWrites) {
+                for (long id : lastID == 0 ? new long[0] : new long[] { 1, lastID }) {
+                    SyncClient.Reply reply = checker.entry(space, clientID + "-" + id);
+                    if (reply.status() != 200) {
+                        problem = "todo " + clientID + "-" + id + " was answered with 200, the server API says "
+                                + reply.problem();
+                        return false;
+                    }
+                }
+                return true;
+            }
             SyncClient.Reply reply = checker.pull(space, group);
             if (!reply.ok()) {
                 problem = problem == null ? "pull: " + reply.problem() : problem;

@@ -55,6 +55,33 @@ final class SyncClient implements AutoCloseable {
         return new Reply(response.status(), response.text());
     }
 
+    /** A write of the app's backend through the server API: the mutators run as the server, in one transaction. */
+    Reply mutate(String spaceID, List<ObjectNode> calls) throws IOException {
+        ObjectNode body = JSON.createObjectNode();
+        body.putArray("mutations").addAll(calls);
+        Http1Client.Response response = connection.post("api/spaces/" + spaceID + "/mutate", JSON.writeValueAsBytes(body));
+        return new Reply(response.status(), response.text());
+    }
+
+    /** The entry at the key, through the server API (404 when it holds nothing), over the JDK's client. */
+    Reply entry(String spaceID, String key) throws IOException, InterruptedException {
+        if (streaming == null) {
+            streaming = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(10)).build();
+        }
+        HttpResponse<String> response = streaming.send(
+                target.request("api/spaces/" + spaceID + "/entries/" + key).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        return new Reply(response.statusCode(), response.body());
+    }
+
+    /** {@code {"name", "args"}} of a server write: a call of a registered mutator. */
+    static ObjectNode call(String name, ObjectNode args) {
+        ObjectNode call = JSON.createObjectNode().put("name", name);
+        call.set("args", args);
+        return call;
+    }
+
     Reply pull(String spaceID, String clientGroupID) throws IOException {
         Http1Client.Response response = connection.post("api/replicache/pull?spaceID=" + spaceID,
                 JSON.writeValueAsBytes(pullBody(clientGroupID)));

@@ -19,7 +19,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 class BenchSmokeIT {
 
-    private static final List<String> SCENARIOS = List.of("push-hot", "push-spaces", "fanout", "presence", "idle", "pull-100k",
+    private static final List<String> SCENARIOS = List.of("push-hot", "push-spaces", "mutate-hot", "fanout", "presence", "idle",
+            "pull-100k",
             "soak");
 
     @Test

@@ -36,4 +36,9 @@ class ReplicacheClientIT {
     void threeClientsConvergeOverTheRoomSocket() throws Exception {
         NodeTests.run("socket-sync.test.mjs", server);
     }
+
+    @Test
+    void clientsSeeTheBackendsWritesAndLetADeletedSpaceGo() throws Exception {
+        NodeTests.run("server-api.test.mjs", server);
+    }
 }
