@@ -25,7 +25,7 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
         Duration warmup, int clients, int pushTodos, int fanoutSockets, int fanoutRate, int idleSockets, int idleRooms,
         int idleConcurrency, Duration idleSettle, int pullEntries, int pullBatch, int pullRepeats, int startupRuns, Path out,
         String serverOptions, int soakSockets, int soakRooms, int soakRate, Duration soakDuration, Duration soakSample,
-        int presenceSockets, int presenceRate, int presencePushRate) {
+        int presenceSockets, int presenceRate, int presencePushRate, boolean durableDatabase) {
 
     /** The scenarios run by default, in the order they run. */
     public static final List<String> ALL = List.of("push-hot", "push-spaces", "mutate-hot", "fanout", "presence", "idle",
@@ -89,7 +89,17 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
                 seconds(given, "bench.soak.sample", "60"),
                 number(given, "bench.presence.sockets", 200),
                 number(given, "bench.presence.rate", 30),
-                number(given, "bench.presence.push-rate", 10));
+                number(given, "bench.presence.push-rate", 10),
+                durable(given.getOrDefault("bench.database", "durable")));
+    }
+
+    /** {@code durable} (fsync and synchronous_commit on, as in production) or {@code fast} (both off, as the tests). */
+    private static boolean durable(String database) {
+        return switch (database) {
+            case "durable" -> true;
+            case "fast" -> false;
+            default -> throw new IllegalArgumentException("bench.database must be durable or fast, not " + database);
+        };
     }
 
     /** The options as the report shows them. */
@@ -121,6 +131,7 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
                     + soakDuration.toSeconds() + " s, sampled every " + soakSample.toSeconds() + " s");
         }
         described.put("server.options", serverOptions.isEmpty() ? "(JVM defaults)" : serverOptions);
+        described.put("database", durableDatabase ? "durable" : "fast");
         return described;
     }
 

@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -17,9 +16,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import org.postgresql.Driver;
 
 import io.github.replicachequarkus.testing.Instance;
 import io.github.replicachequarkus.testing.TestDatabase;
@@ -68,7 +70,7 @@ final class Target implements AutoCloseable {
         if (!Files.exists(Path.of("target", "quarkus-app", "quarkus-run.jar"))) {
             throw new IllegalStateException("No packaged application: run ./mvnw package first, or pass -Dbench.url");
         }
-        TestDatabase database = new TestDatabase();
+        TestDatabase database = new TestDatabase(options.durableDatabase());
         Map<String, String> datasource = database.start();
         try {
             Instance instance = launch("bench", datasource, options.serverOptions());
@@ -195,8 +197,7 @@ final class Target implements AutoCloseable {
         if (!started()) {
             return OptionalLong.empty();
         }
-        try (Connection connection = DriverManager.getConnection(datasource.get("quarkus.datasource.jdbc.url"),
-                datasource.get("quarkus.datasource.username"), datasource.get("quarkus.datasource.password"));
+        try (Connection connection = connectToDatabase();
                 Statement statement = connection.createStatement();
                 ResultSet result = statement
                         .executeQuery("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")) {
@@ -217,8 +218,7 @@ final class Target implements AutoCloseable {
         described.put("database", System.getenv("REPLICACHE_TEST_DATABASE_URL") == null
                 ? "embedded PostgreSQL (zonky), loopback"
                 : "the server REPLICACHE_TEST_DATABASE_URL names");
-        try (Connection connection = DriverManager.getConnection(url, datasource.get("quarkus.datasource.username"),
-                datasource.get("quarkus.datasource.password")); Statement statement = connection.createStatement()) {
+        try (Connection connection = connectToDatabase(); Statement statement = connection.createStatement()) {
             for (String setting : new String[] { "server_version", "synchronous_commit", "fsync", "shared_buffers" }) {
                 try (ResultSet result = statement.executeQuery("SHOW " + setting)) {
                     result.next();
@@ -229,6 +229,20 @@ final class Target implements AutoCloseable {
             described.put("error", e.getMessage());
         }
         return described;
+    }
+
+    /**
+     * A connection to the server's database, through the driver itself: {@code DriverManager} does not see drivers of
+     * a class loader other than the caller's (Maven's exec plugin runs the harness in one of its own).
+     */
+    private Connection connectToDatabase() throws SQLException {
+        Properties credentials = new Properties();
+        credentials.setProperty("user", datasource.get("quarkus.datasource.username"));
+        String password = datasource.get("quarkus.datasource.password");
+        if (password != null) {
+            credentials.setProperty("password", password);
+        }
+        return new Driver().connect(datasource.get("quarkus.datasource.jdbc.url"), credentials);
     }
 
     @Override

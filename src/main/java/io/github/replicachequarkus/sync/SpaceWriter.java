@@ -36,8 +36,9 @@ import io.quarkus.logging.Log;
  * anything), and every room and poke listener hears of it as of a push. A space that does not exist is created, as a
  * push would create it (when spaces are created on the fly), and a deleted one comes back.
  * <p>
- * Each method waits for the commit: call them from a worker thread (a {@code @Scheduled} method, a
- * {@code @Blocking} endpoint), never from an event loop; or use {@link #applyAsync}.
+ * A write commits in a transaction of its own (its lane's), never in the caller's: a caller's transaction that rolls
+ * back later does not undo it. Each method waits for the commit: call them from a worker thread (a {@code @Scheduled}
+ * method, a {@code @Blocking} endpoint), never from an event loop; or use {@link #applyAsync}.
  */
 @ApplicationScoped
 public class SpaceWriter {

@@ -27,16 +27,36 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 @WithTestResource(value = TestDatabase.class, scope = TestResourceScope.GLOBAL)
 public class TestDatabase implements QuarkusTestResourceLifecycleManager {
 
+    private final boolean durable;
     private EmbeddedPostgres embedded;
     private DatabaseUrl server;
     private String database;
+
+    /** The tests' database: commits are not flushed to disk (fsync and synchronous_commit off), for speed. */
+    public TestDatabase() {
+        this(false);
+    }
+
+    /**
+     * @param durable whether an embedded server flushes every commit to disk (fsync, synchronous_commit and
+     *        full_page_writes on), as a production database does: what the benchmark measures against. A server
+     *        named by {@code REPLICACHE_TEST_DATABASE_URL} keeps its own settings.
+     */
+    public TestDatabase(boolean durable) {
+        this.durable = durable;
+    }
 
     @Override
     public Map<String, String> start() {
         String url = System.getenv("REPLICACHE_TEST_DATABASE_URL");
         if (url == null || url.isBlank()) {
             try {
-                embedded = EmbeddedPostgres.builder().setPGStartupWait(Duration.ofSeconds(60)).start();
+                EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setPGStartupWait(Duration.ofSeconds(60));
+                if (durable) {
+                    builder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
+                            .setServerConfig("full_page_writes", "on");
+                }
+                embedded = builder.start();
             } catch (IOException e) {
                 throw new UncheckedIOException("Could not start the embedded PostgreSQL", e);
             }
