@@ -71,7 +71,10 @@ class NativeImageRulesTest {
             "sync.MutationWrites$Write", "sync.SpaceWrites$Written", "room.Presence$Change", "room.Presence$Entry",
             "room.RoomPresence$Changed", "relay.MachineGone", "relay.RoomMessage", "relay.RoomMessage$Numbered",
             "relay.RoomMessage$Stored", "store.SpaceReads$EntryAt", "store.SpaceReads$EntryPage",
-            "store.SpaceReads$SpacePage");
+            "store.SpaceReads$SpacePage", "store.SpaceReads$ChangePage", "store.SpaceReads$ChangesPurged",
+            "store.SpaceReads$SinceAhead", "api.MutateRequest", "relay.SpaceDeleted", "store.PushRows$IdempotentReply",
+            "sync.PushBatch$Answer", "sync.PushBatch$Ran", "sync.PushBatch$Repeat", "sync.PushBatch$Replied",
+            "sync.PushBatch$ServerWrite", "sync.SpaceWriter$Applied", "sync.SpaceWriter$Call");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
     private static final List<Class<?>> MAIN = MainClasses.all();

@@ -36,8 +36,8 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * The server API, for the app's backend (a server credential; see {@link SpaceAccess#requireServer}): the spaces, a
- * space's entries a page at a time (each page one snapshot, with the version it reflects), writes through the
- * registered mutators ({@link SpaceWriter}), and deleting a space.
+ * space's entries and its changes since a version, a page at a time (each page one snapshot, with the version it
+ * reflects), writes through the registered mutators ({@link SpaceWriter}), and deleting a space.
  */
 @Path("/api/spaces")
 @Produces(MediaType.APPLICATION_JSON)
@@ -59,6 +59,15 @@ public class SpacesResource {
     /** One entry at {@code version}. */
     @RegisterForReflection
     public record EntryAt(long version, String key, @JsonRawValue String value) {
+    }
+
+    /**
+     * A page of the change feed: the keys last written after {@code from} and up to {@code to}, each with its latest
+     * state. {@code to} is the {@code since} of the next page; {@code more} says whether changes after it exist already.
+     * A mirror that applied every page up to one without more is the space at that page's {@code to}.
+     */
+    @RegisterForReflection
+    public record Changes(long from, long to, List<SpaceReads.Change> changes, boolean more) {
     }
 
     private final SpaceAccess access;
@@ -163,6 +172,30 @@ public class SpacesResource {
     public record MutationFailed(String error, int index, String message) {
     }
 
+    /**
+     * The changes after {@code since}: a compacted log, each changed key once with its latest state, in (version, key)
+     * order. A {@code since} this space's history cannot continue from (its deletes were purged, or it is ahead of the
+     * space) is refused with a status that tells the caller to start over from 0 with an empty mirror.
+     */
+    @GET
+    @Path("{spaceID}/changes")
+    public Changes changes(@RestPath String spaceID, @RestQuery String since, @RestQuery String limit,
+            @RestHeader("Authorization") String authorization) {
+        access.requireServer(authorization);
+        SpaceId.require(spaceID);
+        long from = since(since);
+        SpaceReads.ChangesRead read = reads.changes(spaceID, from, limit(limit)).orElseThrow(() -> noSpace(spaceID));
+        return switch (read) {
+            case SpaceReads.ChangePage page -> new Changes(from, page.to(), page.changes(), page.more());
+            case SpaceReads.ChangesPurged purged -> throw new InvalidRequestException(410, "ChangesPurged",
+                    "the deletes after version " + from + " were purged (up to version " + purged.purgedVersion()
+                            + "): start over with an empty mirror from since=0");
+            case SpaceReads.SinceAhead ahead -> throw new InvalidRequestException(409, "SinceAhead",
+                    "since " + from + " is ahead of the space's version " + ahead.version()
+                            + ", so the mirror is not of this space's history: start over with an empty mirror from since=0");
+        };
+    }
+
     private static InvalidRequestException noSpace(String spaceID) {
         return new InvalidRequestException(404, "SpaceNotFound", "no space " + spaceID);
     }
@@ -181,5 +214,21 @@ public class SpacesResource {
             // said below
         }
         throw new InvalidRequestException("InvalidLimit", "limit must be a whole number from 1 to " + MAX_LIMIT);
+    }
+
+    /** The version the changes come after: absent gives 0 (the whole space); otherwise a whole number, 0 or more. */
+    static long since(String since) {
+        if (since == null || since.isEmpty()) {
+            return 0;
+        }
+        try {
+            long version = Long.parseLong(since);
+            if (version >= 0) {
+                return version;
+            }
+        } catch (NumberFormatException notANumber) {
+            // said below
+        }
+        throw new InvalidRequestException("InvalidSince", "since must be a whole number, 0 or more");
     }
 }

@@ -12,15 +12,17 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonRawValue;
 
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /**
- * What the server API reads: spaces, and a space's live entries. Each read is one statement, so one snapshot: the
- * entries a page lists are those of the version it reports. Pages are bounded by the caller's limit; a key cursor
- * ({@code after}) continues where the last page ended.
+ * What the server API reads: spaces, a space's live entries, and its changes after a version. Each read is one
+ * snapshot: the entries a page lists are those of the version it reports. Pages are bounded by the caller's limit; a
+ * key cursor ({@code after}) continues where the last page of entries ended, a version ({@code since}) where the last
+ * page of changes ended.
  */
 @ApplicationScoped
 public class SpaceReads {
@@ -47,6 +49,34 @@ public class SpaceReads {
     public record EntryAt(long version, String value) {
     }
 
+    /**
+     * A change of a space's feed: the key's state as of {@code version}, the last version that wrote it. {@code value}
+     * is the JSON text of a put, sent as it is; a del has none, and the reply leaves it out.
+     */
+    @RegisterForReflection
+    public record Change(String key, String op, @JsonRawValue @JsonInclude(JsonInclude.Include.NON_NULL) String value,
+            long version) {
+    }
+
+    /** What a read of a space's changes after a version found. */
+    public sealed interface ChangesRead permits ChangePage, ChangesPurged, SinceAhead {
+    }
+
+    /**
+     * Changes in (version, key) order, ending on a whole version. {@code to} is where the next page starts: the last
+     * change's version when more follow, else the space's version (which a mirror that applied every page is then at).
+     */
+    public record ChangePage(long to, List<Change> changes, boolean more) implements ChangesRead {
+    }
+
+    /** Tombstones after the version asked for were purged (up to {@code purgedVersion}): its deletes are lost. */
+    public record ChangesPurged(long purgedVersion) implements ChangesRead {
+    }
+
+    /** The version asked for is ahead of the space's {@code version}: it is not a version of this space's history. */
+    public record SinceAhead(long version) implements ChangesRead {
+    }
+
     private static final String SPACES = """
             SELECT id, version, created_at, changed_at FROM space
             WHERE starts_with(id, ?) AND (?::text IS NULL OR id > ?) AND deleted_at IS NULL
@@ -70,6 +100,24 @@ public class SpaceReads {
             SELECT s.version, e.value::text FROM space s
             LEFT JOIN entry e ON e.space_id = s.id AND e.key = ? AND NOT e.deleted
             WHERE s.id = ? AND s.deleted_at IS NULL""";
+
+    /** Makes the transaction one snapshot; the first statement of the transaction, before any read. */
+    private static final String SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
+    private static final String SPACE = """
+            SELECT version, purged_version FROM space WHERE id = ? AND deleted_at IS NULL""";
+
+    /**
+     * Every key last written after the version, tombstones included, in (version, key) order: the feed. Read through a
+     * cursor, and only as far as the page needs.
+     */
+    private static final String CHANGES = """
+            SELECT key, value::text, version, deleted FROM entry
+            WHERE space_id = ? AND version > ?
+            ORDER BY version, key""";
+
+    /** Rows fetched per round trip once a page takes the rest of a version larger than its limit. */
+    private static final int VERSION_FETCH_SIZE = 1000;
 
     private final AgroalDataSource dataSource;
 
@@ -148,6 +196,92 @@ public class SpaceReads {
         } catch (SQLException e) {
             throw new StorageException("could not read an entry of space " + spaceID, e);
         }
+    }
+
+    /**
+     * The changes of the space after {@code since}, a page of about {@code limit}, in one snapshot; empty when the space
+     * does not exist. A page ends on a whole version, since the next starts after the version it ends on: when the limit
+     * falls inside a version, the page stops before it, unless that version is all the page would hold; then the page
+     * holds all of it, more than the limit. Rows come through a cursor, so no more than the page and one fetch of rows is
+     * ever held.
+     * <p>
+     * A {@code since} of 0 is always answered: a mirror that starts empty needs no deletes, so purged tombstones are
+     * nothing to it. Any other {@code since} below the space's purge mark is refused ({@link ChangesPurged}), and one
+     * above the space's version too ({@link SinceAhead}).
+     */
+    public Optional<ChangesRead> changes(String spaceID, long since, int limit) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false); // one transaction for both statements, and a cursor for the rows
+            try {
+                return changes(connection, spaceID, since, limit);
+            } finally {
+                connection.rollback(); // it only read: nothing to keep
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StorageException("could not read the changes of space " + spaceID, e);
+        }
+    }
+
+    private static Optional<ChangesRead> changes(Connection connection, String spaceID, long since, int limit)
+            throws SQLException {
+        try (PreparedStatement snapshot = connection.prepareStatement(SNAPSHOT)) {
+            snapshot.execute();
+        }
+        long version;
+        try (PreparedStatement select = connection.prepareStatement(SPACE)) {
+            select.setString(1, spaceID);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    return Optional.empty();
+                }
+                version = row.getLong(1);
+                long purgedVersion = row.getLong(2);
+                if (since > version) {
+                    return Optional.of(new SinceAhead(version));
+                }
+                if (since > 0 && since < purgedVersion) {
+                    return Optional.of(new ChangesPurged(purgedVersion));
+                }
+            }
+        }
+        try (PreparedStatement select = connection.prepareStatement(CHANGES)) {
+            select.setFetchSize(limit + 1); // a page and the row that tells whether it ends on a whole version
+            select.setString(1, spaceID);
+            select.setLong(2, since);
+            try (ResultSet rows = select.executeQuery()) {
+                return Optional.of(page(rows, limit, version));
+            }
+        }
+    }
+
+    /**
+     * Takes rows until the page is full at the start of a version. Full inside a version, it drops that version's rows,
+     * or, when they are all it holds, takes the rest of the version.
+     */
+    private static ChangePage page(ResultSet rows, int limit, long spaceVersion) throws SQLException {
+        List<Change> page = new ArrayList<>();
+        int whole = 0; // how many of the page's changes are of versions it holds all of
+        long current = -1;
+        while (rows.next()) {
+            long version = rows.getLong(3);
+            if (version != current) {
+                if (page.size() >= limit) {
+                    return new ChangePage(current, page, true);
+                }
+                whole = page.size();
+                current = version;
+            } else if (page.size() >= limit && whole > 0) {
+                List<Change> kept = page.subList(0, whole);
+                return new ChangePage(kept.get(whole - 1).version(), kept, true);
+            } else if (page.size() == limit) {
+                rows.setFetchSize(VERSION_FETCH_SIZE); // the rest of a version larger than the limit: fewer round trips
+            }
+            boolean deleted = rows.getBoolean(4);
+            page.add(new Change(rows.getString(1), deleted ? "del" : "put", deleted ? null : rows.getString(2),
+                    version));
+        }
+        return new ChangePage(spaceVersion, page, false);
     }
 
     private static Instant instant(Timestamp timestamp) {

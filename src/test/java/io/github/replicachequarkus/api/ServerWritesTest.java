@@ -207,6 +207,7 @@ class ServerWritesTest {
         pushAs(writer, space, "g-" + UUID.randomUUID(), mutation(client(), 1, "put", Map.of("key", "b", "value", 2)))
                 .then().statusCode(404).body("error", is("SpaceNotFound"));
         as(SERVER).get("/api/spaces/" + space + "/entries").then().statusCode(404);
+        as(SERVER).get("/api/spaces/" + space + "/changes").then().statusCode(404).body("error", is("SpaceNotFound"));
         as(SERVER).queryParam("prefix", space).get("/api/spaces").then().body("spaces", is(List.of()));
         as(SERVER).delete("/api/spaces/" + space).then().statusCode(404).body("error", is("SpaceNotFound"));
         try (TestSocket late = TestSocket.open(base, space)) {
@@ -223,6 +224,10 @@ class ServerWritesTest {
                 .jsonPath();
         assertEquals("clear", fresh.getString("patch[0].op"), "an old cookie gets the whole (new) state");
         assertEquals(List.of("fresh"), fresh.getList("patch.findAll { it.op == 'put' }.key"));
+        as(SERVER).queryParam("since", 1).get("/api/spaces/" + space + "/changes").then().statusCode(410)
+                .body("error", is("ChangesPurged"));
+        as(SERVER).get("/api/spaces/" + space + "/changes").then().statusCode(200).body("changes.key",
+                is(List.of("fresh")));
     }
 
     private int counter(String space) {
