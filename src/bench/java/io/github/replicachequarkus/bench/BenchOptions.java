@@ -25,7 +25,7 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
         Duration warmup, int clients, int pushTodos, int fanoutSockets, int fanoutRate, int idleSockets, int idleRooms,
         int idleConcurrency, Duration idleSettle, int pullEntries, int pullBatch, int pullRepeats, int startupRuns, Path out,
         String serverOptions, int soakSockets, int soakRooms, int soakRate, Duration soakDuration, Duration soakSample,
-        int presenceSockets, int presenceRate, int presencePushRate, boolean durableDatabase) {
+        int presenceSockets, int presenceRate, int presencePushRate, boolean durableDatabase, boolean webhook) {
 
     /** The scenarios run by default, in the order they run. */
     public static final List<String> ALL = List.of("push-hot", "push-spaces", "mutate-hot", "fanout", "presence", "idle",
@@ -90,7 +90,16 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
                 number(given, "bench.presence.sockets", 200),
                 number(given, "bench.presence.rate", 30),
                 number(given, "bench.presence.push-rate", 10),
-                durable(given.getOrDefault("bench.database", "durable")));
+                durable(given.getOrDefault("bench.database", "durable")),
+                onOff(given.getOrDefault("bench.webhook", "off"), "bench.webhook"));
+    }
+
+    private static boolean onOff(String value, String key) {
+        return switch (value) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException(key + " must be on or off, not " + value);
+        };
     }
 
     /** {@code durable} (fsync and synchronous_commit on, as in production) or {@code fast} (both off, as the tests). */
@@ -132,6 +141,7 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
         }
         described.put("server.options", serverOptions.isEmpty() ? "(JVM defaults)" : serverOptions);
         described.put("database", durableDatabase ? "durable" : "fast");
+        described.put("webhook", webhook ? "on (one endpoint in the harness, with values)" : "off");
         return described;
     }
 

@@ -76,6 +76,7 @@ final class PushLoad implements Scenario {
         }
         Map<String, Object> cores = cpu.cores();
         OptionalLong commitsAfter = target.databaseCommits();
+        Map<String, Object> webhook = target.webhook().map(receiver -> webhookLag(receiver, pushers)).orElse(null);
 
         Latencies latencies = new Latencies();
         long pushes = 0;
@@ -127,7 +128,48 @@ final class PushLoad implements Scenario {
                 .put("cpuMsPerPush", cpuPerPush(cores, pushes, options))
                 .put("databaseCommitsPerPush", commitsBefore.isPresent() && commitsAfter.isPresent() && pushes > 0
                         ? Latencies.round((commitsAfter.getAsLong() - commitsBefore.getAsLong()) / (double) pushes)
-                        : null);
+                        : null)
+                .put("webhook", webhook);
+    }
+
+    /**
+     * The webhook's lag: for each measured push whose value arrived at the receiver, the time from the push's 200 to
+     * its arrival (waiting up to 30 s for the deliveries to catch up with the last pushes).
+     */
+    private static Map<String, Object> webhookLag(WebhookReceiver receiver, List<Pusher> pushers) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        for (Pusher pusher : pushers) {
+            while (pusher.lastValue != null && receiver.arrivedAt(pusher.lastValue) == null
+                    && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        Latencies lag = new Latencies();
+        long answered = 0;
+        for (Pusher pusher : pushers) {
+            for (Map.Entry<String, Long> value : pusher.answeredAt.entrySet()) {
+                answered++;
+                Long arrived = receiver.arrivedAt(value.getKey());
+                if (arrived != null) {
+                    lag.add(Math.max(0, arrived - value.getValue()));
+                }
+            }
+        }
+        Map<String, Object> described = new LinkedHashMap<>();
+        described.put("deliveries", receiver.deliveries());
+        described.put("versionsDelivered", receiver.versions());
+        described.put("valuesAnswered", answered);
+        described.put("valuesArrived", lag.count());
+        described.put("lastValuesArrived", pushers.stream()
+                .allMatch(pusher -> pusher.lastValue == null || receiver.arrivedAt(pusher.lastValue) != null));
+        described.put("malformed", receiver.malformed());
+        described.put("lag", lag.summary());
+        return described;
     }
 
     /** CPU milliseconds per push that each process spent in the measured window. */
@@ -157,6 +199,10 @@ final class PushLoad implements Scenario {
         long errors;
         long lastID;
         String problem;
+        /** When each value this pusher wrote in the measured window was answered with 200 (for the webhook's lag). */
+        final Map<String, Long> answeredAt = new java.util.HashMap<>();
+        /** The last value answered with 200. */
+        volatile String lastValue;
 
         Pusher(Target target, String space, int todos, boolean serverWrites) {
             this.client = new SyncClient(target);
@@ -172,14 +218,14 @@ final class PushLoad implements Scenario {
             for (long sent = System.nanoTime(); sent < until; sent = System.nanoTime()) {
                 long next = id + 1;
                 SyncClient.Reply reply;
+                String text = "edited by " + clientID + " #" + next;
                 try {
                     reply = serverWrites
                             ? client.mutate(space, List.of(SyncClient.call("createTodo", SyncClient.JSON.createObjectNode()
                                     .put("id", clientID + "-" + next).put("text", "written by the backend")
                                     .put("completed", false).put("sort", (double) next))))
                             : client.push(space, group, List.of(SyncClient.updateTodo(clientID, next,
-                                    "todo-" + random.nextInt(todos), random.nextBoolean(),
-                                    "edited by " + clientID + " #" + next)));
+                                    "todo-" + random.nextInt(todos), random.nextBoolean(), text)));
                 } catch (IOException e) {
                     reply = new SyncClient.Reply(-1, e.toString());
                 }
@@ -195,6 +241,12 @@ final class PushLoad implements Scenario {
                 } else if (done <= until && reply.ok()) {
                     measured++; // only pushes answered 200 without an error count towards the rate
                     latencies.add(done - sent);
+                    if (!serverWrites) {
+                        answeredAt.put(text, done);
+                    }
+                }
+                if (reply.ok() && !serverWrites) {
+                    lastValue = text;
                 }
             }
             lastID = id;

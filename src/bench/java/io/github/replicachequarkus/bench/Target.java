@@ -45,6 +45,8 @@ final class Target implements AutoCloseable {
     private final Map<String, String> datasource;
     private final Instance instance;
     private final String serverOptions;
+    /** The webhook endpoint the server delivers to, when the harness started one ({@code bench.webhook=on}). */
+    private WebhookReceiver webhook;
 
     private Target(URI base, URI metrics, String token, OptionalLong pid, TestDatabase database,
             Map<String, String> datasource, Instance instance, String serverOptions) {
@@ -72,14 +74,26 @@ final class Target implements AutoCloseable {
         }
         TestDatabase database = new TestDatabase(options.durableDatabase());
         Map<String, String> datasource = database.start();
+        WebhookReceiver webhook = options.webhook() ? new WebhookReceiver() : null;
         try {
-            Instance instance = launch("bench", datasource, options.serverOptions());
-            return new Target(instance.uri(), instance.managementUri().resolve("q/metrics"), options.token(),
+            Instance instance = launch("bench", datasource, options.serverOptions(),
+                    webhook == null ? Map.of() : webhook.environment());
+            Target target = new Target(instance.uri(), instance.managementUri().resolve("q/metrics"), options.token(),
                     OptionalLong.of(instance.pid()), database, datasource, instance, options.serverOptions());
+            target.webhook = webhook;
+            return target;
         } catch (IOException | InterruptedException | RuntimeException e) {
             database.stop();
+            if (webhook != null) {
+                webhook.close();
+            }
             throw e;
         }
+    }
+
+    /** The webhook endpoint the server delivers every change to, if the harness started one. */
+    java.util.Optional<WebhookReceiver> webhook() {
+        return java.util.Optional.ofNullable(webhook);
     }
 
     /** Another instance of the packaged application on this target's database (the startup scenario's). */
@@ -87,12 +101,12 @@ final class Target implements AutoCloseable {
         if (!started()) {
             throw new IllegalStateException("only a server the harness started has a database to start another on");
         }
-        return launch(name, datasource, serverOptions);
+        return launch(name, datasource, serverOptions, webhook == null ? Map.of() : webhook.environment());
     }
 
-    private static Instance launch(String name, Map<String, String> datasource, String serverOptions)
-            throws IOException, InterruptedException {
-        Map<String, String> environment = new HashMap<>();
+    private static Instance launch(String name, Map<String, String> datasource, String serverOptions,
+            Map<String, String> extra) throws IOException, InterruptedException {
+        Map<String, String> environment = new HashMap<>(extra);
         environment.put("REPLICACHE_AUTH_MODE", "open");
         // Every simulated client comes from the harness's one address; the per-address limit is for real clients.
         environment.put("REPLICACHE_ROOM_MAX_SOCKETS_PER_ADDRESS", "1000000");
@@ -249,6 +263,9 @@ final class Target implements AutoCloseable {
     public void close() throws InterruptedException {
         if (instance != null) {
             instance.close();
+        }
+        if (webhook != null) {
+            webhook.close();
         }
         if (database != null) {
             database.stop();
