@@ -71,7 +71,9 @@ class NativeImageRulesTest {
             "sync.MutationWrites$Write", "sync.SpaceWrites$Written", "room.Presence$Change", "room.Presence$Entry",
             "room.RoomPresence$Changed", "relay.MachineGone", "relay.RoomMessage", "relay.RoomMessage$Numbered",
             "relay.RoomMessage$Stored", "store.SpaceReads$EntryAt", "store.SpaceReads$EntryPage",
-            "store.SpaceReads$SpacePage", "webhook.Backoff", "webhook.Batch", "webhook.Batch$Change");
+            "store.SpaceReads$SpacePage", "store.Outbox", "store.Outbox$Event", "webhook.Backoff", "webhook.Batch",
+            "webhook.Batch$Change", "webhook.Deliveries$Claimed", "webhook.Deliveries$Space",
+            "webhook.Deliveries$Status");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
     private static final List<Class<?>> MAIN = MainClasses.all();
