@@ -66,13 +66,16 @@ final class Deliveries {
     /**
      * The spaces, among the candidates, whose next delivery may be composed now, locked until it is: none in flight,
      * and a change after the cursor older than the batch window. A space another machine is composing is skipped; one
-     * it composed meanwhile has {@code pending} set when its row is locked and read again, and is left alone.
+     * it composed meanwhile has {@code pending} set when its row is locked and read again, and is left alone. A
+     * delivery in flight whose cursor is gone (its space was deleted, and made again since) is waited for too.
      */
     private static final String LOCK = """
             SELECT c.space_id, c.version FROM webhook_cursor c
             WHERE c.endpoint = ? AND c.space_id = ANY (?) AND c.pending IS NULL
                 AND (SELECT e.created_at FROM webhook_event e WHERE e.space_id = c.space_id AND e.version > c.version
                      ORDER BY e.version LIMIT 1) <= now() - make_interval(secs => ?)
+                AND NOT EXISTS (SELECT 1 FROM webhook_delivery d
+                                WHERE d.endpoint = c.endpoint AND d.space_id = c.space_id AND d.dead_at IS NULL)
             ORDER BY c.space_id LIMIT ?
             FOR UPDATE SKIP LOCKED""";
 
