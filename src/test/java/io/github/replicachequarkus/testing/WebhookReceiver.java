@@ -213,7 +213,7 @@ public final class WebhookReceiver implements AutoCloseable {
 
     /** Every pair of one endpoint's requests for one space that were in flight at once. */
     public List<String> overlaps() {
-        return List.copyOf(overlaps);
+        return overlaps.stream().distinct().toList();
     }
 
     /**
