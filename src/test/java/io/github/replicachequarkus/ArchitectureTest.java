@@ -47,6 +47,7 @@ class ArchitectureTest {
         mayUse.put("gc", List.of("store", "room"));
         mayUse.put("todo", List.of("store", "mutator"));
         mayUse.put("api", List.of("protocol", "auth", "store", "sync"));
+        mayUse.put("webhook", List.of("store", "relay"));
         return mayUse;
     }
 

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 
@@ -41,6 +42,7 @@ class ConfigurationDocTest {
             collect(mapping, mapping.getAnnotation(ConfigMapping.class).prefix(), keys);
         }
         assertTrue(keys.contains("replicache.sync.group-commit.max-batch-time"), "nested groups not found: " + keys);
+        assertTrue(keys.contains("replicache.webhooks.<name>.url"), "groups by name not found: " + keys);
 
         String reference = Files.readString(REFERENCE);
         TreeSet<String> missing = new TreeSet<>();
@@ -73,8 +75,11 @@ class ConfigurationDocTest {
                     : prefix + "." + Optional.ofNullable(method.getAnnotation(WithName.class)).map(WithName::value)
                             .orElse(kebab(method.getName()));
             Optional<Class<?>> group = group(method.getGenericReturnType());
+            Optional<Class<?>> named = namedGroups(method.getGenericReturnType());
             if (group.isPresent()) {
                 collect(group.get(), key, keys);
+            } else if (named.isPresent()) {
+                collect(named.get(), key + ".<name>", keys); // documented as prefix.<name>.key
             } else {
                 keys.add(key);
             }
@@ -91,6 +96,14 @@ class ConfigurationDocTest {
                 && candidate.getName().startsWith(ConfigurationDocTest.class.getPackageName() + ".")
                         ? Optional.of(candidate)
                         : Optional.empty();
+    }
+
+    /** The group of each value of a map keyed by name ({@code Map<String, Group>}), as webhook endpoints are. */
+    private static Optional<Class<?>> namedGroups(Type returned) {
+        if (returned instanceof ParameterizedType parameterized && parameterized.getRawType() == Map.class) {
+            return group(parameterized.getActualTypeArguments()[1]);
+        }
+        return Optional.empty();
     }
 
     /** SmallRye Config's default naming: {@code maxBatchTime} is {@code max-batch-time}. */

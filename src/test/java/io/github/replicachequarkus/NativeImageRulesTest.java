@@ -74,7 +74,10 @@ class NativeImageRulesTest {
             "store.SpaceReads$SpacePage", "store.SpaceReads$ChangePage", "store.SpaceReads$ChangesPurged",
             "store.SpaceReads$SinceAhead", "api.MutateRequest", "relay.SpaceDeleted", "store.PushRows$IdempotentReply",
             "sync.PushBatch$Answer", "sync.PushBatch$Ran", "sync.PushBatch$Repeat", "sync.PushBatch$Replied",
-            "sync.PushBatch$ServerWrite", "sync.SpaceWriter$Applied", "sync.SpaceWriter$Call");
+            "sync.PushBatch$ServerWrite", "sync.SpaceWriter$Applied", "sync.SpaceWriter$Call", "store.Outbox",
+            "store.Outbox$Event", "webhook.Backoff",
+            "webhook.Batch", "webhook.Batch$Change", "webhook.Deliveries$Claimed", "webhook.Deliveries$Space",
+            "webhook.Deliveries$Status");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
     private static final List<Class<?>> MAIN = MainClasses.all();

@@ -86,7 +86,8 @@ public final class PushRows {
      * always greater, and a row it would not raise means the read was not what was locked (the batch fails rather than
      * reuse a version). New clients are inserted plainly: every push holds its space's lock, so no other transaction
      * creates a client of that space meanwhile; were one to, the insert fails with a unique violation and the push runs
-     * again and sees it (it may belong to another group).
+     * again and sees it (it may belong to another group). With webhooks configured, each changed space's changes are
+     * recorded for them too ({@link Outbox}); without, that part gets no rows and writes nothing.
      */
     private static final String WRITE = """
             WITH written AS (
@@ -103,16 +104,25 @@ public final class PushRows {
                 FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[])
                     AS a (space_id, id, last_mutation_id, version)
                 WHERE client.space_id = a.space_id AND client.id = a.id
+            ), recorded AS (
+                INSERT INTO webhook_event (space_id, version, changes)
+                SELECT space_id, version, changes::json
+                FROM unnest(?::text[], ?::bigint[], ?::text[]) AS o (space_id, version, changes)
             )
             UPDATE space SET version = v.version, changed_at = now()
             FROM unnest(?::text[], ?::bigint[]) AS v (id, version)
             WHERE space.id = v.id AND space.version < v.version""";
 
     private final Connection connection;
+    private final Outbox outbox;
 
-    /** @param connection the connection of the current transaction (the caller keeps it open and closes it) */
-    public PushRows(Connection connection) {
+    /**
+     * @param connection the connection of the current transaction (the caller keeps it open and closes it)
+     * @param outbox what {@link #write} records of the changes for the webhooks ({@link Outbox#OFF}: nothing)
+     */
+    public PushRows(Connection connection, Outbox outbox) {
         this.connection = connection;
+        this.outbox = outbox;
     }
 
     /** What is stored at a key: its JSON text, or a tombstone. */
@@ -310,6 +320,7 @@ public final class PushRows {
         List<ClientWrite> advanced = new ArrayList<>();
         clients.forEach(client -> (client.created() ? created : advanced).add(client));
         List<String> spaceIDs = List.copyOf(versions.keySet());
+        List<Outbox.Event> events = outbox.events(entries);
         UnnestArrays parameters = new UnnestArrays()
                 // written (space_id, key, value, version)
                 .text(entries, EntryWrite::spaceID).text(entries, EntryWrite::key).text(entries, EntryWrite::value)
@@ -321,6 +332,9 @@ public final class PushRows {
                 // advanced (space_id, id, last_mutation_id, version)
                 .text(advanced, ClientWrite::spaceID).text(advanced, ClientWrite::id)
                 .bigint(advanced, ClientWrite::lastMutationID).bigint(advanced, ClientWrite::version)
+                // recorded for the webhooks (space_id, version, changes)
+                .text(events, Outbox.Event::spaceID).bigint(events, Outbox.Event::version)
+                .text(events, Outbox.Event::changes)
                 // the spaces' versions (id, version)
                 .text(spaceIDs, id -> id).bigint(spaceIDs, versions::get);
         try (PreparedStatement write = connection.prepareStatement(WRITE)) {

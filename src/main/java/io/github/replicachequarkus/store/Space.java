@@ -59,11 +59,12 @@ public class Space extends PanacheEntityBase {
     /**
      * Deletes the space in the current transaction: its entries, clients, idempotency keys and placement go; its client
      * groups are marked collected (so that a client of it that comes back is told to start afresh); its row stays,
-     * marked deleted, at a new version. Waits for the pushes that hold its row.
+     * marked deleted, at a new version. Waits for the pushes that hold its row. With the outbox on, the deletion is
+     * recorded for the webhooks as a change of that version that deletes every live key.
      *
      * @return the version the space was deleted at; empty when it does not exist or was deleted already
      */
-    public static OptionalLong delete(String id) {
+    public static OptionalLong delete(String id, Outbox outbox) {
         List<?> version = getEntityManager().createNativeQuery("""
                 UPDATE space SET deleted_at = now(), changed_at = now(), version = version + 1
                 WHERE id = ?1 AND deleted_at IS NULL RETURNING version""")
@@ -73,16 +74,22 @@ public class Space extends PanacheEntityBase {
             return OptionalLong.empty();
         }
         // A statement of its own, after the row's lock was taken: it sees what the pushes before it committed.
+        long deletedAt = ((Number) version.get(0)).longValue();
         getEntityManager().createNativeQuery("""
-                WITH entries AS (DELETE FROM entry WHERE space_id = ?1),
+                WITH entries AS (DELETE FROM entry WHERE space_id = ?1 RETURNING key, deleted),
+                recorded AS (INSERT INTO webhook_event (space_id, version, changes)
+                    SELECT ?1, ?2, json_agg(json_build_object('key', key, 'op', 'del') ORDER BY key)
+                    FROM entries WHERE NOT deleted AND ?3 HAVING count(*) > 0),
                 clients AS (DELETE FROM client WHERE space_id = ?1),
                 groups AS (UPDATE client_group SET deleted_at = now(), cookie = NULL
                     WHERE space_id = ?1 AND deleted_at IS NULL),
                 keys AS (DELETE FROM idempotency_key WHERE space_id = ?1)
                 DELETE FROM placement WHERE space_id = ?1""")
                 .setParameter(1, id)
+                .setParameter(2, deletedAt)
+                .setParameter(3, outbox.enabled())
                 .executeUpdate();
-        return OptionalLong.of(((Number) version.get(0)).longValue());
+        return OptionalLong.of(deletedAt);
     }
 
     /** Creates the space at version 0 unless it exists; safe when several transactions race to create it. */

@@ -33,6 +33,7 @@ import io.github.replicachequarkus.protocol.StorableText;
 import io.github.replicachequarkus.relay.SpaceChanged;
 import io.github.replicachequarkus.store.ClientGroups;
 import io.github.replicachequarkus.store.Faults;
+import io.github.replicachequarkus.store.Outbox;
 import io.github.replicachequarkus.store.PushRows;
 import io.github.replicachequarkus.store.StorageException;
 import io.github.replicachequarkus.store.Transactions;
@@ -65,10 +66,13 @@ public class PushService {
     private final int lanes;
     private final AgroalDataSource dataSource;
     private final PushRate pushRate;
+    /** What a push records of its changes for the webhooks (see the webhook package), or nothing. */
+    private final Outbox outbox;
 
     PushService(MutatorRegistry mutators, Event<SpaceChanged> spaceChanged, ObjectMapper mapper, SyncConfig config,
-            SyncMetrics metrics, ClientGroups groups, AgroalDataSource dataSource, PushRate pushRate) {
+            SyncMetrics metrics, ClientGroups groups, AgroalDataSource dataSource, PushRate pushRate, Outbox outbox) {
         this.pushRate = pushRate;
+        this.outbox = outbox;
         this.mutators = mutators;
         this.dataSource = dataSource;
         this.groups = groups;
@@ -240,7 +244,7 @@ public class PushService {
     private List<GroupCommit.Result<Object>> commit(List<PushBatch.Work> work) {
         return Transactions.withRetry("push", config.transactionAttempts(), () -> {
             try (Connection connection = dataSource.getConnection()) { // the transaction's own
-                PushRows rows = new PushRows(connection);
+                PushRows rows = new PushRows(connection, outbox);
                 PushBatch batch = PushBatch.begin(work, rows, groups::pushed, config, mapper);
                 List<GroupCommit.Result<Object>> results = batch.process();
                 batch.revived().forEach(rows::revive);

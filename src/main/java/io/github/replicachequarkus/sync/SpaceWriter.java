@@ -23,6 +23,7 @@ import io.github.replicachequarkus.protocol.StorableText;
 import io.github.replicachequarkus.relay.SpaceChanged;
 import io.github.replicachequarkus.relay.SpaceDeleted;
 import io.github.replicachequarkus.store.ClientGroups;
+import io.github.replicachequarkus.store.Outbox;
 import io.github.replicachequarkus.store.Space;
 import io.github.replicachequarkus.store.Transactions;
 import io.github.replicachequarkus.sync.PushBatch.Parsed;
@@ -62,9 +63,11 @@ public class SpaceWriter {
     private final Event<SpaceChanged> spaceChanged;
     private final Event<SpaceDeleted> spaceDeleted;
     private final ClientGroups groups;
+    private final Outbox outbox;
 
     SpaceWriter(PushService pushes, ObjectMapper mapper, Event<SpaceChanged> spaceChanged,
-            Event<SpaceDeleted> spaceDeleted, ClientGroups groups) {
+            Event<SpaceDeleted> spaceDeleted, ClientGroups groups, Outbox outbox) {
+        this.outbox = outbox;
         this.pushes = pushes;
         this.mapper = mapper;
         this.spaceChanged = spaceChanged;
@@ -142,14 +145,14 @@ public class SpaceWriter {
     /**
      * Deletes the space: its entries, clients and placement go, its sockets on every machine are closed with 4404, and
      * later pushes and pulls of it get 404 until a write of the server brings it back (empty). Waits for the pushes
-     * that hold the space's row.
+     * that hold the space's row. Webhook endpoints get the deletion as a change that deletes every key.
      *
      * @return whether there was a space to delete
      */
     public boolean delete(String spaceID) {
         SpaceId.require(spaceID);
         return Transactions.withRetry("delete of " + spaceID, 3, () -> {
-            var version = Space.delete(spaceID);
+            var version = Space.delete(spaceID, outbox);
             version.ifPresent(deletedAt -> {
                 spaceChanged.fire(new SpaceChanged(spaceID, deletedAt, false));
                 spaceDeleted.fire(new SpaceDeleted(spaceID, false));
