@@ -31,6 +31,7 @@ final class WebhookReceiver implements AutoCloseable {
     private final AtomicLong deliveries = new AtomicLong();
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
+    private volatile long lastDeliveryAt = System.nanoTime();
 
     WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
@@ -52,6 +53,7 @@ final class WebhookReceiver implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         long now = System.nanoTime();
+        lastDeliveryAt = now;
         try (InputStream body = exchange.getRequestBody()) {
             JsonNode event = SyncClient.JSON.readTree(body);
             deliveries.incrementAndGet();
@@ -72,6 +74,11 @@ final class WebhookReceiver implements AutoCloseable {
     /** When the value first arrived ({@link System#nanoTime}), if it did. */
     Long arrivedAt(String value) {
         return arrived.get(value);
+    }
+
+    /** When the last delivery arrived ({@link System#nanoTime}). */
+    long lastDeliveryAt() {
+        return lastDeliveryAt;
     }
 
     long deliveries() {
