@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -267,5 +268,24 @@ public final class WebhookReceiver implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The state the deliveries' entries add up to, applied in order, each delivery once (a repeat has its id). */
+    public static Map<String, JsonNode> applied(List<Received> deliveries) {
+        Map<String, JsonNode> state = new TreeMap<>();
+        Set<String> seen = new HashSet<>();
+        for (Received delivery : deliveries) {
+            if (!seen.add(delivery.id())) {
+                continue;
+            }
+            for (JsonNode entry : delivery.json().get("entries")) {
+                if (entry.get("op").asText().equals("del")) {
+                    state.remove(entry.get("key").asText());
+                } else {
+                    state.put(entry.get("key").asText(), entry.get("value"));
+                }
+            }
+        }
+        return state;
     }
 }

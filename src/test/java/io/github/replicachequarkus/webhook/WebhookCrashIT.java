@@ -149,7 +149,7 @@ class WebhookCrashIT {
             receiver.delivered("hook", writer.space)
                     .forEach(delivery -> delivery.json().get("keys").forEach(key -> delivered.add(key.asText())));
             assertEquals(writer.todos(), delivered, writer.space + ": every todo created, and nothing else");
-            assertEquals(writer.state(second.uri()), applied(receiver.delivered("hook", writer.space)),
+            assertEquals(writer.state(second.uri()), WebhookReceiver.applied(receiver.delivered("hook", writer.space)),
                     writer.space + ": the deliveries add up to the space's state");
         }
         Set<String> resent = new HashSet<>();
@@ -161,24 +161,6 @@ class WebhookCrashIT {
         });
         System.out.println("Webhook crash test: " + receiver.received().size() + " requests, " + resent.size()
                 + " deliveries taken more than once (same id), " + held.get() + " held at the kill");
-    }
-
-    /** The state the deliveries' entries add up to, applied in order, each delivery once. */
-    private static Map<String, JsonNode> applied(List<Received> deliveries) {
-        Map<String, JsonNode> state = new TreeMap<>();
-        Set<String> seen = new HashSet<>();
-        for (Received delivery : deliveries) {
-            if (seen.add(delivery.id())) {
-                for (JsonNode entry : delivery.json().get("entries")) {
-                    if (entry.get("op").asText().equals("del")) {
-                        state.remove(entry.get("key").asText());
-                    } else {
-                        state.put(entry.get("key").asText(), entry.get("value"));
-                    }
-                }
-            }
-        }
-        return state;
     }
 
     private void awaitDelivered(String space, long version, Duration timeout) throws Exception {
