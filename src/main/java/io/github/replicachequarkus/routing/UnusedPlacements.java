@@ -37,7 +37,7 @@ public class UnusedPlacements {
             WITH unused AS (
                 SELECT p.space_id FROM placement p JOIN machine m ON m.id = p.machine_id
                 WHERE p.placed_at < now() - make_interval(secs => ?1)
-                  AND NOT EXISTS (SELECT 1 FROM space s WHERE s.id = p.space_id)
+                  AND NOT EXISTS (SELECT 1 FROM space s WHERE s.id = p.space_id AND s.deleted_at IS NULL)
                   AND (m.draining OR m.heartbeat_at < now() - make_interval(secs => ?2)
                        OR (m.id = ?3 AND p.space_id <> ALL (string_to_array(?4, ','))))
                 LIMIT ?5 FOR UPDATE OF p SKIP LOCKED

@@ -194,7 +194,9 @@ class PlacementAccessTest {
         peer(true);
         sql("INSERT INTO machine (id, app, region, heartbeat_at) VALUES ('m-gone', 'app-auth', 'fra', now() - interval"
                 + " '1 hour') ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at");
-        List<String> unused = List.of(space(), space(), space(), space());
+        List<String> unused = List.of(space(), space(), space(), space(), space());
+        sql("INSERT INTO space (id, deleted_at) VALUES (?, now())", unused.get(4)); // deleted: it has no data
+        placedAgo(unused.get(4), "m-auth", "2 hours");
         placedAgo(unused.get(0), "m-auth", "2 hours");
         placedAgo(unused.get(1), "m-auth", "2 hours");
         placedAgo(unused.get(2), "m-auth", "2 hours");
