@@ -55,7 +55,6 @@ import io.quarkus.test.junit.TestProfile;
 @TestProfile(AuthModes.TokenProfile.class)
 class ChangeFeedPropertyTest {
 
-    private static final String SERVER = Tokens.bearer(Tokens.serverToken("backend", Instant.now().plusSeconds(3600)));
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final List<String> KEYS = List.of("a", "b", "c", "d/1", "d/2", "é", "日本");
@@ -80,6 +79,13 @@ class ChangeFeedPropertyTest {
 
     /** One space, one group of two clients, a random run of pushes, then replays of the feed. */
     private static final class Scenario {
+
+        /**
+         * A server credential of the case's own: pushes are limited per user (50 a second), and the cases of a run
+         * push faster than that one after the other.
+         */
+        private final String credential = Tokens.bearer(Tokens.serverToken("backend-" + java.util.UUID.randomUUID(),
+                Instant.now().plusSeconds(3600)));
         private final Random random;
         private final URI base;
         private final String space = space();
@@ -328,8 +334,8 @@ class ChangeFeedPropertyTest {
         }
 
         /** Sends the request with the server credential: plain HTTP, much quicker than REST Assured for many requests. */
-        private static HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-            return HTTP.send(request.header("Authorization", SERVER).timeout(Duration.ofSeconds(30)).build(),
+        private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+            return HTTP.send(request.header("Authorization", credential).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
         }
 
