@@ -272,6 +272,10 @@ final class PushBatch {
         return replies;
     }
 
+    private static InvalidRequestException noSpace(String spaceID) {
+        return new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist");
+    }
+
     @SuppressWarnings("unchecked")
     private static GroupCommit.Result<Object> widen(GroupCommit.Result<?> result) {
         return (GroupCommit.Result<Object>) result;
@@ -307,8 +311,7 @@ final class PushBatch {
         String spaceID = push.spaceID();
         SpaceWrites space = spaces.get(spaceID);
         if (space == null) {
-            return GroupCommit.Result
-                    .failed(new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist"));
+            return GroupCommit.Result.failed(noSpace(spaceID));
         }
         if (deleted.contains(spaceID)) {
             return GroupCommit.Result.failed(PullService.deleted(spaceID));
@@ -338,8 +341,7 @@ final class PushBatch {
         String spaceID = write.spaceID();
         SpaceWrites space = spaces.get(spaceID);
         if (space == null) {
-            return GroupCommit.Result
-                    .failed(new InvalidRequestException(404, "SpaceNotFound", "space " + spaceID + " does not exist"));
+            return GroupCommit.Result.failed(noSpace(spaceID));
         }
         if (write.idempotencyKey() != null) {
             PushRows.IdempotentReply earlier = idempotent.getOrDefault(spaceID, Map.of()).get(write.idempotencyKey());

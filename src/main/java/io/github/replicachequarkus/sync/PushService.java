@@ -187,6 +187,15 @@ public class PushService {
                 .orElseGet(() -> Parsed.failed("no mutator is named '" + name + "'"));
     }
 
+    /** Adds the keys the mutation said it will read that can have a row (no other key is stored) to those read ahead. */
+    static void addReadsAhead(Parsed parsed, Set<String> reads) {
+        for (String key : parsed.reads()) {
+            if (key != null && !key.isEmpty() && StorableText.isStorable(key)) {
+                reads.add(key);
+            }
+        }
+    }
+
     private static Throwable unwrap(Throwable failure) {
         return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
@@ -213,11 +222,7 @@ public class PushService {
         for (Mutation mutation : request.mutations()) {
             Parsed ready = parse(mutation.name(), mutation.args());
             parsed.put(mutation, ready);
-            for (String key : ready.reads()) {
-                if (key != null && !key.isEmpty() && StorableText.isStorable(key)) { // no other key is stored
-                    reads.add(key);
-                }
-            }
+            addReadsAhead(ready, reads);
         }
         return new Push(spaceID, request, userID, parsed, reads);
     }

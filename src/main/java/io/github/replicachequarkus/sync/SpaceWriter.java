@@ -134,8 +134,7 @@ public class SpaceWriter {
             Parsed ready = pushes.parse(call.name(), args);
             parsed.add(ready);
             names.add(call.name());
-            ready.reads().stream().filter(key -> key != null && !key.isEmpty() && StorableText.isStorable(key))
-                    .forEach(reads::add);
+            PushService.addReadsAhead(ready, reads);
         }
         ServerWrite write = new ServerWrite(spaceID, parsed, names, atomic, idempotencyKey,
                 idempotencyKey == null ? null : Objects.requireNonNull(requestHash, "requestHash"), reads);
