@@ -28,6 +28,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 public class TestDatabase implements QuarkusTestResourceLifecycleManager {
 
     private final boolean durable;
+    private final String serverUrl;
     private EmbeddedPostgres embedded;
     private DatabaseUrl server;
     private String database;
@@ -43,12 +44,18 @@ public class TestDatabase implements QuarkusTestResourceLifecycleManager {
      *        named by {@code REPLICACHE_TEST_DATABASE_URL} keeps its own settings.
      */
     public TestDatabase(boolean durable) {
+        this(durable, System.getenv("REPLICACHE_TEST_DATABASE_URL"));
+    }
+
+    /** @param serverUrl the server to create the database on, as {@code REPLICACHE_TEST_DATABASE_URL} gives it */
+    TestDatabase(boolean durable, String serverUrl) {
         this.durable = durable;
+        this.serverUrl = serverUrl;
     }
 
     @Override
     public Map<String, String> start() {
-        String url = System.getenv("REPLICACHE_TEST_DATABASE_URL");
+        String url = serverUrl;
         if (url == null || url.isBlank()) {
             try {
                 EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setPGStartupWait(Duration.ofSeconds(60));
