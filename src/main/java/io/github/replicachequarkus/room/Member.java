@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -32,9 +33,11 @@ import io.vertx.core.Vertx;
  * <p>
  * <b>Locking.</b> One lock, this object's monitor. It guards the cursor and what the socket's hello set: its room and
  * user, its client and group ids, its caller and the timer of the caller's expiry. Under it run only reads and changes
- * of those, building a frame's text, arming or cancelling the expiry timer, and queuing a frame on the connection
- * ({@code sendText}, which returns at once): frames are queued in the order the cursor decided them, so that no poke
- * overtakes a reply or another poke. Never under it: waiting for a frame to be written, the database, calling the room
+ * of those, building a frame's text, arming or cancelling the expiry timer, and queuing a frame on the socket's
+ * {@link SocketWire} (which returns at once): frames are queued in the order the cursor decided them, so that no poke
+ * overtakes a reply or another poke. (A reply's parts go through {@code sendText} from a worker thread, pokes through
+ * the wire, often on the event loop: both end in the one queue of the connection's event loop, in the order they were
+ * queued.) Never under it: waiting for a frame to be written, the database, calling the room
  * ({@link Room#requestPass}, {@link Room#memberReady}), closing the socket. A reply's parts are written outside it, each
  * waited for in turn: the cursor lets no poke out until the reply ends. Outside the lock are only final fields (the
  * rate limit has its own lock) and two single values, each read and written whole: {@code heardAt} (volatile) and
@@ -49,6 +52,8 @@ final class Member {
      * to it (it reads too slowly).
      */
     static final long MAX_QUEUED_BROADCASTS = 1 << 20;
+    /** What {@link #poke} answers when the changes hold nothing for a socket. */
+    private static final SocketWire.Frame NO_POKE = new SocketWire.Frame("");
 
     /**
      * Where the socket stands in its room's presence: written under the room's presence lock ({@link RoomPresence});
@@ -65,6 +70,8 @@ final class Member {
     }
 
     private final WebSocketConnection connection;
+    /** How frames reach the socket, and on which event loop. */
+    private final SocketWire wire;
     private final String spaceID;
     /** Where the socket comes from, as the machine sees it (or as a trusted proxy says). */
     private final String address;
@@ -95,9 +102,10 @@ final class Member {
     private long expiryTimer = -1;
     private Vertx timers;
 
-    Member(WebSocketConnection connection, String spaceID, String address, ObjectMapper mapper, RateLimit rateLimit,
-            Duration writeTimeout) {
+    Member(WebSocketConnection connection, SocketWire wire, String spaceID, String address, ObjectMapper mapper,
+            RateLimit rateLimit, Duration writeTimeout) {
         this.connection = connection;
+        this.wire = wire;
         this.writeTimeout = writeTimeout;
         this.spaceID = spaceID;
         this.address = address;
@@ -107,6 +115,11 @@ final class Member {
 
     WebSocketConnection connection() {
         return connection;
+    }
+
+    /** The event loop the socket's frames are written on: a room offers changes to its sockets from there. */
+    Executor loop() {
+        return wire.loop();
     }
 
     String spaceID() {
@@ -287,18 +300,19 @@ final class Member {
 
     /**
      * Offers the changes to this socket: if they hold anything for it beyond its cookie, it gets a poke, built once per
-     * base cookie (and per client group, for groups whose clients changed) and shared through {@code pokes}. A socket
-     * whose unseen changes were purged is closed (4010), to say hello again and get the whole state.
+     * base cookie (and per client group, for groups whose clients changed) and shared through {@code pokes}, which the
+     * room's event loops share. A socket whose unseen changes were purged is closed (4010), to say hello again and get
+     * the whole state.
      */
-    void offer(ChangeSet changes, Map<String, String> pokes) {
+    void offer(ChangeSet changes, Map<String, SocketWire.Frame> pokes) {
         SocketCursor.Due due;
         synchronized (this) {
             due = cursor.offer(changes.fromVersion(), changes.version());
             if (due instanceof SocketCursor.Poke poke) {
-                String text = poke(changes, poke, pokes);
-                if (!text.isEmpty()) {
+                SocketWire.Frame frame = poke(changes, poke, pokes);
+                if (frame != NO_POKE) {
                     cursor.poking(poke);
-                    queue(text, true);
+                    queue(frame, true);
                 }
             }
         }
@@ -307,15 +321,19 @@ final class Member {
         }
     }
 
-    /** The poke's text, shared by the sockets with the same base unless their group's own clients changed; "" for none. */
-    private String poke(ChangeSet changes, SocketCursor.Poke poke, Map<String, String> pokes) {
+    /**
+     * The poke's frame, shared by the sockets with the same base unless their group's own clients changed;
+     * {@link #NO_POKE} when the changes hold nothing for the socket.
+     */
+    private SocketWire.Frame poke(ChangeSet changes, SocketCursor.Poke poke, Map<String, SocketWire.Frame> pokes) {
         Cookie base = poke.base();
         String key = base.ahead() ? base.version() + "/" + base.order() : Long.toString(base.version());
         String shared = changes.changesClientsOf(base.version(), clientGroupID) ? key + " " + clientGroupID : key;
         return pokes.computeIfAbsent(shared, unused -> {
             PullResponse since = changes.since(base.version(), clientGroupID);
             boolean empty = since.patch().isEmpty() && since.lastMutationIDChanges().isEmpty();
-            return empty ? "" : Frames.text(mapper, Frames.Poke.of(base.json(), poke.next().json(), since));
+            return empty ? NO_POKE
+                    : new SocketWire.Frame(Frames.text(mapper, Frames.Poke.of(base.json(), poke.next().json(), since)));
         });
     }
 
@@ -329,9 +347,11 @@ final class Member {
      * monitor: its room's presence lock is held, and a presence frame need keep no order with pokes.
      */
     void sendPresence(String text, Runnable written) {
-        connection.sendText(text).subscribe().with(done -> written.run(), failure -> {
-            Log.debugf("Could not write presence to socket %s of space %s: %s", connection.id(), spaceID,
-                    LogSafe.of(failure.getMessage()));
+        wire.write(new SocketWire.Frame(text), failure -> {
+            if (failure != null) {
+                Log.debugf("Could not write presence to socket %s of space %s: %s", connection.id(), spaceID,
+                        LogSafe.of(failure.getMessage()));
+            }
             written.run();
         });
     }
@@ -341,27 +361,28 @@ final class Member {
      * already: a client that reads too slowly misses events rather than fill the server's memory. Returns whether it
      * was queued.
      */
-    boolean sendBroadcast(String text) {
-        long size = text.length();
+    boolean sendBroadcast(SocketWire.Frame frame) {
+        long size = frame.length();
         if (queuedBroadcasts.addAndGet(size) > MAX_QUEUED_BROADCASTS) {
             queuedBroadcasts.addAndGet(-size);
             return false;
         }
-        connection.sendText(text).subscribe().with(done -> queuedBroadcasts.addAndGet(-size),
-                failure -> queuedBroadcasts.addAndGet(-size));
+        wire.write(frame, failure -> queuedBroadcasts.addAndGet(-size));
         return true;
     }
 
     /** Queues a frame that is not a poke (a greeting, an error). */
     synchronized void send(Object frame) {
-        queue(Frames.text(mapper, frame), false);
+        queue(new SocketWire.Frame(Frames.text(mapper, frame)), false);
     }
 
-    /** Queues the frame's text; a poke holds back the next until written. Called under the monitor. */
-    private void queue(String text, boolean poke) {
-        connection.sendText(text).subscribe().with(written -> written(poke), failure -> {
-            Log.debugf("Could not write to socket %s of space %s: %s", connection.id(), spaceID,
-                    LogSafe.of(failure.getMessage()));
+    /** Queues the frame; a poke holds back the next until written. Called under the monitor. */
+    private void queue(SocketWire.Frame frame, boolean poke) {
+        wire.write(frame, failure -> {
+            if (failure != null) {
+                Log.debugf("Could not write to socket %s of space %s: %s", connection.id(), spaceID,
+                        LogSafe.of(failure.getMessage()));
+            }
             written(poke);
         });
     }

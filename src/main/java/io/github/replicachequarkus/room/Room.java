@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,10 +24,15 @@ import io.quarkus.websockets.next.CloseReason;
 
 /**
  * The sockets of one space on this machine. After each change a broadcast pass reads what changed once, from the
- * oldest cookie among the sockets that are due, and offers it to each of them. Passes run one at a time per room, off
- * the event loop; changes that arrive during a pass coalesce into the next one.
+ * oldest cookie among the sockets that are due, and offers it to each of them. Passes run one at a time per room; the
+ * read runs off the event loop, and each event loop then offers the changes to its own sockets, writing their pokes
+ * where no hand-off to another thread is needed ({@link SocketWire}). Changes that arrive during a pass coalesce into
+ * the next one.
  */
 final class Room {
+
+    /** How long a pass waits for the event loops to offer a change to their sockets before it logs and goes on. */
+    private static final long OFFER_TIMEOUT_SECONDS = 10;
 
     private final String spaceID;
     private final ChangeReader reader;
@@ -66,9 +72,10 @@ final class Room {
      * null: a client on another machine); returns to how many it went (a socket that reads too slowly misses it).
      */
     int broadcast(Member from, String text) {
+        SocketWire.Frame frame = new SocketWire.Frame(text);
         int sent = 0;
         for (Member member : members) {
-            if (member != from && member.clientID() != null && member.sendBroadcast(text)) {
+            if (member != from && member.clientID() != null && member.sendBroadcast(frame)) {
                 sent++;
             }
         }
@@ -185,9 +192,38 @@ final class Room {
             return;
         }
         latest.accumulateAndGet(changes.version(), Math::max);
-        Map<String, String> pokes = new HashMap<>();
+        offer(changes, due);
+    }
+
+    /**
+     * Offers the changes to the sockets due, each on its own event loop: one task per loop, which builds each poke (or
+     * takes it from another socket with the same base) and writes it there and then. Returns when every loop is done,
+     * so that passes still run one at a time.
+     */
+    private void offer(ChangeSet changes, List<Member> due) {
+        Map<String, SocketWire.Frame> pokes = new ConcurrentHashMap<>();
+        Map<Executor, List<Member>> byLoop = new HashMap<>();
         for (Member member : due) {
-            member.offer(changes, pokes);
+            byLoop.computeIfAbsent(member.loop(), loop -> new ArrayList<>()).add(member);
+        }
+        CountDownLatch offered = new CountDownLatch(byLoop.size());
+        byLoop.forEach((loop, members) -> loop.execute(() -> {
+            try {
+                for (Member member : members) {
+                    member.offer(changes, pokes);
+                }
+            } catch (RuntimeException e) {
+                Log.errorf(LogSafe.failure(e), "Poking the sockets of space %s failed; the next change retries", spaceID);
+            } finally {
+                offered.countDown();
+            }
+        }));
+        try {
+            if (!offered.await(OFFER_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                Log.warnf("The event loops of space %s took over %d s to poke its sockets", spaceID, OFFER_TIMEOUT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -118,7 +118,7 @@ public class Rooms implements PresenceSnapshots {
         if (!increment(perAddress, address, config.maxSocketsPerAddress())) {
             throw new RoomFullException("too many sockets from one address; try again later");
         }
-        Member member = new Member(connection, spaceID, address, mapper,
+        Member member = new Member(connection, SocketWire.of(connection), spaceID, address, mapper,
                 new RateLimit(config.maxMessagesPerSecond(), config.messageBurst()), config.writeTimeout());
         sockets.add(member);
         startSweeping();

@@ -159,7 +159,8 @@ class RoomPresenceTest {
                     case "equals" -> proxy == args[0];
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
-        Member member = new Member(connection, "space", "127.0.0.1", JSON, new RateLimit(100, 200), Duration.ofSeconds(5));
+        Member member = new Member(connection, SocketWire.of(connection), "space", "127.0.0.1", JSON, new RateLimit(100, 200),
+                Duration.ofSeconds(5));
         members.add(member);
         sockets.put(member, socket);
         presence.joined(member, clientID, "");

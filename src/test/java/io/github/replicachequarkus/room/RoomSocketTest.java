@@ -100,6 +100,45 @@ class RoomSocketTest {
         }
     }
 
+    /**
+     * Pokes are built once per base cookie (and per group whose clients changed) and shared by the room's event loops:
+     * across a dozen sockets of three groups, each still gets exactly its own group's mutation ids, on its own base.
+     */
+    @Test
+    void sharedPokesCarryOnlyEachSocketsOwnGroupsMutationIDs() {
+        String space = space();
+        List<String> groups = List.of("g-" + client(), "g-" + client(), "g-" + client());
+        List<TestSocket> sockets = new java.util.ArrayList<>();
+        Map<TestSocket, String> groupOf = new java.util.HashMap<>();
+        Map<String, String> clientOf = new java.util.HashMap<>();
+        try {
+            for (int i = 0; i < 12; i++) {
+                String group = groups.get(i % groups.size());
+                String clientID = clientOf.computeIfAbsent(group, unused -> client());
+                TestSocket socket = TestSocket.open(base, space);
+                sockets.add(socket);
+                groupOf.put(socket, group);
+                assertEquals(0, socket.hello(clientID, group, null).get("cookie").asLong());
+            }
+            for (int round = 1; round <= groups.size(); round++) {
+                String pusher = groups.get(round - 1);
+                pushOk(space, pusher, mutation(clientOf.get(pusher), 1, "put", Map.of("key", "k" + round, "value", round)));
+                for (TestSocket socket : sockets) {
+                    JsonNode poke = socket.next();
+                    assertEquals(round - 1, poke.get("baseCookie").asLong());
+                    assertEquals(round, poke.get("cookie").asLong());
+                    assertEquals("[{\"op\":\"put\",\"key\":\"k" + round + "\",\"value\":" + round + "}]",
+                            poke.get("patch").toString());
+                    Map<String, Object> expected = groupOf.get(socket).equals(pusher) ? Map.of(clientOf.get(pusher), 1)
+                            : Map.of();
+                    assertEquals(expected, Protocol.map(poke.get("lastMutationIDChanges")));
+                }
+            }
+        } finally {
+            sockets.forEach(TestSocket::close);
+        }
+    }
+
     @Test
     void anHttpPushPokesTheRoomAndOtherRoomsHearNothing() {
         String space = space();
