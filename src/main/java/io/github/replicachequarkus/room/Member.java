@@ -390,11 +390,13 @@ final class Member {
     private void written(boolean poke) {
         if (poke) {
             Room joined;
+            boolean behind;
             synchronized (this) {
                 cursor.written();
                 joined = room;
+                behind = cursor.seenBefore(joined.latest());
             }
-            joined.memberReady(); // only a room's pass sends pokes
+            joined.memberReady(behind); // only a room's pass sends pokes
         }
     }
 

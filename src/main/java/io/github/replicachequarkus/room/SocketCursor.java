@@ -65,6 +65,11 @@ final class SocketCursor {
         return sent != null && !writing && !replying && seen < target ? sent.version() : -1;
     }
 
+    /** Whether the socket was checked against changes only up to a version older than this one. */
+    boolean seenBefore(long version) {
+        return seen < version;
+    }
+
     /** A hello or pull is about to be answered: no poke is due until {@link #endReply}. */
     void startReply() {
         replying = true;
