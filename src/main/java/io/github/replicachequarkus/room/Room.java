@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
@@ -21,6 +22,7 @@ import io.github.replicachequarkus.LogSafe;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
+import io.smallrye.mutiny.Uni;
 
 /**
  * The sockets of one space on this machine. After each change a broadcast pass reads what changed once, from the
@@ -33,6 +35,8 @@ final class Room {
 
     /** How long a pass waits for the event loops to offer a change to their sockets before it logs and goes on. */
     private static final long OFFER_TIMEOUT_SECONDS = 10;
+    /** How long closing a room's sockets waits for their close frames to go out. */
+    private static final long CLOSE_WAIT_SECONDS = 5;
 
     private final String spaceID;
     private final ChangeReader reader;
@@ -98,20 +102,29 @@ final class Room {
         return members.size();
     }
 
-    /** Closes every socket, waiting for each close frame to go out; returns how many. */
+    /**
+     * Closes every socket, all at once, waiting (up to {@value #CLOSE_WAIT_SECONDS} s in all) for their close frames to
+     * go out; returns how many went out.
+     */
     int closeAll(CloseReason reason) {
-        int closed = 0;
+        AtomicInteger closed = new AtomicInteger();
+        List<Uni<Void>> closing = new ArrayList<>();
         for (Member member : members) {
             if (member.startClosing()) {
-                try {
-                    member.connection().close(reason).await().atMost(Duration.ofSeconds(2));
-                    closed++;
-                } catch (RuntimeException e) {
-                    Log.debugf("Closing a socket of space %s failed: %s", spaceID, LogSafe.of(e.getMessage()));
-                }
+                closing.add(member.connection().close(reason).invoke(closed::incrementAndGet).onFailure()
+                        .invoke(e -> Log.debugf("Closing a socket of space %s failed: %s", spaceID, LogSafe.of(e.getMessage())))
+                        .onFailure().recoverWithNull());
             }
         }
-        return closed;
+        if (!closing.isEmpty()) {
+            try {
+                Uni.join().all(closing).andFailFast().await().atMost(Duration.ofSeconds(CLOSE_WAIT_SECONDS));
+            } catch (RuntimeException e) {
+                Log.debugf("Not every socket of space %s closed within %d s: %s", spaceID, CLOSE_WAIT_SECONDS,
+                        LogSafe.of(e.getMessage()));
+            }
+        }
+        return closed.get();
     }
 
     /** Each client group with a socket here that has been sent a state, with the lowest cookie among its sockets. */
