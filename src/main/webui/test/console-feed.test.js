@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { ApiError, authMessage, createApi, queryString, spacePath } from '../src/console/api.js';
 import { toPlotData, summaryOf } from '../src/console/charts.js';
 import { FEED_SIZE, VERSIONS_BACK, addChanges, afterFeedError, startOf } from '../src/console/feed.js';
-import { formatAge, prettyJson } from '../src/console/format.js';
+import { formatAge, oneLine, prettyJson } from '../src/console/format.js';
 import { consoleRoute } from '../src/console/routes.js';
 
 test('the feed starts a few versions back, never below 0', () => {
@@ -106,4 +106,9 @@ test('ages are short, and huge values are cut with a note', () => {
     ['850 ms', '4.2 s', '12 s', '3 min', '2 h', '2 d', '–']);
   assert.equal(prettyJson({ a: [1] }), '{\n  "a": [\n    1\n  ]\n}');
   assert.match(prettyJson('x'.repeat(50), 10), /^"xxxxxxxxx\n… 42 more characters$/);
+});
+
+test('a value\'s one-line preview is cut with an ellipsis', () => {
+  assert.equal(oneLine({ text: 'milk' }), '{"text":"milk"}');
+  assert.equal(oneLine('abcdefghij', 6), '"abcd…');
 });

@@ -61,3 +61,9 @@ export function prettyJson(value, max = MAX_VALUE_CHARS) {
 export function plural(count, word) {
   return `${formatCount(count)} ${word}${count === 1 ? '' : 's'}`;
 }
+
+/** A JSON value on one line, cut at `max` characters with an ellipsis: a preview beside a key. */
+export function oneLine(value, max = 80) {
+  const text = value === undefined ? 'undefined' : JSON.stringify(value);
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
