@@ -79,7 +79,7 @@ export default function ConsoleApp() {
             <a href="/console/webhooks" onClick={followLink}
               aria-current={route.page === 'webhooks' ? 'page' : undefined}>Webhooks</a>
           </nav>
-          <span className="mode">{credential ? 'Signed in with a server credential' : 'Open mode'}</span>
+          <span className="mode">{checked && (credential ? 'Signed in with a server credential' : 'Open mode')}</span>
           {credential && <button type="button" onClick={signOut}>Sign out</button>}
         </header>
         <main id="console-main" className="console-main" tabIndex={-1} aria-busy={!checked}>

@@ -1,9 +1,9 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { followLink, navigate } from '../router.js';
 import { Charts } from './Charts.jsx';
 import { formatAge, formatClock, formatCount, formatNumber } from './format.js';
 import { useActivity, useDebounced } from './hooks.js';
-import { offsetPage } from './paging.js';
+import { lastOffset, offsetPage } from './paging.js';
 import { spaceViewPath } from './routes.js';
 
 const ROOMS_PER_PAGE = 10;
@@ -21,6 +21,13 @@ export function Overview() {
     setOffset(0);
   }
   const activity = useActivity({ prefix, offset, limit: ROOMS_PER_PAGE });
+  // Rooms closed under the page shown: go to the last page there is.
+  const last = lastOffset(ROOMS_PER_PAGE, activity.total);
+  useEffect(() => {
+    if (activity.rooms !== null && offset > last) {
+      setOffset(last);
+    }
+  }, [activity.rooms, offset, last]);
 
   return (
     <div className="overview">

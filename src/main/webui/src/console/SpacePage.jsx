@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useLayoutEffect, useRef, useState } from 'react';
 import { followLink } from '../router.js';
 import { ApiError, spacePath } from './api.js';
 import { formatClock, formatCount, oneLine, plural, prettyJson } from './format.js';
@@ -294,10 +294,19 @@ function DeleteConfirm({ spaceID, busy, onConfirm, onCancel }) {
 function Confirm({ title, action, danger = false, focusCancel = false, busy, ready = true, onConfirm, onCancel, children }) {
   const dialog = useRef(null);
   const titleId = useId();
-  useEffect(() => {
+  // Closed before React removes it from the page, and the focus put back on what opened it.
+  useLayoutEffect(() => {
     const element = dialog.current;
+    const opener = document.activeElement;
     element.showModal();
-    return () => element.open && element.close();
+    return () => {
+      if (element.open) {
+        element.close();
+      }
+      if (opener instanceof HTMLElement && opener.isConnected) {
+        opener.focus();
+      }
+    };
   }, []);
   return (
     <dialog ref={dialog} className="confirm" aria-labelledby={titleId} onCancel={(e) => {

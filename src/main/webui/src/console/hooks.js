@@ -50,7 +50,6 @@ export function useLoad(load, deps, intervalMs = 0) {
       controller.abort();
       clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, tick, intervalMs, ...deps]);
 
   const reload = useCallback(() => setTick((n) => n + 1), []);
