@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { followLink, navigate } from '../router.js';
 import { Charts } from './Charts.jsx';
 import { formatAge, formatClock, formatCount, formatNumber } from './format.js';
-import { useActivity, useDebounced } from './hooks.js';
+import { useActivity, useDebounced, useNow } from './hooks.js';
 import { lastOffset, offsetPage } from './paging.js';
 import { spaceViewPath } from './routes.js';
 
@@ -32,7 +32,7 @@ export function Overview() {
   return (
     <div className="overview">
       <div className="overview-top">
-        <Machines machines={activity.machines} self={activity.self} />
+        <Machines machines={activity.machines} self={activity.self} updatedAt={activity.updatedAt} />
         <Charts />
       </div>
       <section aria-labelledby="rooms-heading" className="panel">
@@ -53,7 +53,13 @@ export function Overview() {
   );
 }
 
-function Machines({ machines, self }) {
+/**
+ * The machines as the last activity event gave them. Heartbeat ages keep growing on screen between events: the stream
+ * sends no event for an age that only grew.
+ */
+function Machines({ machines, self, updatedAt }) {
+  const now = useNow(1000);
+  const since = updatedAt === null ? 0 : Math.max(0, now - updatedAt);
   return (
     <section aria-labelledby="machines-heading" className="panel">
       <h2 id="machines-heading">Machines</h2>
@@ -80,7 +86,7 @@ function Machines({ machines, self }) {
                   </th>
                   <td>{machine.region ?? '–'}</td>
                   <td><span className={`state state-${machine.state}`}>{machine.state}</span></td>
-                  <td className="num">{formatAge(machine.heartbeatAgeMs)} ago</td>
+                  <td className="num">{formatAge(machine.heartbeatAgeMs + since)} ago</td>
                   <td className="num">{formatCount(machine.sockets)}</td>
                   <td className="num">{formatCount(machine.rooms)}</td>
                 </tr>

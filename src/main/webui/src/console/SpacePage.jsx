@@ -1,7 +1,7 @@
 import { useId, useLayoutEffect, useRef, useState } from 'react';
 import { followLink } from '../router.js';
 import { ApiError, spacePath } from './api.js';
-import { formatClock, formatCount, oneLine, plural, prettyJson } from './format.js';
+import { formatAge, formatClock, formatCount, oneLine, plural, prettyJson } from './format.js';
 import { useApi, useDebounced, useLoad } from './hooks.js';
 import { FIRST_PAGE, cursorOf, nextPage, pageNumber, previousPage } from './paging.js';
 import { useChangeFeed } from './useChangeFeed.js';
@@ -193,6 +193,7 @@ function ClientGroups({ spaceID, feedVersion }) {
                 <th scope="col" className="num">Sockets</th>
                 <th scope="col" className="num">Last mutation</th>
                 <th scope="col" className="num">At version</th>
+                <th scope="col" className="num">Active</th>
               </tr>
             </thead>
             {list.map((group) => (
@@ -203,6 +204,7 @@ function ClientGroups({ spaceID, feedVersion }) {
                   <td className="num">{formatCount(group.sockets)}</td>
                   <td />
                   <td />
+                  <td className="num">{activeAgo(group.lastActiveAt)}</td>
                 </tr>
                 {(group.clients ?? []).map((client) => (
                   <tr key={client.clientID} className="client-row">
@@ -211,6 +213,7 @@ function ClientGroups({ spaceID, feedVersion }) {
                     <td />
                     <td className="num">{formatCount(client.lastMutationID)}</td>
                     <td className="num">{formatCount(client.lastModifiedVersion)}</td>
+                    <td />
                   </tr>
                 ))}
               </tbody>
@@ -229,6 +232,12 @@ function ClientGroups({ spaceID, feedVersion }) {
   );
 }
 
+/** How long ago a time (ISO 8601) was: "3 min ago"; a dash without one. */
+function activeAgo(at) {
+  const time = Date.parse(at ?? '');
+  return Number.isNaN(time) ? '–' : `${formatAge(Math.max(0, Date.now() - time))} ago`;
+}
+
 /** Close sockets and Delete space, each behind a confirmation. */
 function Actions({ spaceID, onDeleted }) {
   const api = useApi();
@@ -242,7 +251,7 @@ function Actions({ spaceID, onDeleted }) {
     try {
       if (action === 'close') {
         const { closed } = await api.post(spacePath(spaceID, '/sockets/close'));
-        setOutcome({ ok: true, text: `Closed ${plural(closed, 'socket')}; clients reconnect.` });
+        setOutcome({ ok: true, text: `Closed ${plural(closed, 'socket')} on this machine, and the room's on the others; clients reconnect.` });
       } else {
         await api.del(spacePath(spaceID));
         onDeleted();

@@ -108,3 +108,13 @@ export function useDebounced(value, ms) {
   }, [value, ms]);
   return settled;
 }
+
+/** The time now, in epoch milliseconds, renewed every `ms`. */
+export function useNow(ms) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}
