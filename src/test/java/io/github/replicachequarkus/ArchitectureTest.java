@@ -48,6 +48,7 @@ class ArchitectureTest {
         mayUse.put("todo", List.of("store", "mutator"));
         mayUse.put("api", List.of("protocol", "auth", "store", "sync"));
         mayUse.put("webhook", List.of("store", "relay"));
+        mayUse.put("console", List.of("protocol", "auth", "store", "relay", "sync", "room", "routing", "webhook"));
         return mayUse;
     }
 

@@ -77,7 +77,9 @@ class NativeImageRulesTest {
             "sync.PushBatch$ServerWrite", "sync.SpaceWriter$Applied", "sync.SpaceWriter$Call", "store.Outbox",
             "store.Outbox$Event", "webhook.Backoff",
             "webhook.Batch", "webhook.Batch$Change", "webhook.Deliveries$Claimed", "webhook.Deliveries$Space",
-            "webhook.Deliveries$Status");
+            "webhook.Deliveries$Status", "room.RoomActivity$Load", "room.Rooms$PresentClient",
+            "routing.MachineReports$MachineRow", "routing.MachineReports$RoomPage", "routing.MachineReports$RoomRow",
+            "store.SpaceClients$ClientRow", "store.SpaceClients$GroupPage", "store.SpaceClients$GroupRow");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
     private static final List<Class<?>> MAIN = MainClasses.all();

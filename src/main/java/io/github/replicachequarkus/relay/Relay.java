@@ -212,6 +212,13 @@ public class Relay {
         }
     }
 
+    /** Tells the other machines to close their sockets of the space (the app's backend asked). */
+    public void sendClose(String spaceID) {
+        if (running && !peers.isEmpty()) {
+            queue(Kind.CLOSE, spaceID, "");
+        }
+    }
+
     private void queue(Kind kind, String spaceID, String body) {
         RoomMessage message = new RoomMessage(machine, kind, spaceID, body);
         queue(() -> message);
@@ -472,7 +479,7 @@ public class Relay {
                     peers.forget(message.machine());
                     machineGone.fire(new MachineGone(message.machine()));
                 }
-                case PRESENCE, BROADCAST, SNAPSHOT -> roomMessages.fire(message);
+                case PRESENCE, BROADCAST, SNAPSHOT, CLOSE -> roomMessages.fire(message);
             }
         } catch (RuntimeException e) {
             Log.errorf(LogSafe.failure(e), "Acting on a room message of machine %s failed", message.machine());

@@ -4,7 +4,8 @@ package io.github.replicachequarkus.relay;
  * What one machine tells the others about its rooms, beside committed changes: presence, broadcasts, snapshots, and
  * that it is alive. Ephemeral: sent once through NOTIFY, and lost to a machine that is not listening at the time.
  * <p>
- * A machine's rooms hear {@link Kind#PRESENCE}, {@link Kind#BROADCAST} and {@link Kind#SNAPSHOT} from the others as
+ * A machine's rooms hear {@link Kind#PRESENCE}, {@link Kind#BROADCAST}, {@link Kind#SNAPSHOT} and {@link Kind#CLOSE} from the
+ * others as
  * CDI events (fired on the relay's listener thread, in the order the sender sent them); the other kinds are the
  * relay's own.
  * <p>
@@ -34,7 +35,9 @@ public record RoomMessage(String machine, Kind kind, String spaceID, String body
         /** The sender asks a machine (or all) for a snapshot. */
         SNAPSHOT_WANTED('s'),
         /** The sender shuts down: whatever it held is gone. */
-        GOODBYE('g');
+        GOODBYE('g'),
+        /** The app's backend closed a space's sockets: every machine closes its own (with 4010, so they reconnect). */
+        CLOSE('c');
 
         final char code;
 

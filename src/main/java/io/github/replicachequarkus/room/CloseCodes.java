@@ -22,6 +22,8 @@ final class CloseCodes {
     static final CloseReason MACHINE_DRAINING = new CloseReason(4010, "the room moved to another machine");
     /** This machine stops, and no other takes its rooms (routing is off): the client reconnects when it is back. */
     static final CloseReason SHUTTING_DOWN = new CloseReason(1001, "the server is shutting down");
+    /** The app's backend closed the room's sockets (the server API): the client reconnects at once and says hello. */
+    static final CloseReason CLOSED_BY_SERVER = new CloseReason(4010, "the server closed the room's sockets: reconnect");
     /** The space does not exist, or was deleted: the client does not reconnect. */
     static final CloseReason SPACE_DELETED = new CloseReason(4404, "the space does not exist");
     /** Credentials missing, invalid or expired: the client fetches new ones and connects again. */

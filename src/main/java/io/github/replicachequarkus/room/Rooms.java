@@ -495,4 +495,67 @@ public class Rooms implements PresenceSnapshots {
         });
         return snapshot.append('}').toString();
     }
+
+    /** Whether this machine has a room for the space. */
+    public boolean hosts(String spaceID) {
+        return rooms.containsKey(spaceID);
+    }
+
+    /** The rooms of this machine. */
+    public int roomCount() {
+        return rooms.size();
+    }
+
+    /** The sockets in the rooms of this machine. */
+    public int roomSockets() {
+        return socketCount();
+    }
+
+    /** A client present in a room, with the state it shows the others. */
+    public record PresentClient(String clientID, String userID, JsonNode state) {
+    }
+
+    /** Everyone present in the space's room, as this machine knows it (see {@link #presentIn}). */
+    public List<PresentClient> present(String spaceID) {
+        return presentIn(spaceID).stream().map(entry -> new PresentClient(entry.clientID(), entry.userID(), entry.state()))
+                .toList();
+    }
+
+    /** The sockets of the space's room on this machine that said hello, by client group. */
+    public Map<String, Integer> socketsByGroup(String spaceID) {
+        Map<String, Integer> groups = new HashMap<>();
+        for (Member member : sockets) {
+            String clientGroupID = member.clientGroupID();
+            if (member.spaceID().equals(spaceID) && member.room() != null && clientGroupID != null) {
+                groups.merge(clientGroupID, 1, Integer::sum);
+            }
+        }
+        return groups;
+    }
+
+    /**
+     * Closes every socket of the space's room on this machine with 4010, so that their clients reconnect at once, and
+     * tells the other machines to close theirs; returns how many closed here. Blocks while the close frames go out: call
+     * it off the event loop.
+     */
+    public int closeRoom(String spaceID) {
+        relay.sendClose(spaceID);
+        return closeHere(spaceID);
+    }
+
+    private int closeHere(String spaceID) {
+        Room room = rooms.get(spaceID);
+        int closed = room == null ? 0 : room.closeAll(CloseCodes.CLOSED_BY_SERVER);
+        if (closed > 0) {
+            Log.infof("Closed %d socket(s) of space %s for the app's backend", closed, LogSafe.of(spaceID));
+        }
+        return closed;
+    }
+
+    /** Another machine closed a room's sockets: this machine closes its own, on a worker (never the relay's thread). */
+    void closeRelayed(@Observes RoomMessage message) {
+        if (message.kind() == RoomMessage.Kind.CLOSE) {
+            executor.execute(() -> closeHere(message.spaceID()));
+        }
+    }
 }

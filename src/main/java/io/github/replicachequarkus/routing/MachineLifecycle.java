@@ -4,6 +4,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import io.github.replicachequarkus.room.RoomActivity;
 import io.github.replicachequarkus.room.Rooms;
 import io.quarkus.logging.Log;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -24,13 +25,17 @@ public class MachineLifecycle {
 
     private final RoutingConfig config;
     private final Rooms rooms;
+    private final RoomActivity activity;
+    private final MachineReports reports;
     /** Whether this machine registered to host rooms (routing on, not a router): it heartbeats until it drains. */
     private volatile boolean hosting;
     private volatile boolean draining;
 
-    MachineLifecycle(RoutingConfig config, Rooms rooms) {
+    MachineLifecycle(RoutingConfig config, Rooms rooms, RoomActivity activity, MachineReports reports) {
         this.config = config;
         this.rooms = rooms;
+        this.activity = activity;
+        this.reports = reports;
     }
 
     /** Whether routing is on: this machine knows its id. */
@@ -91,9 +96,11 @@ public class MachineLifecycle {
         }
     }
 
+    /** Tells the database this machine is alive, then what it holds: its socket and room counts, and its rooms' load. */
     private void heartbeat() {
-        QuarkusTransaction.requiringNew().run(() -> Machine.heartbeat(config.machineID().get(), config.app(),
-                config.region()));
+        String id = config.machineID().get();
+        QuarkusTransaction.requiringNew().run(() -> Machine.heartbeat(id, config.app(), config.region()));
+        reports.report(id, rooms.roomSockets(), rooms.roomCount(), activity.rooms());
     }
 
     /** Tells the deployment this machine is alive, until it drains; a failure is logged and tried at the next one. */

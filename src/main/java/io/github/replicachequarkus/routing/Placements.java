@@ -32,7 +32,7 @@ public class Placements {
     }
 
     /** The app whose machines host rooms: this one, or the backend app in router mode. */
-    String hostApp() {
+    public String hostApp() {
         return config.mode() == RoutingConfig.Mode.ROUTER ? config.backendApp().orElse(config.app()) : config.app();
     }
 

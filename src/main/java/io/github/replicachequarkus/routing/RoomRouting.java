@@ -43,7 +43,7 @@ import io.vertx.core.http.HttpServerRequest;
 public class RoomRouting implements HttpUpgradeCheck, RoomPlacement {
 
     /** Misdirected Request: the status of an answer that only exists for Fly's proxy to replay. */
-    static final int REPLAY_STATUS = 421;
+    public static final int REPLAY_STATUS = 421;
 
     private final RoutingConfig config;
     private final Placements placements;
@@ -137,10 +137,43 @@ public class RoomRouting implements HttpUpgradeCheck, RoomPlacement {
         if (serving && owner.equals(me)) {
             return CheckResult.permitUpgradeSync();
         }
+        return CheckResult.rejectUpgradeSync(REPLAY_STATUS, Map.of("fly-replay", List.of(replayTo(spaceID, owner))));
+    }
+
+    /** The {@code fly-replay} value that sends a request about the space to its owner, with a signed state. */
+    private String replayTo(String spaceID, String owner) {
         String state = states.get().sign(spaceID, owner, Instant.now().plus(config.replayStateTtl()));
-        String replay = (config.mode() == RoutingConfig.Mode.ROUTER ? "app=" + placements.hostApp() + ";" : "")
+        return (config.mode() == RoutingConfig.Mode.ROUTER ? "app=" + placements.hostApp() + ";" : "")
                 + "instance=" + owner + ";state=" + state;
-        return CheckResult.rejectUpgradeSync(REPLAY_STATUS, Map.of("fly-replay", List.of(replay)));
+    }
+
+    /**
+     * For an HTTP request about a space's room (who is present in it): empty to answer it here (routing is off, or the
+     * room is hosted here), else the {@code fly-replay} value that sends it to the room's machine, decided as for an
+     * upgrade: a request Fly replayed here with a state that verifies and names this machine is answered here; else
+     * the room's machine is looked up, not placed (a room not placed yet is looked for where it would be placed).
+     * Blocking: it may read the placement.
+     *
+     * @throws ForbiddenException when the request carries a replayed state that does not verify
+     */
+    public Optional<String> replayFor(String spaceID, String replaySource) {
+        if (states.isEmpty()) {
+            return Optional.empty();
+        }
+        String me = config.machineID().get();
+        if (replaySource != null) {
+            Optional<String> target = ReplayState.fromReplaySource(replaySource)
+                    .flatMap(state -> states.get().verify(state, spaceID, Instant.now()));
+            if (target.isEmpty()) {
+                throw new ForbiddenException("the replayed request's state does not verify");
+            }
+            if (target.get().equals(me)) {
+                return Optional.empty();
+            }
+        }
+        String owner = placements.locate(spaceID);
+        boolean serving = config.mode() == RoutingConfig.Mode.SERVE && !machine.draining();
+        return serving && owner.equals(me) ? Optional.empty() : Optional.of(replayTo(spaceID, owner));
     }
 
     /**
