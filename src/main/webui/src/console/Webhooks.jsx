@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { formatAge, formatClock, formatCount } from './format.js';
+import { formatAge, formatCount, formatDateTime } from './format.js';
 import { useApi, useLoad } from './hooks.js';
 
 const DEAD_SHOWN = 50;
@@ -25,9 +25,10 @@ export function Webhooks() {
                   <th scope="col">URL</th>
                   <th scope="col" className="num">Delivered</th>
                   <th scope="col" className="num">Pending</th>
-                  <th scope="col" className="num">Retrying</th>
+                  <th scope="col" className="num">Failed</th>
                   <th scope="col" className="num">Dead</th>
                   <th scope="col" className="num">Lag</th>
+                  <th scope="col">Last error</th>
                 </tr>
               </thead>
               <tbody>
@@ -37,9 +38,10 @@ export function Webhooks() {
                     <td><code>{endpoint.url}</code></td>
                     <td className="num">{formatCount(endpoint.delivered)}</td>
                     <td className="num">{formatCount(endpoint.pending)}</td>
-                    <td className="num">{formatCount(endpoint.retrying)}</td>
+                    <td className="num">{formatCount(endpoint.failed)}</td>
                     <td className="num">{formatCount(endpoint.dead)}</td>
                     <td className="num">{formatAge(endpoint.lagMs)}</td>
+                    <td className="wrap">{endpoint.lastError ?? '–'}</td>
                   </tr>
                 ))}
               </tbody>
@@ -56,14 +58,14 @@ function DeadDeliveries({ dead }) {
   const api = useApi();
   const [retrying, setRetrying] = useState(null);
   const [outcome, setOutcome] = useState(null);
-  const list = dead.data?.deliveries ?? [];
+  const list = dead.data?.dead ?? [];
 
   async function retry(delivery) {
     setRetrying(delivery.id);
     setOutcome(null);
     try {
       await api.post(`/api/webhooks/dead/${encodeURIComponent(delivery.id)}/retry`);
-      setOutcome({ ok: true, text: `Delivery ${delivery.id} is queued again.` });
+      setOutcome({ ok: true, text: `Delivery ${delivery.id} is queued again; it goes out within moments.` });
       dead.reload();
     } catch (error) {
       setOutcome({ ok: false, text: `Could not retry delivery ${delivery.id}: ${error.message}.` });
@@ -102,7 +104,7 @@ function DeadDeliveries({ dead }) {
                   <td className="num">{formatCount(delivery.fromVersion)}–{formatCount(delivery.toVersion)}</td>
                   <td className="num">{formatCount(delivery.attempts)}</td>
                   <td className="wrap">{delivery.lastError ?? '–'}</td>
-                  <td>{delivery.diedAt ? formatClock(Date.parse(delivery.diedAt)) : '–'}</td>
+                  <td>{delivery.diedAt ? formatDateTime(Date.parse(delivery.diedAt)) : '–'}</td>
                   <td>
                     <button type="button" disabled={retrying !== null} onClick={() => retry(delivery)}
                       aria-label={`Retry delivery ${delivery.id}`}>

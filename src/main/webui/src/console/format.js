@@ -45,6 +45,13 @@ export function formatClock(epochMs) {
   return Number.isNaN(date.getTime()) ? '–' : date.toLocaleTimeString('en-GB', { hour12: false });
 }
 
+/** A date and time, to the minute, in the browser's zone: 02/12/2026, 14:03. */
+export function formatDateTime(epochMs) {
+  const date = new Date(epochMs);
+  return Number.isNaN(date.getTime()) ? '–'
+    : date.toLocaleString('en-GB', { hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
 /** How many characters of a value the console shows at most: a huge value must not freeze the page. */
 export const MAX_VALUE_CHARS = 20_000;
 
