@@ -15,7 +15,9 @@ export const Charts = memo(function Charts() {
   return (
     <section aria-labelledby="charts-heading" className="panel charts">
       <h2 id="charts-heading">Last hour</h2>
-      {history.error && !history.data && <p role="alert" className="error">Could not load the history: {history.error.message}.</p>}
+      {history.error && !history.data && (history.error.status === 404
+        ? <p className="hint">This server keeps no metrics history.</p>
+        : <p role="alert" className="error">Could not load the history: {history.error.message}.</p>)}
       {!history.data && !history.error && <p className="hint">Loading…</p>}
       {history.data && (
         <div className="chart-grid">

@@ -86,7 +86,7 @@ function Machines({ machines, self, updatedAt }) {
                   </th>
                   <td>{machine.region ?? '–'}</td>
                   <td><span className={`state state-${machine.state}`}>{machine.state}</span></td>
-                  <td className="num">{formatAge(machine.heartbeatAgeMs + since)} ago</td>
+                  <td className="num">{heartbeat(machine, self, since)}</td>
                   <td className="num">{formatCount(machine.sockets)}</td>
                   <td className="num">{formatCount(machine.rooms)}</td>
                 </tr>
@@ -97,6 +97,17 @@ function Machines({ machines, self, updatedAt }) {
       )}
     </section>
   );
+}
+
+/**
+ * How long ago a machine's heartbeat was. Without routing the answering machine reports itself with age 0, from
+ * memory: it is live now, and no age grows.
+ */
+function heartbeat(machine, self, since) {
+  if (machine.id === self && machine.heartbeatAgeMs === 0) {
+    return 'now';
+  }
+  return `${formatAge(machine.heartbeatAgeMs + since)} ago`;
 }
 
 function RoomSearch({ typed, onType }) {
