@@ -6,6 +6,7 @@ import { toPlotData, summaryOf } from '../src/console/charts.js';
 import { FEED_SIZE, VERSIONS_BACK, addChanges, afterFeedError, startOf } from '../src/console/feed.js';
 import { formatAge, oneLine, prettyJson } from '../src/console/format.js';
 import { consoleRoute } from '../src/console/routes.js';
+import { readActivity } from '../src/console/activity.js';
 
 test('the feed starts a few versions back, never below 0', () => {
   assert.equal(startOf(3), 0);
@@ -111,4 +112,13 @@ test('ages are short, and huge values are cut with a note', () => {
 test('a value\'s one-line preview is cut with an ellipsis', () => {
   assert.equal(oneLine({ text: 'milk' }), '{"text":"milk"}');
   assert.equal(oneLine('abcdefghij', 6), '"abcd…');
+});
+
+test('an activity event gives the machines, the page of rooms, their total and the answering machine', () => {
+  const machines = [{ id: 'm1', region: 'ams', state: 'serving', heartbeatAgeMs: 0, sockets: 2, rooms: 1 }];
+  const rooms = [{ spaceID: 's', sockets: 2, changesPerMinute: 3, version: 9, owner: 'm1', region: 'ams' }];
+  assert.deepEqual(readActivity({ machines: { self: 'm1', machines }, rooms: { total: 31, rooms } }),
+    { machines, rooms, total: 31, self: 'm1' });
+  assert.deepEqual(readActivity({ machines: { machines }, rooms: { rooms } }), { machines, rooms, total: 1, self: null });
+  assert.deepEqual(readActivity({}), { machines: [], rooms: [], total: 0, self: null });
 });

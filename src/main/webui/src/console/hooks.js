@@ -1,5 +1,6 @@
 // React hooks of the console: its API client, calls repeated while a page is open, and the activity stream.
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
+import { readActivity } from './activity.js';
 import { queryString } from './api.js';
 import { followEventStream } from './sse.js';
 
@@ -84,19 +85,6 @@ export function useActivity({ prefix, offset, limit }) {
   }, [api, prefix, offset, limit]);
 
   return { ...activity, status };
-}
-
-/**
- * An activity event's machines and rooms, whether each comes as its endpoint's whole reply ({self, machines} and
- * {total, rooms}) or as the bare list.
- */
-export function readActivity(event) {
-  const machines = Array.isArray(event?.machines) ? event.machines : event?.machines?.machines ?? [];
-  const rooms = Array.isArray(event?.rooms) ? event.rooms : event?.rooms?.rooms ?? [];
-  const total = Number.isFinite(event?.rooms?.total) ? event.rooms.total : Number.isFinite(event?.total)
-    ? event.total : rooms.length;
-  const self = event?.self ?? event?.machines?.self ?? null;
-  return { machines, rooms, total, self };
 }
 
 /** A value that follows `value` once it has stayed the same for `ms` (what a search box sends while one types). */
