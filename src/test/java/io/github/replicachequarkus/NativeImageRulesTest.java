@@ -79,7 +79,8 @@ class NativeImageRulesTest {
             "webhook.Batch", "webhook.Batch$Change", "webhook.Deliveries$Claimed", "webhook.Deliveries$Space",
             "webhook.Deliveries$Status", "room.RoomActivity$Load", "room.Rooms$PresentClient",
             "routing.MachineReports$MachineRow", "routing.MachineReports$RoomPage", "routing.MachineReports$RoomRow",
-            "store.SpaceClients$ClientRow", "store.SpaceClients$GroupPage", "store.SpaceClients$GroupRow");
+            "store.SpaceClients$ClientRow", "store.SpaceClients$GroupPage", "store.SpaceClients$GroupRow",
+            "webhook.WebhookAdmin$EndpointState", "webhook.WebhookAdmin$DeadDelivery");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
     private static final List<Class<?>> MAIN = MainClasses.all();

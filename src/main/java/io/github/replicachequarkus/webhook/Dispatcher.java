@@ -100,6 +100,10 @@ final class Dispatcher {
         return name;
     }
 
+    WebhookMetrics metrics() {
+        return metrics;
+    }
+
     void start() {
         running = true;
         senders = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("replicache-webhook-" + name + "-", 0)

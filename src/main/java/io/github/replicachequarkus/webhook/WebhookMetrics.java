@@ -62,6 +62,21 @@ final class WebhookMetrics {
         retries.increment();
     }
 
+    /** Attempts this machine made that the endpoint took. */
+    long deliveredCount() {
+        return (long) delivered.count();
+    }
+
+    /** Attempts this machine made that failed, those that left their delivery dead included. */
+    long failedCount() {
+        return (long) (failed.count() + dead.count());
+    }
+
+    /** The age of the oldest change not yet delivered, in seconds, as of the dispatcher's last poll. */
+    double lag() {
+        return lag;
+    }
+
     /**
      * @param lag the age of the oldest change not yet delivered, in seconds
      * @param deadKept the dead deliveries kept

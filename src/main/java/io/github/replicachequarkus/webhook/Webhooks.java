@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -68,6 +69,12 @@ public class Webhooks {
         dispatchers.forEach(Dispatcher::start);
         endpoints.forEach((name, endpoint) -> Log.infof("Webhook %s: every change goes to %s%s", name, endpoint.url(),
                 endpoint.includeValues() ? ", values included" : ""));
+    }
+
+    /** The metrics of the endpoint's dispatcher on this machine; empty when no such endpoint runs here. */
+    Optional<WebhookMetrics> metrics(String endpoint) {
+        return dispatchers.stream().filter(dispatcher -> dispatcher.name().equals(endpoint)).findFirst()
+                .map(Dispatcher::metrics);
     }
 
     void stop(@Observes ShutdownEvent shutdown) {

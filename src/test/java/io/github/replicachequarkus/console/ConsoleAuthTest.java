@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.is;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +38,9 @@ class ConsoleAuthTest {
                 Map.entry(Method.GET, "/api/rooms/busiest"), Map.entry(Method.GET, "/api/activity"),
                 Map.entry(Method.GET, "/api/spaces/" + space + "/presence"),
                 Map.entry(Method.GET, "/api/spaces/" + space + "/clients"),
-                Map.entry(Method.POST, "/api/spaces/" + space + "/sockets/close"));
+                Map.entry(Method.POST, "/api/spaces/" + space + "/sockets/close"),
+                Map.entry(Method.GET, "/api/webhooks"), Map.entry(Method.GET, "/api/webhooks/dead"),
+                Map.entry(Method.POST, "/api/webhooks/dead/" + UUID.randomUUID() + "/retry"));
         for (Map.Entry<Method, String> endpoint : endpoints) {
             String what = endpoint.getKey() + " " + endpoint.getValue();
             given().request(endpoint.getKey(), endpoint.getValue()).then().statusCode(401)
@@ -46,7 +49,7 @@ class ConsoleAuthTest {
                     .statusCode(401);
             given().header("Authorization", writer).request(endpoint.getKey(), endpoint.getValue()).then()
                     .statusCode(403).body("error", is("Forbidden"));
-            if (!endpoint.getValue().equals("/api/activity")) {
+            if (!endpoint.getValue().equals("/api/activity") && !endpoint.getValue().endsWith("/retry")) {
                 given().header("Authorization", SERVER).request(endpoint.getKey(), endpoint.getValue()).then()
                         .log().ifValidationFails().statusCode(200);
             }
