@@ -1,8 +1,8 @@
 // The operator console in a real browser (Debian's Chromium, driven by playwright-core), against a server in token
-// mode: an operator signs in, watches a list that two people have open in the todo app, sees a change arrive live,
-// and deletes the list. BASE_URL names the running server; AUTH_SECRET is the secret its tokens are signed with.
-// Leaves a screenshot of the space view in docs/console.png (the README shows it) and of the overview in
-// target/console-overview.png.
+// mode with a webhook endpoint that refuses every delivery: an operator signs in, watches a list that two people have
+// open in the todo app, sees a change arrive live, retries a dead delivery, and deletes the list. BASE_URL names the running server; AUTH_SECRET is the secret its tokens are signed with.
+// Leaves a screenshot of the space view in docs/console.png (the README shows it), and of the overview and the
+// webhooks in target/console-overview.png and target/console-webhooks.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -160,6 +160,18 @@ test('an operator watches a list live and deletes it', { timeout: 120_000 }, asy
     await expectVisible(operator.page.getByTestId('action-outcome').filter({ hasText: /Closed 2 sockets/ }), 5000,
       'says how many sockets were closed');
     await expectVisible(alice.page.getByTestId('status').filter({ hasText: 'Connected' }), 10_000, 'Alice reconnects');
+
+    // Webhooks: the endpoint (which refuses every connection) and the list's dead deliveries, one of them retried.
+    await operator.page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Webhooks' }).click();
+    await expectVisible(operator.page.getByTestId('endpoints').getByRole('rowheader', { name: 'refused' }), 5000,
+      'the webhooks page lists the endpoint');
+    const deadRow = operator.page.getByTestId('dead').locator('tbody tr').filter({ hasText: spaceID });
+    await expectVisible(deadRow, 15_000, 'the list\'s changes died at the refusing endpoint');
+    await operator.page.screenshot({ path: resolve(REPOSITORY, 'target/console-webhooks.png') });
+    await deadRow.first().getByRole('button', { name: /^Retry delivery/ }).click();
+    await expectVisible(operator.page.getByText(/is queued again/), 5000, 'a dead delivery is queued again');
+    await operator.page.goBack();
+    await operator.page.waitForURL(`${BASE_URL}/console/spaces/${spaceID}`, { timeout: 2000 });
 
     // Delete the space: the button waits for the id typed; then the todo app stops syncing cleanly.
     await operator.page.getByRole('button', { name: 'Delete space' }).click();
