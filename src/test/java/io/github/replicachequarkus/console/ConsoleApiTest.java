@@ -123,6 +123,19 @@ class ConsoleApiTest {
     }
 
     @Test
+    void theMetricsHistoryIsSampledFromTheMeters() {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            JsonPath history = given().get("/api/metrics/history").then().statusCode(200).extract().jsonPath();
+            assertEquals(10, history.getInt("intervalSeconds"));
+            assertEquals(List.of("pushesPerSecond", "pokesPerSecond", "sockets", "pokeLatencyP99Ms"),
+                    List.copyOf(history.getMap("series").keySet()));
+            List<List<Number>> sockets = history.getList("series.sockets");
+            assertTrue(!sockets.isEmpty(), "sampled at start, then every 10 s");
+            assertTrue(sockets.get(0).get(0).longValue() > 1_700_000_000_000L, "epoch milliseconds");
+        });
+    }
+
+    @Test
     void badPagesOfBusiestRoomsAreRefused() {
         for (String limit : List.of("0", "101", "x", "-1")) {
             given().queryParam("limit", limit).get("/api/rooms/busiest").then().statusCode(400)

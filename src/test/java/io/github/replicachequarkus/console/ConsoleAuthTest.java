@@ -40,7 +40,8 @@ class ConsoleAuthTest {
                 Map.entry(Method.GET, "/api/spaces/" + space + "/clients"),
                 Map.entry(Method.POST, "/api/spaces/" + space + "/sockets/close"),
                 Map.entry(Method.GET, "/api/webhooks"), Map.entry(Method.GET, "/api/webhooks/dead"),
-                Map.entry(Method.POST, "/api/webhooks/dead/" + UUID.randomUUID() + "/retry"));
+                Map.entry(Method.POST, "/api/webhooks/dead/" + UUID.randomUUID() + "/retry"),
+                Map.entry(Method.GET, "/api/metrics/history"));
         for (Map.Entry<Method, String> endpoint : endpoints) {
             String what = endpoint.getKey() + " " + endpoint.getValue();
             given().request(endpoint.getKey(), endpoint.getValue()).then().statusCode(401)
