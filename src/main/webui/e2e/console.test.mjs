@@ -93,6 +93,9 @@ test('an operator watches a list live and deletes it', { timeout: 120_000 }, asy
       5000, 'the server refuses a client token (403), and the login says why');
     await signIn(operator, sign({ sub: 'ops', server: true }));
     await expectVisible(operator.page.getByTestId('machines').locator('tbody tr'), 5000, 'the machines table');
+    await expectVisible(operator.page.getByTestId('chart').nth(3), 5000, 'four charts of the last hour');
+    assert.deepEqual(await operator.page.getByTestId('chart').locator('figcaption span').allTextContents(),
+      ['Pushes', 'Pokes', 'Sockets', 'Poke latency p99']);
     assert.equal(await operator.page.evaluate(() => Object.keys(localStorage).filter((key) => key.includes('credential'))
       .length), 0, 'the credential is not in localStorage');
 
@@ -140,6 +143,11 @@ test('an operator watches a list live and deletes it', { timeout: 120_000 }, asy
       'Bob\'s new todo shows in the feed');
     const took = Date.now() - started;
     assert.ok(took <= LIVE_MS, `the change took ${took} ms to reach the feed`);
+
+    // The entries were read before Bob's todo: the refresh button says so, and brings it.
+    await operator.page.getByRole('button', { name: 'Newer changes: refresh' }).click();
+    await expectVisible(operator.page.getByTestId('entries').getByText('"Water the plants"'), 5000,
+      'a refresh brings the newer entries');
 
     // No horizontal scrolling on a laptop screen.
     assert.ok(await operator.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),

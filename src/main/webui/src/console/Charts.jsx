@@ -5,7 +5,10 @@ import { CHARTS, toPlotData, summaryOf } from './charts.js';
 import { formatNumber } from './format.js';
 import { useLoad } from './hooks.js';
 
-/** Pushes, pokes, sockets and poke latency over the last hour, from the server's metrics history. */
+/**
+ * Pushes, pokes, sockets and poke latency over the last hour, from the metrics history of the machine that answers
+ * (each machine keeps its own, from its start).
+ */
 export const Charts = memo(function Charts() {
   const history = useLoad((api, signal) => api.get('/api/metrics/history', {}, signal), [], 10_000);
   const series = useMemo(() => {
@@ -14,7 +17,7 @@ export const Charts = memo(function Charts() {
   }, [history.data]);
   return (
     <section aria-labelledby="charts-heading" className="panel charts">
-      <h2 id="charts-heading">Last hour</h2>
+      <h2 id="charts-heading">Last hour <span className="count">on this machine</span></h2>
       {history.error && !history.data && (history.error.status === 404
         ? <p className="hint">This server keeps no metrics history.</p>
         : <p role="alert" className="error">Could not load the history: {history.error.message}.</p>)}
