@@ -1,7 +1,7 @@
 import { memo, useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { CHARTS, toPlotData, summaryOf } from './charts.js';
+import { CHARTS, HOUR_MS, summaryOf, toPlotData } from './charts.js';
 import { formatNumber } from './format.js';
 import { useLoad } from './hooks.js';
 
@@ -47,7 +47,11 @@ function Chart({ title, unit, data }) {
       height: 96,
       legend: { show: false },
       cursor: { y: false, points: { size: 6 } },
-      scales: { x: { time: true }, y: { range: (u, low, high) => [0, Math.max(1, high * 1.1)] } },
+      scales: {
+        // Always the whole hour up to the latest point: a machine that started a few minutes ago shows as much.
+        x: { time: true, range: (u, low, high) => [(high ?? Date.now() / 1000) - HOUR_MS / 1000, high ?? Date.now() / 1000] },
+        y: { range: (u, low, high) => [0, Math.max(1, (high ?? 0) * 1.1)] },
+      },
       axes: [
         { stroke: '#5b6270', grid: { stroke: '#e6e8ee' }, ticks: { show: false }, size: 22, font: '11px system-ui' },
         { stroke: '#5b6270', grid: { stroke: '#e6e8ee' }, ticks: { show: false }, size: 40, font: '11px system-ui' },
