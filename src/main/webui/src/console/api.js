@@ -1,5 +1,6 @@
 // Calls to the server API with the console's credential. Every failure is an ApiError; a 401 or 403 is also reported
 // to onAuthError, which sends the operator back to the login.
+import { credentialHeaders } from './credential.js';
 
 /** A failed call: the HTTP status (0 when the server could not be reached) and the error reply's code, if any. */
 export class ApiError extends Error {
@@ -52,7 +53,7 @@ export function createApi({ credential, onAuthError = () => {}, fetch = globalTh
       response = await fetch(path + queryString(params), {
         method,
         signal,
-        headers: { Accept: 'application/json', ...(credential() ? { Authorization: `Bearer ${credential()}` } : {}) },
+        headers: { Accept: 'application/json', ...credentialHeaders(credential()) },
         cache: 'no-store',
       });
     } catch (error) {
@@ -80,7 +81,7 @@ export function createApi({ credential, onAuthError = () => {}, fetch = globalTh
     get: (path, params, signal) => call('GET', path, params, signal),
     post: (path, params, signal) => call('POST', path, params, signal),
     del: (path, params, signal) => call('DELETE', path, params, signal),
-    headers: () => (credential() ? { Authorization: `Bearer ${credential()}` } : {}),
+    headers: () => credentialHeaders(credential()),
     onAuthError,
   };
 }
