@@ -101,7 +101,9 @@ class ConsoleApiTest {
         Thread reader = Thread.ofVirtual().start(() -> stream.body().filter(line -> line.startsWith("data:"))
                 .forEach(line -> data.add(line.substring(5).strip())));
         try {
+            long opened = System.nanoTime();
             JsonPath first = new JsonPath(data.poll(5, TimeUnit.SECONDS));
+            assertTrue(Duration.ofNanos(System.nanoTime() - opened).toMillis() < 1_000, "the first event comes at once");
             assertEquals(0, first.getInt("rooms.total"));
             assertEquals(first.getString("machines.self"), first.getString("machines.machines[0].id"));
             assertEquals(null, data.poll(1500, TimeUnit.MILLISECONDS), "nothing changed: no event");
@@ -116,6 +118,26 @@ class ConsoleApiTest {
                 assertEquals(List.of(prefix + "room"), changed.getList("rooms.rooms.spaceID"));
                 assertEquals(1, changed.getInt("rooms.rooms[0].sockets"));
             }
+        } finally {
+            stream.body().close();
+            reader.interrupt();
+        }
+    }
+
+    @Test
+    void aQuietActivityStreamSendsAKeepAliveComment() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("/api/activity?prefix=" + space())).build();
+        LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        HttpResponse<Stream<String>> stream = HttpClient.newHttpClient().send(request,
+                HttpResponse.BodyHandlers.ofLines());
+        Thread reader = Thread.ofVirtual().start(() -> stream.body().forEach(lines::add));
+        try {
+            long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            String line;
+            do {
+                line = lines.poll(until - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } while (line != null && !line.startsWith(":"));
+            assertEquals(":keep-alive", line, "a comment within 20 s");
         } finally {
             stream.body().close();
             reader.interrupt();
