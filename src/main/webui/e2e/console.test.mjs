@@ -2,7 +2,7 @@
 // mode with a webhook endpoint that refuses every delivery: an operator signs in, watches a list that two people have
 // open in the todo app, sees a change arrive live, retries a dead delivery, and deletes the list. BASE_URL names the running server; AUTH_SECRET is the secret its tokens are signed with.
 // Leaves a screenshot of the space view in docs/console.png (the README shows it), and of the overview and the
-// webhooks in target/console-overview.png and target/console-webhooks.png.
+// webhooks and the login in target/console-overview.png, target/console-webhooks.png and target/console-login.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -91,6 +91,7 @@ test('an operator watches a list live and deletes it', { timeout: 120_000 }, asy
     await operator.page.getByRole('button', { name: 'Sign in anyway' }).click();
     await expectVisible(operator.page.getByTestId('login-message').filter({ hasText: 'needs a server credential' }),
       5000, 'the server refuses a client token (403), and the login says why');
+    await operator.page.screenshot({ path: resolve(REPOSITORY, 'target/console-login.png') });
     await signIn(operator, sign({ sub: 'ops', server: true }));
     await expectVisible(operator.page.getByTestId('machines').locator('tbody tr'), 5000, 'the machines table');
     await expectVisible(operator.page.getByTestId('chart').nth(3), 5000, 'four charts of the last hour');
