@@ -22,9 +22,7 @@ import io.github.replicachequarkus.protocol.InvalidRequestException;
 import io.github.replicachequarkus.protocol.SpaceId;
 import io.github.replicachequarkus.room.Rooms;
 import io.github.replicachequarkus.routing.RoomRouting;
-import io.github.replicachequarkus.store.Space;
 import io.github.replicachequarkus.store.SpaceClients;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.common.annotation.Blocking;
 
@@ -130,7 +128,7 @@ public class SpaceRoomResource {
     public Closed closeSockets(@RestPath String spaceID, @RestHeader("Authorization") String authorization) {
         access.requireServer(authorization);
         SpaceId.require(spaceID);
-        if (!rooms.hosts(spaceID) && !QuarkusTransaction.requiringNew().call(() -> Space.exists(spaceID))) {
+        if (!rooms.hosts(spaceID) && !clients.spaceExists(spaceID)) {
             throw noSpace(spaceID);
         }
         return new Closed(rooms.closeRoom(spaceID));

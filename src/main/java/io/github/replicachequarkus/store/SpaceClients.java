@@ -35,6 +35,8 @@ public class SpaceClients {
             LEFT JOIN client c ON c.space_id = s.id AND c.client_group_id = g.id
             ORDER BY g.id, c.id""";
 
+    private static final String EXISTS = "SELECT 1 FROM space WHERE id = ? AND deleted_at IS NULL";
+
     /** A client of a group: the last mutation the server applied of it, and the version that last changed that. */
     public record ClientRow(String clientID, long lastMutationID, long lastModifiedVersion) {
     }
@@ -54,6 +56,19 @@ public class SpaceClients {
 
     SpaceClients(AgroalDataSource dataSource) {
         this.dataSource = dataSource;
+    }
+
+    /** Whether the space exists (and was not deleted). */
+    public boolean spaceExists(String spaceID) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement(EXISTS)) {
+            select.setString(1, spaceID);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next();
+            }
+        } catch (SQLException e) {
+            throw new StorageException("could not look for space " + spaceID, e);
+        }
     }
 
     /** Up to {@code limit} groups of the space after {@code after} (null: from the first); empty when no such space. */
