@@ -1,4 +1,5 @@
-// A tiny path router: the app has two pages, / and /list/{spaceID}, and moves between them without reloading.
+// A tiny path router: the app has two pages, / and /list/{spaceID}, and moves between them without reloading. Paths
+// under /console belong to the operator console, a bundle of its own loaded only there.
 import { useEffect, useState } from 'react';
 
 /** Shows another page of the app, adding it to the history. */
@@ -21,6 +22,11 @@ export function usePath() {
 /** The list a path shows, or null for the home page. */
 export function spaceOf(path) {
   return path.match(/^\/list\/([A-Za-z0-9_-]{1,64})\/?$/)?.[1] ?? null;
+}
+
+/** Whether a path is one of the operator console's (/console and below), which the todo app leaves to the console. */
+export function isConsolePath(path) {
+  return /^\/console(\/|$)/.test(path);
 }
 
 /**

@@ -9,8 +9,9 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 
 /**
- * The todo app's client-side route: {@code /list/{spaceID}} is the app's page ({@code index.html}, which Quinoa serves
- * at {@code /}); the app then shows the list. Every other unknown path stays a JSON 404.
+ * The web UI's client-side routes: {@code /list/{spaceID}} (the todo app shows the list), and {@code /console} with the
+ * paths under it (the operator console) are the app's page ({@code index.html}, which Quinoa serves at {@code /}); the
+ * page then loads what the path shows. Every other unknown path stays a JSON 404.
  * <p>
  * Every HTML page also goes out with {@code Referrer-Policy: no-referrer} and {@code Cache-Control: no-store}: the app
  * may be opened with a token in its address ({@code ?token=<jwt>}), which must neither leave in a {@code Referer} to
@@ -39,6 +40,8 @@ public class TodoAppRoutes {
             context.next();
         });
         router.routeWithRegex(HttpMethod.GET, "/list/[A-Za-z0-9_-]{1,64}/?").order(ORDER)
+                .handler(context -> context.reroute("/"));
+        router.routeWithRegex(HttpMethod.GET, "/console(/[A-Za-z0-9_-]{1,64}){0,3}/?").order(ORDER)
                 .handler(context -> context.reroute("/"));
     }
 }

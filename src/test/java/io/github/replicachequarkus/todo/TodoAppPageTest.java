@@ -31,7 +31,8 @@ class TodoAppPageTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "/", "/list/abc", "/list/abc/", "/?token=a.b.c", "/list/abc?token=a.b.c" })
+    @ValueSource(strings = { "/", "/list/abc", "/list/abc/", "/?token=a.b.c", "/list/abc?token=a.b.c", "/console",
+            "/console/", "/console/spaces/abc", "/console/spaces/abc/" })
     void thePageIsNeitherCachedNorNamedAsAReferrer(String path) {
         given().urlEncodingEnabled(false).get(path).then().statusCode(200)
                 .contentType(startsWith("text/html"))
@@ -41,7 +42,7 @@ class TodoAppPageTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "/api/rooms", "/no-such-page" })
+    @ValueSource(strings = { "/api/rooms", "/no-such-page", "/consoles", "/console/spaces/a.b" })
     void jsonAnswersAreLeftAlone(String path) {
         given().get(path).then().contentType(startsWith("application/json"))
                 .header("Referrer-Policy", nullValue())
