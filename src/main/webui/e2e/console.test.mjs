@@ -1,8 +1,9 @@
 // The operator console in a real browser (Debian's Chromium, driven by playwright-core), against a server in token
 // mode with a webhook endpoint that refuses every delivery: an operator signs in, watches a list that two people have
 // open in the todo app, sees a change arrive live, retries a dead delivery, and deletes the list. BASE_URL names the running server; AUTH_SECRET is the secret its tokens are signed with.
-// Leaves a screenshot of the space view in docs/console.png (the README shows it), and of the overview and the
-// webhooks and the login in target/console-overview.png, target/console-webhooks.png and target/console-login.png.
+// Leaves screenshots (target/ of the repository) of the space view in target/console.png (docs/console.png is a copy),
+// and of the overview, the webhooks and the login in target/console-overview.png, target/console-webhooks.png and
+// target/console-login.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -13,7 +14,7 @@ import { chromium } from 'playwright-core';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://localhost:8080').replace(/\/$/, '');
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const SCREENSHOT = resolve(REPOSITORY, 'docs/console.png');
+const SCREENSHOT = resolve(REPOSITORY, 'target/console.png');
 const OVERVIEW_SCREENSHOT = resolve(REPOSITORY, 'target/console-overview.png');
 /** How soon a change made in the todo app must show in the console's feed. */
 const LIVE_MS = 1000;

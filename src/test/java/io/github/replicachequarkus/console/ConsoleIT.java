@@ -22,7 +22,7 @@ import io.quarkus.test.junit.QuarkusIntegrationTest;
 
 /**
  * The operator console, as the packaged application serves it in token mode, in headless Chromium (Debian's package;
- * never a downloaded browser) beside two people on a list in the todo app. Leaves the screenshot docs/console.png.
+ * never a downloaded browser) beside two people on a list in the todo app. Leaves its screenshots in target/console*.png.
  */
 @QuarkusIntegrationTest
 @WithTestResource(value = ConsoleIT.TokenModeWithAFailingWebhook.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
