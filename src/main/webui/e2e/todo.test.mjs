@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 
 const BASE_URL = (process.env.BASE_URL ?? 'http://localhost:8080').replace(/\/$/, '');
 const SCREENSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../target/todo-list.png');
@@ -17,16 +17,7 @@ const LIVE_MS = 1000;
 let browser;
 
 before(async () => {
-  // Playwright starts the browser with a fresh profile (user data dir) of its own, removed at close; each context
-  // below then has its own storage, so each person is a Replicache client group of their own.
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    // Never Playwright's own browser download. No background networking: this machine's network is closed, and
-    // Chromium would try (and fail) to reach Google's services at every start.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -10,9 +10,6 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.github.replicachequarkus.testing.SharedPort;
 import io.github.replicachequarkus.testing.WebhookReceiver;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -41,18 +39,7 @@ class ConsoleWebhooksTest {
 
     /** The receiver's port, chosen once per JVM: the profile and the test both read it from a system property. */
     static int port() {
-        synchronized (System.getProperties()) {
-            String port = System.getProperty("replicache.test.console-webhook-port");
-            if (port == null) {
-                try (ServerSocket socket = new ServerSocket(0)) {
-                    port = Integer.toString(socket.getLocalPort());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                System.setProperty("replicache.test.console-webhook-port", port);
-            }
-            return Integer.parseInt(port);
-        }
+        return SharedPort.of("replicache.test.console-webhook-port");
     }
 
     public static class OneEndpoint implements QuarkusTestProfile {

@@ -11,9 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -46,6 +43,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
 import io.github.replicachequarkus.testing.LogCapture;
 import io.github.replicachequarkus.testing.Protocol;
+import io.github.replicachequarkus.testing.SharedPort;
 import io.github.replicachequarkus.testing.WebhookReceiver;
 import io.github.replicachequarkus.testing.WebhookReceiver.Received;
 import io.micrometer.core.instrument.Counter;
@@ -73,18 +71,7 @@ class WebhookDeliveryTest {
      * the test runs, and a system property is what both see.
      */
     static int port() {
-        synchronized (System.getProperties()) {
-            String port = System.getProperty("replicache.test.webhook-port");
-            if (port == null) {
-                try (ServerSocket socket = new ServerSocket(0)) {
-                    port = Integer.toString(socket.getLocalPort());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                System.setProperty("replicache.test.webhook-port", port);
-            }
-            return Integer.parseInt(port);
-        }
+        return SharedPort.of("replicache.test.webhook-port");
     }
 
     public static class Endpoints implements QuarkusTestProfile {
