@@ -98,10 +98,16 @@ final class Target implements AutoCloseable {
 
     /** Another instance of the packaged application on this target's database (the startup scenario's). */
     Instance launchAnother(String name) throws IOException, InterruptedException {
+        return launchAnother(name, "");
+    }
+
+    /** Another instance, with JVM options added to the server's own ({@code bench.server.options}). */
+    Instance launchAnother(String name, String jvmOptions) throws IOException, InterruptedException {
         if (!started()) {
             throw new IllegalStateException("only a server the harness started has a database to start another on");
         }
-        return launch(name, datasource, serverOptions, webhook == null ? Map.of() : webhook.environment());
+        return launch(name, datasource, (serverOptions + " " + jvmOptions).strip(),
+                webhook == null ? Map.of() : webhook.environment());
     }
 
     private static Instance launch(String name, Map<String, String> datasource, String serverOptions,
