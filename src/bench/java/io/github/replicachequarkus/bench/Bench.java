@@ -22,6 +22,7 @@ public final class Bench {
             "fanout", new Fanout(),
             "presence", new PresenceLoad(),
             "idle", new Idle(),
+            "reconnect", new Reconnect(),
             "pull-100k", new BigPull(),
             "startup", new Startup(),
             "soak", new Soak());

@@ -25,11 +25,12 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
         Duration warmup, int clients, int pushTodos, int fanoutSockets, int fanoutRate, int idleSockets, int idleRooms,
         int idleConcurrency, Duration idleSettle, int pullEntries, int pullBatch, int pullRepeats, int startupRuns, Path out,
         String serverOptions, int soakSockets, int soakRooms, int soakRate, Duration soakDuration, Duration soakSample,
-        int presenceSockets, int presenceRate, int presencePushRate, boolean durableDatabase, boolean webhook) {
+        int presenceSockets, int presenceRate, int presencePushRate, boolean durableDatabase, boolean webhook,
+        int reconnectSockets, int reconnectRooms, int reconnectBehind, Duration reconnectWindow) {
 
     /** The scenarios run by default, in the order they run. */
     public static final List<String> ALL = List.of("push-hot", "push-spaces", "mutate-hot", "fanout", "presence", "idle",
-            "pull-100k", "startup");
+            "reconnect", "pull-100k", "startup");
 
     /** Scenarios run only when asked for: the soak takes ten minutes. */
     public static final List<String> OPTIONAL = List.of("soak");
@@ -91,7 +92,11 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
                 number(given, "bench.presence.rate", 30),
                 number(given, "bench.presence.push-rate", 10),
                 durable(given.getOrDefault("bench.database", "durable")),
-                onOff(given.getOrDefault("bench.webhook", "off"), "bench.webhook"));
+                onOff(given.getOrDefault("bench.webhook", "off"), "bench.webhook"),
+                number(given, "bench.reconnect.sockets", 5000),
+                number(given, "bench.reconnect.rooms", 1),
+                number(given, "bench.reconnect.behind", 300),
+                positive(seconds(given, "bench.reconnect.window", "1"), "bench.reconnect.window"));
     }
 
     private static boolean onOff(String value, String key) {
@@ -131,6 +136,8 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
         described.put("idle.sockets", idleSockets);
         described.put("idle.rooms", idleRooms);
         described.put("idle.concurrency", idleConcurrency);
+        described.put("reconnect", reconnectSockets + " sockets, " + reconnectRooms + " room(s), " + reconnectBehind
+                + " changes behind, within " + reconnectWindow.toMillis() / 1000.0 + " s");
         described.put("pull.entries", pullEntries);
         described.put("pull.batch", pullBatch);
         described.put("pull.repeats", pullRepeats);

@@ -21,9 +21,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * A room socket opened as a Replicache tab opens it: it waits for the server's greeting, says hello with cookie null
- * (a new client group), and is ready once the poke answering the hello came. Every later frame goes to its handler with
- * the time it arrived.
+ * A room socket opened as a Replicache tab opens it: it waits for the server's greeting, says hello (by default with
+ * cookie null, as a new client group), and is ready once the poke answering the hello came. Every later frame goes to
+ * its handler with the time it arrived.
  */
 final class BenchSocket implements WebSocket.Listener {
 
@@ -33,6 +33,15 @@ final class BenchSocket implements WebSocket.Listener {
         void received(long arrivedNanos, String text);
     }
 
+    /** Who a socket says it is in its hello, and the cookie it holds (as JSON: {@code null} for a new client). */
+    record Hello(String clientID, String clientGroupID, String cookie) {
+
+        /** A new client of a new client group, with nothing. */
+        static Hello fresh() {
+            return new Hello(Scenario.id("client"), Scenario.id("group"), "null");
+        }
+    }
+
     private final CompletableFuture<BenchSocket> ready = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private final String hello;
@@ -40,6 +49,7 @@ final class BenchSocket implements WebSocket.Listener {
     private volatile WebSocket socket;
     private volatile boolean greeted;
     private volatile boolean helloAnswered;
+    private volatile String helloReply;
     private volatile int closeCode = -1;
     private final AtomicBoolean sending = new AtomicBoolean();
 
@@ -51,7 +61,13 @@ final class BenchSocket implements WebSocket.Listener {
     /** Opens a socket to the space's room; the future completes when the hello is answered. */
     static CompletableFuture<BenchSocket> open(HttpClient client, Target target, String spaceID, FrameHandler handler,
             Duration timeout) {
-        BenchSocket socket = new BenchSocket(hello(target.token()), handler);
+        return open(client, target, spaceID, Hello.fresh(), handler, timeout);
+    }
+
+    /** Opens a socket that says the hello given; the future completes when the hello is answered. */
+    static CompletableFuture<BenchSocket> open(HttpClient client, Target target, String spaceID, Hello hello,
+            FrameHandler handler, Duration timeout) {
+        BenchSocket socket = new BenchSocket(hello(target.token(), hello), handler);
         client.newWebSocketBuilder().connectTimeout(timeout).buildAsync(target.room(spaceID), socket)
                 .whenComplete((opened, failure) -> {
                     if (failure != null) {
@@ -83,6 +99,12 @@ final class BenchSocket implements WebSocket.Listener {
      */
     static Opened openAll(Clients clients, Target target, int count, int concurrency, IntFunction<String> spaceOf,
             IntFunction<FrameHandler> handlerOf) throws InterruptedException {
+        return openAll(clients, target, count, concurrency, spaceOf, handlerOf, i -> Hello.fresh());
+    }
+
+    /** The same, socket {@code i} saying the hello {@code helloOf.apply(i)}. */
+    static Opened openAll(Clients clients, Target target, int count, int concurrency, IntFunction<String> spaceOf,
+            IntFunction<FrameHandler> handlerOf, IntFunction<Hello> helloOf) throws InterruptedException {
         long start = System.nanoTime();
         Semaphore handshakes = new Semaphore(concurrency);
         List<CompletableFuture<BenchSocket>> opening = new ArrayList<>();
@@ -92,7 +114,8 @@ final class BenchSocket implements WebSocket.Listener {
             long begun = System.nanoTime();
             int index = i;
             // The future whenComplete returns completes after its action: joining it sees took[index].
-            opening.add(open(clients.next(), target, spaceOf.apply(i), handlerOf.apply(i), Duration.ofSeconds(30))
+            opening.add(open(clients.next(), target, spaceOf.apply(i), helloOf.apply(i), handlerOf.apply(i),
+                    Duration.ofSeconds(30))
                     .whenComplete((opened, failure) -> {
                         took[index] = System.nanoTime() - begun;
                         handshakes.release();
@@ -117,14 +140,14 @@ final class BenchSocket implements WebSocket.Listener {
         return new Opened(sockets, failures, problems, System.nanoTime() - start, latencies);
     }
 
-    private static String hello(String token) {
+    private static String hello(String token, Hello identity) {
         ObjectNode hello = SyncClient.JSON.createObjectNode().put("messageType", "hello")
-                .put("clientID", Scenario.id("client")).put("clientGroupID", Scenario.id("group"));
-        hello.putNull("cookie");
-        if (token != null) {
-            hello.put("auth", token);
-        }
+                .put("clientID", identity.clientID()).put("clientGroupID", identity.clientGroupID());
         try {
+            hello.set("cookie", SyncClient.JSON.readTree(identity.cookie()));
+            if (token != null) {
+                hello.put("auth", token);
+            }
             return SyncClient.JSON.writeValueAsString(hello);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
@@ -142,6 +165,11 @@ final class BenchSocket implements WebSocket.Listener {
         }
         open.sendText(text, true).whenComplete((sent, failure) -> sending.set(false));
         return true;
+    }
+
+    /** The poke that answered the socket's hello. */
+    String helloReply() {
+        return helloReply;
     }
 
     /** Whether the server has not closed the socket. */
@@ -188,6 +216,7 @@ final class BenchSocket implements WebSocket.Listener {
                     }
                 });
             } else if (text.contains("\"poke\"")) {
+                helloReply = text;
                 helloAnswered = true;
                 ready.complete(this);
             } else {

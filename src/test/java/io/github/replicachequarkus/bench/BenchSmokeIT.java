@@ -20,8 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 class BenchSmokeIT {
 
     private static final List<String> SCENARIOS = List.of("push-hot", "push-spaces", "mutate-hot", "fanout", "presence", "idle",
-            "pull-100k",
-            "soak");
+            "reconnect", "pull-100k", "soak");
 
     @Test
     void everyScenarioRunsAndWritesItsResults() throws Exception {
@@ -39,6 +38,10 @@ class BenchSmokeIT {
                 Map.entry("bench.idle.sockets", "40"),
                 Map.entry("bench.idle.rooms", "4"),
                 Map.entry("bench.idle.settle", "0.2"),
+                Map.entry("bench.reconnect.sockets", "30"),
+                Map.entry("bench.reconnect.rooms", "2"),
+                Map.entry("bench.reconnect.behind", "5"),
+                Map.entry("bench.reconnect.window", "0.3"),
                 Map.entry("bench.pull.entries", "1000"),
                 Map.entry("bench.pull.batch", "500"),
                 Map.entry("bench.pull.repeats", "1"),
