@@ -14,8 +14,6 @@ import java.util.OptionalLong;
 final class Idle implements Scenario {
 
     private static final long TARGET_RSS = 512L * 1024 * 1024;
-    /** Files a process keeps for itself beyond the sockets (jars, database connections, pipes). */
-    private static final long SPARE_FILES = 300;
 
     @Override
     public Result run(Target target, BenchOptions options) throws Exception {
@@ -25,21 +23,10 @@ final class Idle implements Scenario {
         for (int i = 0; i < roomCount; i++) {
             rooms.add(Scenario.id("bench-idle"));
         }
-        long harnessRoom = ProcessStats.harnessFileBudget() - SPARE_FILES;
-        long serverRoom = Long.MAX_VALUE;
-        OptionalLong serverLimit = OptionalLong.empty();
-        if (target.pid().isPresent()) {
-            long pid = target.pid().getAsLong();
-            serverLimit = ProcessStats.maxOpenFiles(pid);
-            if (serverLimit.isPresent()) {
-                serverRoom = serverLimit.getAsLong() - ProcessStats.openFiles(pid).orElse(0) - SPARE_FILES;
-            }
-        }
-        int count = (int) Math.max(0, Math.min(requested, Math.min(harnessRoom, serverRoom)));
-        String limitedBy = count == requested ? null
-                : String.format("open-file limits: the harness may open %d more files, the server %s; raise them with "
-                        + "ulimit -n (see docs/development.md, the benchmark harness)", harnessRoom + SPARE_FILES,
-                        serverRoom == Long.MAX_VALUE ? "unknown" : String.valueOf(serverRoom + SPARE_FILES));
+        ProcessStats.SocketBudget budget = ProcessStats.socketBudget(target, requested);
+        int count = budget.count();
+        String limitedBy = budget.limitedBy();
+        OptionalLong serverLimit = budget.serverLimit();
 
         try (HttpClient metrics = HttpClient.newHttpClient();
                 BenchSocket.Clients clients = new BenchSocket.Clients(Runtime.getRuntime().availableProcessors())) {

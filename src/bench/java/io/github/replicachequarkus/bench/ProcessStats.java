@@ -60,6 +60,38 @@ final class ProcessStats {
         return Long.MAX_VALUE;
     }
 
+    /** Files a process keeps for itself beyond the sockets (jars, database connections, pipes). */
+    private static final long SPARE_FILES = 300;
+
+    /**
+     * How many of the sockets asked for both the harness and the server (when the harness can read its limits) may
+     * open, and why fewer when fewer.
+     *
+     * @param limitedBy null when all may open
+     * @param serverLimit the server's open-file limit, when known
+     */
+    record SocketBudget(int count, String limitedBy, OptionalLong serverLimit) {
+    }
+
+    static SocketBudget socketBudget(Target target, int requested) {
+        long harnessRoom = harnessFileBudget() - SPARE_FILES;
+        long serverRoom = Long.MAX_VALUE;
+        OptionalLong serverLimit = OptionalLong.empty();
+        if (target.pid().isPresent()) {
+            long pid = target.pid().getAsLong();
+            serverLimit = maxOpenFiles(pid);
+            if (serverLimit.isPresent()) {
+                serverRoom = serverLimit.getAsLong() - openFiles(pid).orElse(0) - SPARE_FILES;
+            }
+        }
+        int count = (int) Math.max(0, Math.min(requested, Math.min(harnessRoom, serverRoom)));
+        String limitedBy = count == requested ? null
+                : String.format("open-file limits: the harness may open %d more files, the server %s; raise them with "
+                        + "ulimit -n (see docs/development.md, the benchmark harness)", harnessRoom + SPARE_FILES,
+                        serverRoom == Long.MAX_VALUE ? "unknown" : String.valueOf(serverRoom + SPARE_FILES));
+        return new SocketBudget(count, limitedBy, serverLimit);
+    }
+
     static long harnessFileLimit() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
                 ? unix.getMaxFileDescriptorCount()

@@ -27,7 +27,11 @@ final class Reconnect implements Scenario {
 
     @Override
     public Result run(Target target, BenchOptions options) throws Exception {
-        int count = options.reconnectSockets();
+        ProcessStats.SocketBudget budget = ProcessStats.socketBudget(target, options.reconnectSockets());
+        int count = budget.count();
+        if (count == 0) {
+            return Result.skipped("reconnect", budget.limitedBy());
+        }
         int roomCount = Math.max(1, Math.min(options.reconnectRooms(), count));
         int behind = options.reconnectBehind();
         Duration window = options.reconnectWindow();
@@ -133,15 +137,20 @@ final class Reconnect implements Scenario {
             double p99 = hellos.count() == 0 ? Double.NaN : hellos.millis(0.99);
             return new Result("reconnect")
                     .summary(String.format(
-                            "%,d sockets over %d room(s) back within %.1f s, %d changes behind: hello p50 %.0f ms, p99 %.0f ms, max %.0f ms; all answered after %.2f s; %d failed, %d wrong",
+                            "%,d sockets over %d room(s) back within %.1f s, %d changes behind: hello p50 %.0f ms, p99 %.0f ms, max %.0f ms; all answered after %.2f s; %d failed, %d wrong%s",
                             count, roomCount, Scenario.seconds(connectsSpread), behind,
                             hellos.count() == 0 ? Double.NaN : hellos.millis(0.5), p99,
                             hellos.count() == 0 ? Double.NaN : hellos.millis(1.0), Scenario.seconds(allAnswered), failures,
-                            wrong))
-                    .target("every hello answered correctly within 3 s (p99), none failed", errors == 0 && p99 <= 3000)
+                            wrong, budget.limitedBy() == null ? ""
+                                    : String.format(" (%,d asked for; %s)", options.reconnectSockets(),
+                                            budget.limitedBy())))
+                    .target("every hello answered correctly within 3 s (p99), none failed",
+                            errors == 0 && p99 <= 3000 && budget.limitedBy() == null)
                     .throughput(answered.size() / Scenario.seconds(allAnswered), "hellos answered/s")
                     .errors(errors)
+                    .put("requested", options.reconnectSockets())
                     .put("sockets", count)
+                    .put("limitedBy", budget.limitedBy())
                     .put("rooms", roomCount)
                     .put("changesBehind", behind)
                     .put("firstConnectFailures", first.failures())
