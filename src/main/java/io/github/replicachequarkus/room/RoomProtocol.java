@@ -94,7 +94,7 @@ class RoomProtocol {
         member.identify(clientID, clientGroupID);
         JsonNode cookie = frame.get("cookie");
         String base = Frames.text(mapper, Member.cookieNode(cookie));
-        answer(spaceID, member, new PullRequest(1, clientGroupID, cookie, null, null), null,
+        answer(spaceID, member, new PullRequest(1, clientGroupID, cookie, null, null), null, true,
                 (sent, ids, patch, more) -> "{\"message\":\"poke\",\"baseCookie\":" + base + ",\"cookie\":" + sent
                         + ",\"lastMutationIDChanges\":" + Frames.text(mapper, ids) + ",\"patch\":[" + patch + "]"
                         + (more ? ",\"more\":true}" : "}"));
@@ -165,22 +165,26 @@ class RoomProtocol {
             throw new BadFrameException("HelloFirst", "send a hello before pulling", false);
         }
         String id = Frames.text(mapper, requestID);
-        answer(spaceID, member, new PullRequest(1, clientGroupID, frame.get("cookie"), null, null), requestID,
+        answer(spaceID, member, new PullRequest(1, clientGroupID, frame.get("cookie"), null, null), requestID, false,
                 (sent, ids, patch, more) -> "{\"message\":\"pull\",\"requestID\":" + id + ",\"cookie\":" + sent
                         + ",\"lastMutationIDChanges\":" + Frames.text(mapper, ids) + ",\"patch\":[" + patch + "]"
                         + (more ? ",\"more\":true}" : "}"));
     }
 
     /**
-     * Answers a hello or a pull frame with the frame {@code reply} builds. No poke goes to the socket from before its
+     * Answers a hello ({@code hello}) or a pull frame with the frame {@code reply} builds. No poke goes to the socket from
+     * before its
      * snapshot is read until the reply is sent: a poke sent in between would carry a newer cookie than the reply's.
      */
-    private void answer(String spaceID, Member member, PullRequest request, String requestID,
+    private void answer(String spaceID, Member member, PullRequest request, String requestID, boolean hello,
             Member.ReplyFrame reply) {
         Caller caller = member.caller();
+        boolean mayWrite = caller.accessTo(spaceID).allows(Access.WRITE);
         member.startReply();
         try {
-            switch (pulls.pull(spaceID, request, caller.accessTo(spaceID).allows(Access.WRITE), caller.userID())) {
+            // Hellos come in storms (a room's sockets reconnecting after a deploy): those alike share their reads.
+            switch (hello ? pulls.pullTogether(spaceID, request, mayWrite, caller.userID())
+                    : pulls.pull(spaceID, request, mayWrite, caller.userID())) {
                 case PullService.Pulled pulled -> member.reply(pulled, reply);
                 case PullService.Refused<?> refused -> member.send(error(refused.error(), requestID));
             }

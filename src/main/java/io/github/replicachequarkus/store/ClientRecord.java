@@ -1,6 +1,7 @@
 package io.github.replicachequarkus.store;
 
 import java.io.Serializable;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 
@@ -54,6 +55,12 @@ public class ClientRecord extends PanacheEntityBase {
     /** The clients of every group whose last mutation id changed after the version. */
     public static List<Versioned> allChangedAfter(String spaceID, long version) {
         return find("spaceID = ?1 and lastModifiedVersion > ?2", spaceID, version).project(Versioned.class).list();
+    }
+
+    /** The clients of the given groups whose last mutation id changed after the version, with their groups. */
+    public static List<Versioned> changedAfterInGroups(String spaceID, Collection<String> clientGroupIDs, long version) {
+        return find("spaceID = ?1 and clientGroupID in ?2 and lastModifiedVersion > ?3", spaceID, clientGroupIDs, version)
+                .project(Versioned.class).list();
     }
 
     /** The clients of the group whose last mutation id changed after the version. */

@@ -1,5 +1,7 @@
 package io.github.replicachequarkus.store;
 
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -43,6 +45,7 @@ public class QueryWarmup {
                     .project(Entry.Change.class).list();
             ClientRecord.allChangedAfter(NO_SPACE, 0);
             ClientRecord.changedAfter(NO_SPACE, NO_SPACE, 0);
+            ClientRecord.changedAfterInGroups(NO_SPACE, List.of(NO_SPACE), 0);
         });
     }
 

@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -17,6 +20,9 @@ import io.github.replicachequarkus.protocol.PatchOperation;
  * A patch held outside the heap until it is sent: its operations, each as JSON text, in a {@link Spool} (memory up to a
  * threshold, then a temporary file). A room sends a large patch in parts of bounded size, each written before the next
  * is read, so a hello on a large space costs the server one part of memory, not the whole state.
+ * <p>
+ * One patch may answer several sockets' hellos ({@link #share}): it is then read by each, at once, and deleted when the
+ * last is done with it. A shared patch that stayed in memory is cut into parts once, and every holder sends those.
  */
 public final class PatchSpool {
 
@@ -24,6 +30,13 @@ public final class PatchSpool {
     private final DataOutputStream out;
     private final ObjectWriter writer;
     private int operations;
+    /** Who still holds it: {@link #delete()} by the last deletes it. */
+    private final AtomicInteger holders = new AtomicInteger(1);
+    /** Written in full and shared: read by several threads, never written again. */
+    private volatile boolean shared;
+    /** A shared in-memory patch's parts, cut by the first holder that sends them, and their size. */
+    private List<String> parts;
+    private int partsMaxBytes;
 
     PatchSpool(ObjectWriter writer, int inMemory) {
         this.writer = writer;
@@ -60,7 +73,31 @@ public final class PatchSpool {
      * of its own); an empty patch is one empty part.
      */
     public void inParts(int maxBytes, Parts parts) throws IOException {
-        out.flush();
+        if (shared && !spool.spilled()) {
+            List<String> cut = cut(maxBytes);
+            for (int i = 0; i < cut.size(); i++) {
+                parts.part(cut.get(i), i < cut.size() - 1);
+            }
+            return;
+        }
+        if (!shared) {
+            out.flush();
+        }
+        read(maxBytes, parts);
+    }
+
+    /** The parts of a shared in-memory patch, cut once (again only for another size). */
+    private synchronized List<String> cut(int maxBytes) throws IOException {
+        if (this.parts == null || partsMaxBytes != maxBytes) {
+            List<String> cut = new ArrayList<>();
+            read(maxBytes, (elements, more) -> cut.add(elements));
+            this.parts = List.copyOf(cut);
+            this.partsMaxBytes = maxBytes;
+        }
+        return this.parts;
+    }
+
+    private void read(int maxBytes, Parts parts) throws IOException {
         try (InputStream in = spool.read(); DataInputStream data = new DataInputStream(in)) {
             StringBuilder part = new StringBuilder();
             int count = 0;
@@ -87,8 +124,28 @@ public final class PatchSpool {
         }
     }
 
-    /** Deletes what is held. */
+    /**
+     * Makes it the answer of {@code holders} readers in all, each of which sends it ({@link #inParts}) and then
+     * {@link #delete}s it; call once, after the last operation was added and before any reader has it.
+     */
+    PatchSpool share(int holders) {
+        if (holders < 1) {
+            throw new IllegalArgumentException("a patch needs a holder");
+        }
+        try {
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.holders.set(holders);
+        this.shared = true;
+        return this;
+    }
+
+    /** Lets go of it: the last holder deletes what is held. */
     public void delete() {
-        spool.delete();
+        if (holders.decrementAndGet() <= 0) {
+            spool.delete();
+        }
     }
 }

@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -129,6 +133,93 @@ public class PullService {
         }
         metrics.pulled(pulled.patch().operations());
         return pulled;
+    }
+
+    /** What makes two hellos' reads the same: their space, and what their cookies get from it. */
+    private record SharedRead(String spaceID, PullPlan plan) {
+    }
+
+    /** Most client groups one query of a shared read names (PostgreSQL takes at most 32,767 parameters). */
+    private static final int GROUPS_PER_QUERY = 1000;
+
+    private final ReadBatches<SharedRead, String, Pulled> hellos = new ReadBatches<>();
+
+    /**
+     * A room socket's hello: as {@link #pull}, except that the hellos of a space whose cookies get the same plan and
+     * that come while another such read runs share one read: one snapshot, its patch read once and cut into parts once,
+     * and the last mutation ids of every client group of the batch read from that snapshot. A room's sockets coming back
+     * together after a deploy, all with the cookie they held, cost a read per batch instead of one each. Each caller
+     * still has its own pull decided and recorded, and gets only its own group's last mutation ids.
+     *
+     * @param mayWrite as for {@link #pull}
+     * @param userID who pulls (empty in open mode)
+     * @throws ForbiddenException when the client group is another user's
+     */
+    public Reply<Pulled> pullTogether(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
+        ProtocolError refused = check(spaceID, request);
+        if (refused != null) {
+            return new Refused<>(refused);
+        }
+        Decided decided = prepare(spaceID, request, mayWrite, userID);
+        if (decided.refused()) {
+            return new Refused<>(ProtocolError.CLIENT_STATE_NOT_FOUND);
+        }
+        Pulled pulled = hellos.read(new SharedRead(spaceID, decided.plan()), request.clientGroupID(),
+                (read, groups) -> readTogether(spaceID, decided, groups));
+        metrics.pulled(pulled.patch().operations());
+        return pulled;
+    }
+
+    /** What one snapshot gave a batch of hellos. */
+    private record Read(Snapshot snapshot, Map<String, Map<String, Long>> lastMutationIDs, PatchSpool patch) {
+    }
+
+    /**
+     * The batch's read, for callers whose pulls were decided alike ({@code decided}: the snapshot depends only on its
+     * plan): one reply per group, in order, all sharing one patch.
+     */
+    private List<Pulled> readTogether(String spaceID, Decided decided, List<String> groups) {
+        PatchSpool[] attempt = new PatchSpool[1];
+        Read read;
+        try {
+            read = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
+                if (attempt[0] != null) {
+                    attempt[0].delete(); // what a failed attempt read
+                }
+                PatchSpool patch = new PatchSpool(operations, SPOOL_IN_MEMORY);
+                attempt[0] = patch;
+                Snapshot snapshot = snapshot(spaceID, decided);
+                patch(spaceID, snapshot.from(), patch::add);
+                return new Read(snapshot, lastMutationIDs(spaceID, groups, snapshot.from()), patch);
+            });
+        } catch (RuntimeException e) {
+            if (attempt[0] != null) {
+                attempt[0].delete();
+            }
+            throw e;
+        }
+        PatchSpool patch = read.patch().share(groups.size());
+        List<Pulled> pulled = new ArrayList<>(groups.size());
+        for (String group : groups) {
+            pulled.add(new Pulled(read.snapshot().cookie(), read.snapshot().version(),
+                    read.lastMutationIDs().getOrDefault(group, Map.of()), patch));
+        }
+        return pulled;
+    }
+
+    /** {@link #lastMutationIDs(String, String, long)} of several groups, by group, from the caller's snapshot. */
+    private static Map<String, Map<String, Long>> lastMutationIDs(String spaceID, List<String> groups,
+            long afterVersion) {
+        List<String> distinct = new ArrayList<>(new LinkedHashSet<>(groups));
+        Map<String, Map<String, Long>> byGroup = new HashMap<>();
+        for (int from = 0; from < distinct.size(); from += GROUPS_PER_QUERY) {
+            List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + GROUPS_PER_QUERY));
+            for (ClientRecord.Versioned client : ClientRecord.changedAfterInGroups(spaceID, chunk, afterVersion)) {
+                byGroup.computeIfAbsent(client.clientGroupID(), group -> new LinkedHashMap<>()).put(client.clientID(),
+                        client.lastMutationID());
+            }
+        }
+        return byGroup;
     }
 
     /**

@@ -1,0 +1,125 @@
+package io.github.replicachequarkus.sync;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Shared reads: one at a time per key, the callers that come meanwhile served together by the next. */
+class ReadBatchesTest {
+
+    private final ReadBatches<String, String, String> batches = new ReadBatches<>();
+    private final List<List<String>> reads = new CopyOnWriteArrayList<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stop() {
+        threads.shutdownNow();
+    }
+
+    /** Each caller's result names the read that served it and the caller. */
+    private List<String> answer(String key, List<String> callers) {
+        reads.add(List.copyOf(callers));
+        return callers.stream().map(caller -> key + "#" + reads.size() + ":" + caller).toList();
+    }
+
+    @Test
+    void aCallerAloneIsServedAtOnceByAReadOfItsOwn() {
+        assertEquals("k#1:a", batches.read("k", "a", this::answer));
+        assertEquals("k#2:b", batches.read("k", "b", this::answer));
+        assertEquals(List.of(List.of("a"), List.of("b")), reads);
+        assertEquals(0, batches.running());
+    }
+
+    @Test
+    void callersThatComeWhileAReadRunsShareTheNextOneAndEachGetsItsOwnResult() throws Exception {
+        CountDownLatch firstReading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<String> first = threads.submit(() -> batches.read("k", "first", (key, callers) -> {
+            firstReading.countDown();
+            hold(release);
+            return answer(key, callers);
+        }));
+        assertTrue(firstReading.await(10, TimeUnit.SECONDS));
+        List<Future<String>> others = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String caller = "c" + i;
+            others.add(threads.submit(() -> batches.read("k", caller, this::answer)));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> batches.waiting("k") == 20);
+        release.countDown();
+
+        assertEquals("k#1:first", first.get(10, TimeUnit.SECONDS));
+        for (int i = 0; i < 20; i++) {
+            assertEquals("k#2:c" + i, others.get(i).get(10, TimeUnit.SECONDS), "the second read, its own result");
+        }
+        assertEquals(2, reads.size(), "two reads for 21 callers: " + reads);
+        assertEquals(20, reads.get(1).size());
+        assertEquals(0, batches.running());
+    }
+
+    @Test
+    void callersOfAnotherKeyDoNotWait() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch reading = new CountDownLatch(1);
+        Future<String> slow = threads.submit(() -> batches.read("a", "x", (key, callers) -> {
+            reading.countDown();
+            hold(release);
+            return answer(key, callers);
+        }));
+        assertTrue(reading.await(10, TimeUnit.SECONDS));
+        assertEquals("b#1:y", threads.submit(() -> batches.read("b", "y", this::answer)).get(10, TimeUnit.SECONDS));
+        release.countDown();
+        assertEquals("a#2:x", slow.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aFailedReadFailsEveryCallerOfItsBatchAndTheNextBatchStillRuns() throws Exception {
+        CountDownLatch firstReading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<String> first = threads.submit(() -> batches.read("k", "first", (key, callers) -> {
+            firstReading.countDown();
+            hold(release);
+            return answer(key, callers);
+        }));
+        assertTrue(firstReading.await(10, TimeUnit.SECONDS));
+        List<Future<String>> failing = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            failing.add(threads.submit(() -> batches.read("k", "f", (key, callers) -> {
+                throw new IllegalStateException("the database went away");
+            })));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> batches.waiting("k") == 5);
+        release.countDown();
+        assertEquals("k#1:first", first.get(10, TimeUnit.SECONDS));
+        for (Future<String> caller : failing) {
+            Exception e = assertThrows(Exception.class, () -> caller.get(10, TimeUnit.SECONDS));
+            assertTrue(String.valueOf(e.getCause()).contains("the database went away"), String.valueOf(e));
+        }
+        assertEquals(0, batches.running());
+        assertEquals("k#2:after", batches.read("k", "after", this::answer));
+    }
+
+    private static void hold(CountDownLatch latch) {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("never released");
+            }
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
