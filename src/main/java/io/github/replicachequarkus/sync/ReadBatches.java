@@ -66,6 +66,9 @@ final class ReadBatches<K, C, R> {
             try {
                 outcome = self.outcome.join();
             } catch (CompletionException e) {
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
                 throw e.getCause() instanceof RuntimeException failure ? failure : e;
             }
             if (!(outcome instanceof Lead<?> lead)) {
@@ -86,7 +89,7 @@ final class ReadBatches<K, C, R> {
             List<R> results;
             try {
                 results = read.apply(key, batch.stream().map(waiter -> waiter.caller).toList());
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // an Error too: no caller of the batch may wait for ever
                 batch.stream().filter(waiter -> waiter != self).forEach(waiter -> waiter.outcome.completeExceptionally(e));
                 throw e;
             }
