@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -103,36 +104,7 @@ public class PullService {
      * @throws ForbiddenException when the client group is another user's
      */
     public Reply<Pulled> pull(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
-        ProtocolError refused = check(spaceID, request);
-        if (refused != null) {
-            return new Refused<>(refused);
-        }
-        Decided decided = prepare(spaceID, request, mayWrite, userID);
-        if (decided.refused()) {
-            return new Refused<>(ProtocolError.CLIENT_STATE_NOT_FOUND);
-        }
-        PatchSpool[] attempt = new PatchSpool[1];
-        Pulled pulled;
-        try {
-            pulled = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
-                if (attempt[0] != null) {
-                    attempt[0].delete(); // what a failed attempt read
-                }
-                PatchSpool patch = new PatchSpool(operations, SPOOL_IN_MEMORY);
-                attempt[0] = patch;
-                Snapshot snapshot = snapshot(spaceID, decided);
-                patch(spaceID, snapshot.from(), patch::add);
-                return new Pulled(snapshot.cookie(), snapshot.version(), lastMutationIDs(spaceID,
-                        request.clientGroupID(), snapshot.from()), patch);
-            });
-        } catch (RuntimeException e) {
-            if (attempt[0] != null) {
-                attempt[0].delete();
-            }
-            throw e;
-        }
-        metrics.pulled(pulled.patch().operations());
-        return pulled;
+        return pull(spaceID, request, mayWrite, userID, false);
     }
 
     /** What makes two hellos' reads the same: their space, and what their cookies get from it. */
@@ -156,6 +128,11 @@ public class PullService {
      * @throws ForbiddenException when the client group is another user's
      */
     public Reply<Pulled> pullTogether(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
+        return pull(spaceID, request, mayWrite, userID, true);
+    }
+
+    private Reply<Pulled> pull(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID,
+            boolean together) {
         ProtocolError refused = check(spaceID, request);
         if (refused != null) {
             return new Refused<>(refused);
@@ -164,8 +141,11 @@ public class PullService {
         if (decided.refused()) {
             return new Refused<>(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
-        Pulled pulled = hellos.read(new SharedRead(spaceID, decided.plan()), request.clientGroupID(),
-                (read, groups) -> readTogether(spaceID, decided, groups));
+        Pulled pulled = together
+                ? hellos.read(new SharedRead(spaceID, decided.plan()), request.clientGroupID(),
+                        (read, groups) -> readTogether(spaceID, decided, groups))
+                : readPatch(spaceID, decided, (snapshot, patch) -> new Pulled(snapshot.cookie(), snapshot.version(),
+                        lastMutationIDs(spaceID, request.clientGroupID(), snapshot.from()), patch));
         metrics.pulled(pulled.patch().operations());
         return pulled;
     }
@@ -179,25 +159,8 @@ public class PullService {
      * plan): one reply per group, in order, all sharing one patch.
      */
     private List<Pulled> readTogether(String spaceID, Decided decided, List<String> groups) {
-        PatchSpool[] attempt = new PatchSpool[1];
-        Read read;
-        try {
-            read = Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
-                if (attempt[0] != null) {
-                    attempt[0].delete(); // what a failed attempt read
-                }
-                PatchSpool patch = new PatchSpool(operations, SPOOL_IN_MEMORY);
-                attempt[0] = patch;
-                Snapshot snapshot = snapshot(spaceID, decided);
-                patch(spaceID, snapshot.from(), patch::add);
-                return new Read(snapshot, lastMutationIDs(spaceID, groups, snapshot.from()), patch);
-            });
-        } catch (RuntimeException e) {
-            if (attempt[0] != null) {
-                attempt[0].delete();
-            }
-            throw e;
-        }
+        Read read = readPatch(spaceID, decided,
+                (snapshot, patch) -> new Read(snapshot, lastMutationIDs(spaceID, groups, snapshot.from()), patch));
         PatchSpool patch = read.patch().share(groups.size());
         List<Pulled> pulled = new ArrayList<>(groups.size());
         for (String group : groups) {
@@ -205,6 +168,32 @@ public class PullService {
                     read.lastMutationIDs().getOrDefault(group, Map.of()), patch));
         }
         return pulled;
+    }
+
+    /**
+     * Reads the decided pull's snapshot: its patch into a new spool, then {@code result} of the snapshot and the patch,
+     * in the same transaction (run again when it loses a race). The patch of an attempt that failed is deleted, and so
+     * is the last one when every attempt failed.
+     */
+    private <T> T readPatch(String spaceID, Decided decided, BiFunction<Snapshot, PatchSpool, T> result) {
+        PatchSpool[] attempt = new PatchSpool[1];
+        try {
+            return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
+                if (attempt[0] != null) {
+                    attempt[0].delete(); // what a failed attempt read
+                }
+                PatchSpool patch = new PatchSpool(operations, SPOOL_IN_MEMORY);
+                attempt[0] = patch;
+                Snapshot snapshot = snapshot(spaceID, decided);
+                patch(spaceID, snapshot.from(), patch::add);
+                return result.apply(snapshot, patch);
+            });
+        } catch (RuntimeException e) {
+            if (attempt[0] != null) {
+                attempt[0].delete();
+            }
+            throw e;
+        }
     }
 
     /** {@link #lastMutationIDs(String, String, long)} of several groups, by group, from the caller's snapshot. */

@@ -46,14 +46,8 @@ class ReadBatchesTest {
 
     @Test
     void callersThatComeWhileAReadRunsShareTheNextOneAndEachGetsItsOwnResult() throws Exception {
-        CountDownLatch firstReading = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Future<String> first = threads.submit(() -> batches.read("k", "first", (key, callers) -> {
-            firstReading.countDown();
-            hold(release);
-            return answer(key, callers);
-        }));
-        assertTrue(firstReading.await(10, TimeUnit.SECONDS));
+        Future<String> first = readHeldUntil(release, "k", "first");
         List<Future<String>> others = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             String caller = "c" + i;
@@ -74,13 +68,7 @@ class ReadBatchesTest {
     @Test
     void callersOfAnotherKeyDoNotWait() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch reading = new CountDownLatch(1);
-        Future<String> slow = threads.submit(() -> batches.read("a", "x", (key, callers) -> {
-            reading.countDown();
-            hold(release);
-            return answer(key, callers);
-        }));
-        assertTrue(reading.await(10, TimeUnit.SECONDS));
+        Future<String> slow = readHeldUntil(release, "a", "x");
         assertEquals("b#1:y", threads.submit(() -> batches.read("b", "y", this::answer)).get(10, TimeUnit.SECONDS));
         release.countDown();
         assertEquals("a#2:x", slow.get(10, TimeUnit.SECONDS));
@@ -88,14 +76,8 @@ class ReadBatchesTest {
 
     @Test
     void aFailedReadFailsEveryCallerOfItsBatchAndTheNextBatchStillRuns() throws Exception {
-        CountDownLatch firstReading = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Future<String> first = threads.submit(() -> batches.read("k", "first", (key, callers) -> {
-            firstReading.countDown();
-            hold(release);
-            return answer(key, callers);
-        }));
-        assertTrue(firstReading.await(10, TimeUnit.SECONDS));
+        Future<String> first = readHeldUntil(release, "k", "first");
         List<Future<String>> failing = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             failing.add(threads.submit(() -> batches.read("k", "f", (key, callers) -> {
@@ -111,6 +93,18 @@ class ReadBatchesTest {
         }
         assertEquals(0, batches.running());
         assertEquals("k#2:after", batches.read("k", "after", this::answer));
+    }
+
+    /** A caller's read that has begun and goes on once {@code release} opens. */
+    private Future<String> readHeldUntil(CountDownLatch release, String key, String caller) throws InterruptedException {
+        CountDownLatch reading = new CountDownLatch(1);
+        Future<String> read = threads.submit(() -> batches.read(key, caller, (readKey, callers) -> {
+            reading.countDown();
+            hold(release);
+            return answer(readKey, callers);
+        }));
+        assertTrue(reading.await(10, TimeUnit.SECONDS), "the read began");
+        return read;
     }
 
     private static void hold(CountDownLatch latch) {
