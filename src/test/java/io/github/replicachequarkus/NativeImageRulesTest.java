@@ -66,7 +66,7 @@ class NativeImageRulesTest {
             "relay.ChangesMissed", "room.SocketCursor$Nothing", "room.SocketCursor$Poke", "room.SocketCursor$WholeState",
             "sync.GroupCommit$Result", "sync.PullPlan$Changes", "sync.PullPlan$ClientStateNotFound", "sync.PullPlan$Reset",
             "sync.PullService$Decided", "sync.PullService$Pulled", "sync.PullService$Refused", "sync.PullService$Snapshot",
-            "sync.PullService$Read", "sync.PullService$SharedRead", "sync.ReadBatches$Lead",
+            "sync.PullService$Read", "sync.PullService$Hello", "sync.PullService$Answer", "sync.ReadBatches$Lead",
             "sync.PushLoop$Failure",
             "sync.PushLoop$Outcome", "sync.PushBatch$Parsed", "sync.PushBatch$Push", "relay.SpaceChanged",
             "sync.MutationWrites$Write", "sync.SpaceWrites$Written", "room.Presence$Change", "room.Presence$Entry",

@@ -104,35 +104,6 @@ public class PullService {
      * @throws ForbiddenException when the client group is another user's
      */
     public Reply<Pulled> pull(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
-        return pull(spaceID, request, mayWrite, userID, false);
-    }
-
-    /** What makes two hellos' reads the same: their space, and what their cookies get from it. */
-    private record SharedRead(String spaceID, PullPlan plan) {
-    }
-
-    /** Most client groups one query of a shared read names (PostgreSQL takes at most 32,767 parameters). */
-    private static final int GROUPS_PER_QUERY = 1000;
-
-    private final ReadBatches<SharedRead, String, Pulled> hellos = new ReadBatches<>();
-
-    /**
-     * A room socket's hello: as {@link #pull}, except that the hellos of a space whose cookies get the same plan and
-     * that come while another such read runs share one read: one snapshot, its patch read once and cut into parts once,
-     * and the last mutation ids of every client group of the batch read from that snapshot. A room's sockets coming back
-     * together after a deploy, all with the cookie they held, cost a read per batch instead of one each. Each caller
-     * still has its own pull decided and recorded, and gets only its own group's last mutation ids.
-     *
-     * @param mayWrite as for {@link #pull}
-     * @param userID who pulls (empty in open mode)
-     * @throws ForbiddenException when the client group is another user's
-     */
-    public Reply<Pulled> pullTogether(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
-        return pull(spaceID, request, mayWrite, userID, true);
-    }
-
-    private Reply<Pulled> pull(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID,
-            boolean together) {
         ProtocolError refused = check(spaceID, request);
         if (refused != null) {
             return new Refused<>(refused);
@@ -141,13 +112,109 @@ public class PullService {
         if (decided.refused()) {
             return new Refused<>(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
-        Pulled pulled = together
-                ? hellos.read(new SharedRead(spaceID, decided.plan()), request.clientGroupID(),
-                        (read, groups) -> readTogether(spaceID, decided, groups))
-                : readPatch(spaceID, decided, (snapshot, patch) -> new Pulled(snapshot.cookie(), snapshot.version(),
-                        lastMutationIDs(spaceID, request.clientGroupID(), snapshot.from()), patch));
+        Pulled pulled = readPatch(spaceID, decided, (snapshot, patch) -> new Pulled(snapshot.cookie(),
+                snapshot.version(), lastMutationIDs(spaceID, request.clientGroupID(), snapshot.from()), patch));
         metrics.pulled(pulled.patch().operations());
         return pulled;
+    }
+
+    /** A hello to be answered with the others of its space that came while the space's previous hellos were. */
+    record Hello(PullRequest request, boolean mayWrite, Optional<String> userID) {
+    }
+
+    /**
+     * What a hello of a batch gets: its reply, or a failure of its own (its group is another user's, the space does not
+     * exist), which it throws while the others of the batch are answered.
+     */
+    record Answer(Reply<Pulled> reply, RuntimeException failure) {
+    }
+
+    /** Most client groups one query of a shared read names (PostgreSQL takes at most 32,767 parameters). */
+    private static final int GROUPS_PER_QUERY = 1000;
+
+    private final ReadBatches<String, Hello, Answer> hellos = new ReadBatches<>();
+
+    /**
+     * A room socket's hello: as {@link #pull}, except that the hellos of a space that come while its previous hellos
+     * are answered are answered together, by the first of them: their pulls decided and their groups recorded in one
+     * transaction, then one snapshot read per plan their cookies get (the patch read once and cut into parts once, the
+     * last mutation ids of every group of the batch read from that snapshot). A room's sockets coming back together
+     * after a deploy, all with the cookie they held, cost two transactions per batch instead of two each. Each caller
+     * still gets only its own group's last mutation ids, and its own refusal.
+     *
+     * @param mayWrite as for {@link #pull}
+     * @param userID who pulls (empty in open mode)
+     * @throws ForbiddenException when the client group is another user's
+     */
+    public Reply<Pulled> pullTogether(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
+        ProtocolError refused = check(spaceID, request);
+        if (refused != null) {
+            return new Refused<>(refused);
+        }
+        Answer answer = hellos.read(spaceID, new Hello(request, mayWrite, userID), this::answerTogether);
+        if (answer.failure() != null) {
+            throw answer.failure();
+        }
+        if (answer.reply() instanceof Pulled pulled) {
+            metrics.pulled(pulled.patch().operations());
+        }
+        return answer.reply();
+    }
+
+    /**
+     * Answers a batch of a space's hellos, in order: their pulls decided and recorded together, then one read per plan.
+     * A read that fails lets go of the patches the batch read before it, and fails the whole batch.
+     */
+    List<Answer> answerTogether(String spaceID, List<Hello> batch) {
+        List<Object> decisions = decideTogether(spaceID, batch);
+        Answer[] answers = new Answer[batch.size()];
+        Map<PullPlan, List<Integer>> byPlan = new LinkedHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            switch (decisions.get(i)) {
+                case RuntimeException failure -> answers[i] = new Answer(null, failure);
+                case Decided decided when decided.refused() ->
+                    answers[i] = new Answer(new Refused<>(ProtocolError.CLIENT_STATE_NOT_FOUND), null);
+                case Decided decided -> byPlan.computeIfAbsent(decided.plan(), plan -> new ArrayList<>()).add(i);
+                default -> throw new IllegalStateException("not a decision: " + decisions.get(i));
+            }
+        }
+        try {
+            for (List<Integer> alike : byPlan.values()) {
+                Decided decided = (Decided) decisions.get(alike.getFirst());
+                List<Pulled> pulled = readTogether(spaceID, decided,
+                        alike.stream().map(i -> batch.get(i).request().clientGroupID()).toList());
+                for (int j = 0; j < alike.size(); j++) {
+                    answers[alike.get(j)] = new Answer(pulled.get(j), null);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            for (Answer answer : answers) {
+                if (answer != null && answer.reply() instanceof Pulled pulled) {
+                    pulled.patch().delete(); // each holder once: the last deletes what its read held
+                }
+            }
+            throw e;
+        }
+        return List.of(answers);
+    }
+
+    /**
+     * The batch's pulls decided and their groups recorded, in one short transaction (run again when it loses a race):
+     * for each hello in order its {@link Decided}, or the failure that is its own (another user's group, a space that
+     * does not exist or was deleted). Any other failure fails them all.
+     */
+    private List<Object> decideTogether(String spaceID, List<Hello> batch) {
+        return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
+            List<Object> decisions = new ArrayList<>(batch.size());
+            for (Hello hello : batch) {
+                try {
+                    decisions.add(decideAndRecord(spaceID, hello.request(), hello.mayWrite(), hello.userID()));
+                } catch (ForbiddenException | InvalidRequestException e) { // thrown by this code, after no failed statement
+                    decisions.add(e);
+                }
+            }
+            return decisions;
+        });
     }
 
     /** What one snapshot gave a batch of hellos. */
@@ -355,10 +422,14 @@ public class PullService {
      * pull of its client group recorded ({@link #recordPull}).
      */
     private Decided prepare(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
-        return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
-            Decided decided = decide(spaceID, request, mayWrite);
-            return decided.refused() ? decided : recordPull(spaceID, request.clientGroupID(), decided, mayWrite, userID);
-        });
+        return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(),
+                () -> decideAndRecord(spaceID, request, mayWrite, userID));
+    }
+
+    /** {@link #decide} and {@link #recordPull}, in the caller's transaction. */
+    private Decided decideAndRecord(String spaceID, PullRequest request, boolean mayWrite, Optional<String> userID) {
+        Decided decided = decide(spaceID, request, mayWrite);
+        return decided.refused() ? decided : recordPull(spaceID, request.clientGroupID(), decided, mayWrite, userID);
     }
 
     /**
@@ -394,6 +465,9 @@ public class PullService {
         if (plan instanceof PullPlan.Reset reset && reset.minimumVersion() > version && mayWrite
                 && reset.minimumVersion() <= PullPlan.MAX_RAISE) {
             version = Space.raiseVersion(spaceID, reset.minimumVersion());
+            if (space != null) {
+                Space.getEntityManager().refresh(space); // a later decision in this transaction sees the raised version
+            }
         }
         return new Decided(plan, version, space != null);
     }
