@@ -26,7 +26,7 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
         int idleConcurrency, Duration idleSettle, int pullEntries, int pullBatch, int pullRepeats, int startupRuns, Path out,
         String serverOptions, int soakSockets, int soakRooms, int soakRate, Duration soakDuration, Duration soakSample,
         int presenceSockets, int presenceRate, int presencePushRate, boolean durableDatabase, boolean webhook,
-        int reconnectSockets, int reconnectRooms, int reconnectBehind, Duration reconnectWindow) {
+        int reconnectSockets, int reconnectRooms, int reconnectBehind, Duration reconnectWindow, int reconnectStorms) {
 
     /** The scenarios run by default, in the order they run. */
     public static final List<String> ALL = List.of("push-hot", "push-spaces", "mutate-hot", "fanout", "presence", "idle",
@@ -96,7 +96,8 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
                 number(given, "bench.reconnect.sockets", 5000),
                 number(given, "bench.reconnect.rooms", 1),
                 number(given, "bench.reconnect.behind", 300),
-                positive(seconds(given, "bench.reconnect.window", "1"), "bench.reconnect.window"));
+                positive(seconds(given, "bench.reconnect.window", "1"), "bench.reconnect.window"),
+                number(given, "bench.reconnect.storms", 2));
     }
 
     private static boolean onOff(String value, String key) {
@@ -137,7 +138,8 @@ public record BenchOptions(URI url, String token, OptionalLong pid, URI metrics,
         described.put("idle.rooms", idleRooms);
         described.put("idle.concurrency", idleConcurrency);
         described.put("reconnect", reconnectSockets + " sockets, " + reconnectRooms + " room(s), " + reconnectBehind
-                + " changes behind, within " + reconnectWindow.toMillis() / 1000.0 + " s");
+                + " changes behind, within " + reconnectWindow.toMillis() / 1000.0 + " s, " + reconnectStorms
+                + " storm(s)");
         described.put("pull.entries", pullEntries);
         described.put("pull.batch", pullBatch);
         described.put("pull.repeats", pullRepeats);

@@ -19,11 +19,13 @@ import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.UserData.TypedKey;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.common.annotation.NonBlocking;
 import io.vertx.core.buffer.Buffer;
 
 /**
  * A space's room: {@code /api/replicache/websocket/{spaceID}}. Messages of one socket are handled one after the
- * other, on worker threads (they touch the database), never on the event loop.
+ * other, on worker threads (they touch the database), never on the event loop. An opening socket and a pong are
+ * handled on the event loop, where they take a few map updates: a storm of connects leaves the workers to the hellos.
  */
 @WebSocket(path = "/api/replicache/websocket/{spaceID}")
 public class RoomSocket {
@@ -41,6 +43,7 @@ public class RoomSocket {
     }
 
     @OnOpen
+    @NonBlocking
     public void open(WebSocketConnection connection) {
         String spaceID = connection.pathParam("spaceID");
         if (!SpaceId.isValid(spaceID)) {
@@ -83,6 +86,7 @@ public class RoomSocket {
 
     /** The client answered a ping: it is still there. */
     @OnPongMessage
+    @NonBlocking
     public void pong(WebSocketConnection connection, Buffer data) {
         Member member = connection.userData().get(MEMBER);
         if (member != null) {
