@@ -141,9 +141,8 @@ final class Reconnect implements Scenario {
         String describe() {
             return String.format("back within %.1f s: hello p50 %.0f ms, p99 %.0f ms, max %.0f ms; all answered after"
                     + " %.2f s; %d failed, %d wrong; CPU server %s, database %s, harness %s cores",
-                    Scenario.seconds(connectsSpread), hellos.count() == 0 ? Double.NaN : hellos.millis(0.5),
-                    hellos.count() == 0 ? Double.NaN : hellos.millis(0.99),
-                    hellos.count() == 0 ? Double.NaN : hellos.millis(1.0), Scenario.seconds(allAnswered), failures, wrong,
+                    Scenario.seconds(connectsSpread), hellos.millis(0.5), hellos.millis(0.99), hellos.millis(1.0),
+                    Scenario.seconds(allAnswered), failures, wrong,
                     cores.getOrDefault("server", "?"), cores.getOrDefault("database", "?"),
                     cores.getOrDefault("harness", "?"));
         }
