@@ -1,33 +1,39 @@
 package io.github.replicachequarkus.bench;
 
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.ClientWebSocket;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+
 /**
  * A room socket opened as a Replicache tab opens it: it waits for the server's greeting, says hello (by default with
  * cookie null, as a new client group), and is ready once the poke answering the hello came. Every later frame goes to
  * its handler with the time it arrived.
+ * <p>
+ * The sockets are Vert.x's WebSocket client (Netty): the JDK's {@code java.net.http.WebSocket}, which the harness used
+ * before, spent about as much CPU per frame and per handshake as the server it measured, on a machine where the two
+ * share two cores.
  */
-final class BenchSocket implements WebSocket.Listener {
+final class BenchSocket {
 
-    /** What to do with a frame after the hello's reply; called on the socket's thread, so keep it short. */
+    /** What to do with a frame after the hello's reply; called on the socket's event loop, so keep it short. */
     @FunctionalInterface
     interface FrameHandler {
         void received(long arrivedNanos, String text);
@@ -43,14 +49,15 @@ final class BenchSocket implements WebSocket.Listener {
     }
 
     private final CompletableFuture<BenchSocket> ready = new CompletableFuture<>();
-    private final StringBuilder partial = new StringBuilder();
     private final String hello;
     private final FrameHandler handler;
-    private volatile WebSocket socket;
+    private volatile ClientWebSocket socket;
+    private volatile boolean connected;
     private volatile boolean greeted;
     private volatile boolean helloAnswered;
     private volatile String helloReply;
     private volatile int closeCode = -1;
+    private volatile String closedBecause;
     private final AtomicBoolean sending = new AtomicBoolean();
 
     private BenchSocket(String hello, FrameHandler handler) {
@@ -59,24 +66,29 @@ final class BenchSocket implements WebSocket.Listener {
     }
 
     /** Opens a socket to the space's room; the future completes when the hello is answered. */
-    static CompletableFuture<BenchSocket> open(HttpClient client, Target target, String spaceID, FrameHandler handler,
+    static CompletableFuture<BenchSocket> open(Clients clients, Target target, String spaceID, FrameHandler handler,
             Duration timeout) {
-        return open(client, target, spaceID, Hello.fresh(), handler, timeout);
+        return open(clients, target, spaceID, Hello.fresh(), handler, timeout);
     }
 
     /** Opens a socket that says the hello given; the future completes when the hello is answered. */
-    static CompletableFuture<BenchSocket> open(HttpClient client, Target target, String spaceID, Hello hello,
+    static CompletableFuture<BenchSocket> open(Clients clients, Target target, String spaceID, Hello hello,
             FrameHandler handler, Duration timeout) {
         BenchSocket socket = new BenchSocket(hello(target.token(), hello), handler);
-        client.newWebSocketBuilder().connectTimeout(timeout).buildAsync(target.room(spaceID), socket)
-                .whenComplete((opened, failure) -> {
-                    if (failure != null) {
-                        socket.ready.completeExceptionally(failure);
+        // The handlers are set before the connect: the greeting may come in the same read as the upgrade's answer.
+        ClientWebSocket webSocket = clients.client.webSocket();
+        socket.listen(webSocket);
+        webSocket.connect(new WebSocketConnectOptions().setAbsoluteURI(target.room(spaceID).toString())
+                .setConnectTimeout(timeout.toMillis())).onComplete(opened -> {
+                    if (opened.succeeded()) {
+                        socket.connected = true;
+                    } else {
+                        socket.ready.completeExceptionally(opened.cause());
                     }
                 });
         return socket.ready.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((opened, failure) -> {
-            if (failure != null && socket.socket != null) {
-                socket.socket.abort();
+            if (failure != null && socket.connected) {
+                webSocket.close();
             }
         });
     }
@@ -114,7 +126,7 @@ final class BenchSocket implements WebSocket.Listener {
             long begun = System.nanoTime();
             int index = i;
             // The future whenComplete returns completes after its action: joining it sees took[index].
-            opening.add(open(clients.next(), target, spaceOf.apply(i), helloOf.apply(i), handlerOf.apply(i),
+            opening.add(open(clients, target, spaceOf.apply(i), helloOf.apply(i), handlerOf.apply(i),
                     Duration.ofSeconds(30))
                     .whenComplete((opened, failure) -> {
                         took[index] = System.nanoTime() - begun;
@@ -154,16 +166,13 @@ final class BenchSocket implements WebSocket.Listener {
         }
     }
 
-    /**
-     * Sends a text frame unless the previous one is still being sent (the JDK's WebSocket takes one at a time); returns
-     * whether it was sent.
-     */
+    /** Sends a text frame unless the previous one is still being written; returns whether it was sent. */
     boolean trySend(String text) {
         WebSocket open = socket;
-        if (open == null || open.isOutputClosed() || !sending.compareAndSet(false, true)) {
+        if (!connected || open.isClosed() || !sending.compareAndSet(false, true)) {
             return false;
         }
-        open.sendText(text, true).whenComplete((sent, failure) -> sending.set(false));
+        open.writeTextMessage(text).onComplete(sent -> sending.set(false));
         return true;
     }
 
@@ -174,99 +183,82 @@ final class BenchSocket implements WebSocket.Listener {
 
     /** Whether the server has not closed the socket. */
     boolean isOpen() {
-        return closeCode < 0 && socket != null && !socket.isInputClosed();
+        return closeCode < 0 && connected && !socket.isClosed();
     }
 
     int closeCode() {
         return closeCode;
     }
 
-    /** Closes the socket (a close frame, then the connection is dropped). */
+    /** How the socket closed (the server's code and reason, or the error that broke it); null while open. */
+    String closedBecause() {
+        return closedBecause;
+    }
+
+    /** Closes the socket: a close frame, then the connection is dropped once the server answers it (or in 5 s). */
     void close() {
         WebSocket open = socket;
-        if (open != null && !open.isOutputClosed()) {
-            open.sendClose(WebSocket.NORMAL_CLOSURE, "bye").orTimeout(5, TimeUnit.SECONDS)
-                    .whenComplete((closed, failure) -> open.abort());
+        if (connected && !open.isClosed()) {
+            open.close((short) 1000, "bye");
         }
     }
 
-    @Override
-    public void onOpen(WebSocket webSocket) {
+    private void listen(ClientWebSocket webSocket) {
         socket = webSocket;
-        webSocket.request(1);
-    }
-
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-        partial.append(data);
-        if (last) {
-            long arrived = System.nanoTime();
-            String text = partial.toString();
-            partial.setLength(0);
-            if (helloAnswered) {
-                handler.received(arrived, text);
-            } else if (!greeted) {
-                greeted = true;
-                if (!text.contains("\"hello\"")) {
-                    ready.completeExceptionally(new IllegalStateException("expected the greeting, got " + text));
-                }
-                webSocket.sendText(hello, true).whenComplete((sent, failure) -> {
-                    if (failure != null) {
-                        ready.completeExceptionally(failure);
-                    }
-                });
-            } else if (text.contains("\"poke\"")) {
-                helloReply = text;
-                helloAnswered = true;
-                ready.complete(this);
-            } else {
-                ready.completeExceptionally(new IllegalStateException("expected a poke answering the hello, got "
-                        + (text.length() > 200 ? text.substring(0, 200) : text)));
+        webSocket.textMessageHandler(this::received);
+        webSocket.closeHandler(closed -> {
+            Short status = webSocket.closeStatusCode();
+            closeCode = status == null ? 1006 : status;
+            if (closedBecause == null) {
+                closedBecause = "closed: " + closeCode + " " + webSocket.closeReason();
             }
+            ready.completeExceptionally(new IllegalStateException(closedBecause));
+        });
+        webSocket.exceptionHandler(error -> {
+            closeCode = 1006;
+            closedBecause = "broken: " + error;
+            ready.completeExceptionally(error);
+        });
+    }
+
+    private void received(String text) {
+        long arrived = System.nanoTime();
+        if (helloAnswered) {
+            handler.received(arrived, text);
+        } else if (!greeted) {
+            greeted = true;
+            if (!text.contains("\"hello\"")) {
+                ready.completeExceptionally(new IllegalStateException("expected the greeting, got " + text));
+            }
+            socket.writeTextMessage(hello).onFailure(ready::completeExceptionally);
+        } else if (text.contains("\"poke\"")) {
+            helloReply = text;
+            helloAnswered = true;
+            ready.complete(this);
+        } else {
+            ready.completeExceptionally(new IllegalStateException("expected a poke answering the hello, got "
+                    + (text.length() > 200 ? text.substring(0, 200) : text)));
         }
-        webSocket.request(1);
-        return null;
     }
 
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-        closeCode = statusCode;
-        ready.completeExceptionally(new IllegalStateException("closed by the server: " + statusCode + " " + reason));
-        return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-        closeCode = 1006;
-        ready.completeExceptionally(error);
-    }
-
-    /**
-     * A few HTTP clients to open sockets with, used in turn (each has one selector thread), and the threads that run
-     * their listeners.
-     */
+    /** One Vert.x instance, with an event loop per processor, and its WebSocket client, that every socket uses. */
     static final class Clients implements AutoCloseable {
 
-        private final ExecutorService listeners;
-        private final List<HttpClient> clients = new ArrayList<>();
-        private final AtomicInteger turn = new AtomicInteger();
+        private final Vertx vertx;
+        private final WebSocketClient client;
 
-        Clients(int count) {
-            listeners = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
-                    Thread.ofPlatform().daemon().name("bench-socket-", 0).factory());
-            for (int i = 0; i < count; i++) {
-                clients.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(listeners).build());
-            }
-        }
-
-        HttpClient next() {
-            return clients.get(Math.floorMod(turn.getAndIncrement(), clients.size()));
+        Clients() {
+            vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Runtime.getRuntime().availableProcessors())
+                    .setBlockedThreadCheckInterval(10).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
+            // No cap on sockets per server (Vert.x queues connects beyond 50 by default); frames up to 16 MB, as the
+            // server may send one poke of a large catch-up.
+            client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(Integer.MAX_VALUE)
+                    .setMaxFrameSize(16 << 20).setMaxMessageSize(64 << 20).setClosingTimeout(5));
         }
 
         @Override
         public void close() {
-            clients.forEach(HttpClient::shutdownNow);
-            listeners.shutdownNow();
+            vertx.close().toCompletionStage().toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.github.replicachequarkus.bench;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -34,7 +35,7 @@ final class Fanout implements Scenario {
         Map<String, Object> cores;
         BenchSocket.Opened opened;
 
-        try (BenchSocket.Clients clients = new BenchSocket.Clients(Runtime.getRuntime().availableProcessors());
+        try (BenchSocket.Clients clients = new BenchSocket.Clients();
                 SyncClient writer = new SyncClient(target)) {
             opened = BenchSocket.openAll(clients, target, watchers.length, 64, i -> space, i -> watchers[i]);
             String group = Scenario.id("writer-group");
@@ -70,6 +71,7 @@ final class Fanout implements Scenario {
             long pokes = 0;
             long coalesced = 0;
             int closed = 0;
+            List<String> closes = new ArrayList<>();
             for (int i = 0; i < watchers.length; i++) {
                 Watcher watcher = watchers[i];
                 BenchSocket socket = opened.byIndex().get(i);
@@ -80,6 +82,9 @@ final class Fanout implements Scenario {
                 coalesced += watcher.coalesced;
                 if (!socket.isOpen()) {
                     closed++;
+                    if (closes.size() < 5) {
+                        closes.add("socket " + i + " " + socket.closedBecause());
+                    }
                 }
                 for (int change = warmupChanges; change < changes; change++) {
                     if (!written[change]) {
@@ -130,6 +135,7 @@ final class Fanout implements Scenario {
                     .put("pokesReceived", pokes)
                     .put("pokesCarryingSeveralChanges", coalesced)
                     .put("socketsClosedByServer", closed)
+                    .put("socketCloses", closes)
                     .put("latencyAfterPushAnswered", latency)
                     .put("latencyAfterPushSent", latencyFromSend)
                     .put("cpuCores", cores);

@@ -29,7 +29,7 @@ final class Idle implements Scenario {
         OptionalLong serverLimit = budget.serverLimit();
 
         try (HttpClient metrics = HttpClient.newHttpClient();
-                BenchSocket.Clients clients = new BenchSocket.Clients(Runtime.getRuntime().availableProcessors())) {
+                BenchSocket.Clients clients = new BenchSocket.Clients()) {
             settle(target, options);
             OptionalLong rssBefore = target.rss();
             OptionalLong heapBefore = target.heapUsed(metrics);

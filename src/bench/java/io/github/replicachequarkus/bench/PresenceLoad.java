@@ -48,7 +48,7 @@ final class PresenceLoad implements Scenario {
             watchers[i] = new Watcher(changes, count, i % SAMPLE_EVERY == 0);
         }
 
-        try (BenchSocket.Clients clients = new BenchSocket.Clients(Runtime.getRuntime().availableProcessors())) {
+        try (BenchSocket.Clients clients = new BenchSocket.Clients()) {
             BenchSocket.Opened opened = BenchSocket.openAll(clients, target, count, 64, i -> space, i -> watchers[i]);
             List<BenchSocket> sockets = opened.byIndex();
             long start = System.nanoTime();

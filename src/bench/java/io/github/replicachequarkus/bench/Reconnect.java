@@ -49,7 +49,7 @@ final class Reconnect implements Scenario {
             identities[i] = new BenchSocket.Hello(run + "-c" + i, run + "-g" + i, "null");
         }
         try (SyncClient sync = new SyncClient(target);
-                BenchSocket.Clients clients = new BenchSocket.Clients(Runtime.getRuntime().availableProcessors())) {
+                BenchSocket.Clients clients = new BenchSocket.Clients()) {
             for (String room : rooms) {
                 sync.seedTodos(room, "seed", 50, 50);
             }
@@ -128,6 +128,7 @@ final class Reconnect implements Scenario {
                     .put("rooms", roomCount)
                     .put("changesBehind", behind)
                     .put("firstConnectFailures", first.failures())
+                    .put("firstConnectProblems", first.problems())
                     .put("firstConnect", first.handshakes().summary())
                     .put("writeErrors", writeErrors)
                     .put("storms", stormsJson);
@@ -184,7 +185,7 @@ final class Reconnect implements Scenario {
             int index = i;
             BenchSocket.Hello back = new BenchSocket.Hello(identities[i].clientID(), identities[i].clientGroupID(),
                     cookies[i] < 0 ? "null" : String.valueOf(cookies[i]));
-            opening.add(BenchSocket.open(clients.next(), target, rooms.get(i % roomCount), back, (arrived, text) -> {
+            opening.add(BenchSocket.open(clients, target, rooms.get(i % roomCount), back, (arrived, text) -> {
             }, Duration.ofSeconds(30)).whenComplete((opened, failure) -> took[index] = System.nanoTime() - begun));
         }
         long connectsSpread = System.nanoTime() - start;
@@ -213,7 +214,7 @@ final class Reconnect implements Scenario {
         int wrong = 0;
         for (int i : answered) {
             String reply = opening.get(i).join().helloReply();
-            boolean right = String.valueOf(cookies[i]).equals(text(BASE_COOKIE, reply))
+            boolean right = (cookies[i] < 0 ? "null" : String.valueOf(cookies[i])).equals(text(BASE_COOKIE, reply))
                     && number(COOKIE, reply) == versions.get(i % roomCount)
                     && CHANGE_KEY.matcher(reply).results().count() == missed[i];
             if (!right) {

@@ -37,7 +37,7 @@ final class Soak implements Scenario {
         long[] roomVersion = new long[roomCount];
 
         try (HttpClient metrics = HttpClient.newHttpClient();
-                BenchSocket.Clients clients = new BenchSocket.Clients(Runtime.getRuntime().availableProcessors());
+                BenchSocket.Clients clients = new BenchSocket.Clients();
                 SyncClient writer = new SyncClient(target)) {
             for (String room : rooms) {
                 writer.seedTodos(room, "soak", 1, 1);
