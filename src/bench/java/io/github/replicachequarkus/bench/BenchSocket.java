@@ -54,6 +54,7 @@ final class BenchSocket {
     private volatile ClientWebSocket socket;
     private volatile boolean connected;
     private volatile boolean greeted;
+    private volatile long greetedNanos;
     private volatile boolean helloAnswered;
     private volatile String helloReply;
     private volatile int closeCode = -1;
@@ -176,6 +177,11 @@ final class BenchSocket {
         return true;
     }
 
+    /** When the server's greeting came ({@link System#nanoTime}); 0 before. */
+    long greetedNanos() {
+        return greetedNanos;
+    }
+
     /** The poke that answered the socket's hello. */
     String helloReply() {
         return helloReply;
@@ -227,6 +233,7 @@ final class BenchSocket {
             handler.received(arrived, text);
         } else if (!greeted) {
             greeted = true;
+            greetedNanos = arrived;
             if (!text.contains("\"hello\"")) {
                 ready.completeExceptionally(new IllegalStateException("expected the greeting, got " + text));
             }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
@@ -129,6 +130,29 @@ final class ProcessStats {
         }
     }
 
+    /**
+     * How many connections the kernel dropped so far because a listening socket's accept queue was full
+     * ({@code ListenOverflows} in {@code /proc/net/netstat}); their clients retry after one second, then three, then
+     * seven. -1 when it cannot be read.
+     */
+    static long listenOverflows() {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc/net/netstat"));
+            for (int i = 0; i + 1 < lines.size(); i += 2) {
+                String[] names = lines.get(i).split("\\s+");
+                String[] values = lines.get(i + 1).split("\\s+");
+                for (int j = 1; j < Math.min(names.length, values.length); j++) {
+                    if (names[0].equals("TcpExt:") && names[j].equals("ListenOverflows")) {
+                        return Long.parseLong(values[j]);
+                    }
+                }
+            }
+            return -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** The machine's CPU time so far, in seconds summed over its cores: busy, and in all. */
     static double[] machineCpuSeconds() {
         try (Stream<String> lines = Files.lines(Path.of("/proc/stat"))) {
@@ -207,13 +231,16 @@ final class ProcessStats {
             this.machine = machineCpuSeconds();
         }
 
-        /** Average cores busy since the start: server, database, harness, machine (all processes). */
+        /**
+         * Average cores busy since the start: server, database, harness, machine (all processes); null for a process
+         * whose counters could not be read (with every file the harness may open taken by sockets, say).
+         */
         Map<String, Object> cores() {
             double elapsed = (System.nanoTime() - start) / 1e9;
             double[] machineNow = machineCpuSeconds();
             Map<String, Object> cores = new LinkedHashMap<>();
             if (serverPid >= 0) {
-                cores.put("server", Latencies.round((cpuSeconds(serverPid) - server) / elapsed));
+                cores.put("server", since(server, cpuSeconds(serverPid), elapsed));
             }
             if (databasePid >= 0) {
                 double used = 0;
@@ -222,10 +249,14 @@ final class ProcessStats {
                 }
                 cores.put("database", Latencies.round(used / elapsed));
             }
-            cores.put("harness", Latencies.round((cpuSeconds(ProcessHandle.current().pid()) - harness) / elapsed));
-            cores.put("machine", Latencies.round((machineNow[0] - machine[0]) / elapsed));
+            cores.put("harness", since(harness, cpuSeconds(ProcessHandle.current().pid()), elapsed));
+            cores.put("machine", since(machine[0], machineNow[0], elapsed));
             cores.put("machineCores", Runtime.getRuntime().availableProcessors());
             return cores;
+        }
+
+        private static Double since(double before, double now, double elapsed) {
+            return before < 0 || now < 0 ? null : Latencies.round((now - before) / elapsed);
         }
     }
 

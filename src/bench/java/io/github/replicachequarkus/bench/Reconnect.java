@@ -136,16 +136,22 @@ final class Reconnect implements Scenario {
     }
 
     /** One storm: every socket back within the window, measured; the sockets that came back, to close before the next. */
-    private record Storm(long connectsSpread, long allAnswered, Latencies hellos, int failures, int wrong,
-            List<String> problems, Map<String, Object> cores, List<BenchSocket> back) {
+    private record Storm(long connectsSpread, long allAnswered, Latencies hellos, Latencies greetings,
+            Latencies afterGreeting, int failures, int wrong, List<String> problems, Map<String, Object> cores,
+            long listenOverflows, List<BenchSocket> back) {
 
         String describe() {
-            return String.format("back within %.1f s: hello p50 %.0f ms, p99 %.0f ms, max %.0f ms; all answered after"
-                    + " %.2f s; %d failed, %d wrong; CPU server %s, database %s, harness %s cores",
+            return String.format("back within %.1f s: hello p50 %.0f ms, p99 %.0f ms, max %.0f ms (greeting p99 %.0f ms,"
+                    + " then the reply p99 %.0f ms); all answered after %.2f s; %d failed, %d wrong; CPU server %s,"
+                    + " database %s, harness %s cores",
                     Scenario.seconds(connectsSpread), hellos.millis(0.5), hellos.millis(0.99), hellos.millis(1.0),
+                    greetings.millis(0.99), afterGreeting.millis(0.99),
                     Scenario.seconds(allAnswered), failures, wrong,
-                    cores.getOrDefault("server", "?"), cores.getOrDefault("database", "?"),
-                    cores.getOrDefault("harness", "?"));
+                    shown(cores.get("server")), shown(cores.get("database")), shown(cores.get("harness")));
+        }
+
+        private static Object shown(Object cores) {
+            return cores == null ? "?" : cores;
         }
 
         Map<String, Object> json() {
@@ -153,6 +159,9 @@ final class Reconnect implements Scenario {
             json.put("connectsSpreadSeconds", Latencies.round(Scenario.seconds(connectsSpread)));
             json.put("allAnsweredSeconds", Latencies.round(Scenario.seconds(allAnswered)));
             json.put("hello", hellos.summary());
+            json.put("greeting", greetings.summary());
+            json.put("helloAfterGreeting", afterGreeting.summary());
+            json.put("listenOverflows", listenOverflows);
             json.put("failures", failures);
             json.put("wrongReplies", wrong);
             json.put("problems", problems);
@@ -172,8 +181,10 @@ final class Reconnect implements Scenario {
         int roomCount = rooms.size();
         List<CompletableFuture<BenchSocket>> opening = new ArrayList<>();
         long[] took = new long[count];
+        long[] begun = new long[count];
         long spacing = window.toNanos() / count;
         ProcessStats.CpuUse cpu = new ProcessStats.CpuUse(target);
+        long overflowsBefore = ProcessStats.listenOverflows();
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
             long due = start + i * spacing;
@@ -181,15 +192,17 @@ final class Reconnect implements Scenario {
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
-            long begun = System.nanoTime();
+            begun[i] = System.nanoTime();
             int index = i;
             BenchSocket.Hello back = new BenchSocket.Hello(identities[i].clientID(), identities[i].clientGroupID(),
                     cookies[i] < 0 ? "null" : String.valueOf(cookies[i]));
             opening.add(BenchSocket.open(clients, target, rooms.get(i % roomCount), back, (arrived, text) -> {
-            }, Duration.ofSeconds(30)).whenComplete((opened, failure) -> took[index] = System.nanoTime() - begun));
+            }, Duration.ofSeconds(30)).whenComplete((opened, failure) -> took[index] = System.nanoTime() - begun[index]));
         }
         long connectsSpread = System.nanoTime() - start;
         Latencies hellos = new Latencies();
+        Latencies greetings = new Latencies();
+        Latencies afterGreeting = new Latencies();
         List<BenchSocket> back = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         Map<Integer, Long> versions = new HashMap<>();
@@ -200,6 +213,8 @@ final class Reconnect implements Scenario {
                 BenchSocket socket = opening.get(i).join();
                 back.add(socket);
                 hellos.add(took[i]);
+                greetings.add(socket.greetedNanos() - begun[i]);
+                afterGreeting.add(took[i] - (socket.greetedNanos() - begun[i]));
                 answered.add(i);
                 versions.merge(i % roomCount, number(COOKIE, socket.helloReply()), Math::max);
             } catch (CompletionException e) {
@@ -227,7 +242,8 @@ final class Reconnect implements Scenario {
             cookies[i] = number(COOKIE, reply);
             missed[i] = 0;
         }
-        return new Storm(connectsSpread, allAnswered, hellos, failures, wrong, problems, cores, back);
+        return new Storm(connectsSpread, allAnswered, hellos, greetings, afterGreeting, failures, wrong, problems, cores,
+                ProcessStats.listenOverflows() - overflowsBefore, back);
     }
 
     private static long number(Pattern pattern, String text) {

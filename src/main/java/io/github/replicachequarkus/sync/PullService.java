@@ -65,6 +65,8 @@ public class PullService {
         this.metrics = metrics;
         this.groups = groups;
         this.json = mapper.getFactory();
+        this.hellos = new ReadBatches<>(
+                config.helloBatches().orElse(2 * Runtime.getRuntime().availableProcessors()));
     }
 
     /**
@@ -132,7 +134,7 @@ public class PullService {
     /** Most client groups one query of a shared read names (PostgreSQL takes at most 32,767 parameters). */
     private static final int GROUPS_PER_QUERY = 1000;
 
-    private final ReadBatches<String, Hello, Answer> hellos = new ReadBatches<>();
+    private final ReadBatches<String, Hello, Answer> hellos;
 
     /**
      * A room socket's hello: as {@link #pull}, except that the hellos of a space that come while its previous hellos

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
 import java.util.function.BiFunction;
 
 /**
@@ -13,6 +14,10 @@ import java.util.function.BiFunction;
  * are served together by the next one, which the first of them runs on its own thread (as group commit batches pushes).
  * A caller alone is served at once by a read of its own; under a storm of callers (a room's sockets all saying hello
  * with one cookie after a deploy) each read serves everyone who came during the one before.
+ * <p>
+ * At most {@code concurrency} reads run at once, over all keys. A read that waits for its turn takes in the callers of
+ * its key that came meanwhile: when many keys are busy at once (a hundred rooms reconnecting), each read serves more
+ * callers, instead of every key running small reads side by side on threads the machine's cores cannot all serve.
  *
  * @param <K> what makes two callers' reads the same
  * @param <C> a caller
@@ -40,6 +45,15 @@ final class ReadBatches<K, C, R> {
     }
 
     private final Map<K, Pending<C>> running = new HashMap<>();
+    private final Semaphore turns;
+
+    /** @param concurrency the most reads that run at once, over all keys */
+    ReadBatches(int concurrency) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("at least one read must be able to run");
+        }
+        this.turns = new Semaphore(concurrency, true);
+    }
 
     /**
      * What {@code read} gives {@code caller}, from a read shared with the callers of the same key that came while the
@@ -83,9 +97,14 @@ final class ReadBatches<K, C, R> {
         return lead(key, batch, self, read);
     }
 
-    /** Runs the batch's read, hands every other caller its result, then the next batch to its first caller. */
-    private R lead(K key, List<Waiter<C>> batch, Waiter<C> self, BiFunction<K, List<C>, List<R>> read) {
+    /**
+     * Waits for a turn, takes in the callers that came meanwhile, runs the batch's read, hands every other caller its
+     * result, then the next batch to its first caller.
+     */
+    private R lead(K key, List<Waiter<C>> led, Waiter<C> self, BiFunction<K, List<C>, List<R>> read) {
+        turns.acquireUninterruptibly();
         try {
+            List<Waiter<C>> batch = takeIn(key, led);
             List<R> results;
             try {
                 results = read.apply(key, batch.stream().map(waiter -> waiter.caller).toList());
@@ -109,8 +128,21 @@ final class ReadBatches<K, C, R> {
             }
             return own;
         } finally {
+            turns.release();
             handOver(key);
         }
+    }
+
+    /** The batch with the key's callers that came while it waited for its turn. */
+    private synchronized List<Waiter<C>> takeIn(K key, List<Waiter<C>> batch) {
+        Pending<C> pending = running.get(key);
+        if (pending.next == null) {
+            return batch;
+        }
+        List<Waiter<C>> all = new ArrayList<>(batch);
+        all.addAll(pending.next);
+        pending.next = null;
+        return all;
     }
 
     private void handOver(K key) {

@@ -82,6 +82,13 @@ public interface SyncConfig {
     @WithDefault("8")
     int transactionAttempts();
 
+    /**
+     * Most batches of room hellos this machine answers at once, over all spaces (each a transaction and a read). A
+     * space's hellos that come while its batch waits for its turn join that batch, so under a storm over many rooms
+     * fewer, larger reads serve everyone. Unset: two per processor.
+     */
+    OptionalInt helloBatches();
+
     /** How pushes that arrive together are committed together. */
     GroupCommitConfig groupCommit();
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** Shared reads: one at a time per key, the callers that come meanwhile served together by the next. */
 class ReadBatchesTest {
 
-    private final ReadBatches<String, String, String> batches = new ReadBatches<>();
+    private final ReadBatches<String, String, String> batches = new ReadBatches<>(8);
     private final List<List<String>> reads = new CopyOnWriteArrayList<>();
     private final ExecutorService threads = Executors.newCachedThreadPool();
 
@@ -95,8 +95,49 @@ class ReadBatchesTest {
         assertEquals("k#2:after", batches.read("k", "after", this::answer));
     }
 
+    @Test
+    void noMoreReadsRunAtOnceThanAllowedAndAReadWaitingItsTurnTakesInTheCallersThatCameMeanwhile() throws Exception {
+        ReadBatches<String, String, String> oneAtATime = new ReadBatches<>(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<String> held = readHeldUntil(oneAtATime, release, "a", "x");
+        List<Future<String>> others = new ArrayList<>();
+        others.add(threads.submit(() -> oneAtATime.read("b", "b0", this::answer)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> oneAtATime.running() == 2);
+        for (int i = 1; i < 10; i++) {
+            String caller = "b" + i;
+            others.add(threads.submit(() -> oneAtATime.read("b", caller, this::answer)));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> oneAtATime.waiting("b") == 9);
+        assertEquals(List.of(), reads, "b's read waits for a's to end");
+        release.countDown();
+
+        assertEquals("a#1:x", held.get(10, TimeUnit.SECONDS));
+        for (int i = 0; i < 10; i++) {
+            assertEquals("b#2:b" + i, others.get(i).get(10, TimeUnit.SECONDS), "one read for b, each its own result");
+        }
+        assertEquals(2, reads.size(), "two reads: " + reads);
+        assertEquals("b0", reads.get(1).getFirst(), "the caller that waited for the turn leads b's read");
+        assertEquals(List.of("b0", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9"),
+                reads.get(1).stream().sorted().toList());
+        assertEquals(0, oneAtATime.running());
+    }
+
+    @Test
+    void aReadFailingFreesItsTurn() {
+        ReadBatches<String, String, String> oneAtATime = new ReadBatches<>(1);
+        assertThrows(IllegalStateException.class, () -> oneAtATime.read("a", "x", (key, callers) -> {
+            throw new IllegalStateException("the database is gone");
+        }));
+        assertEquals("b#1:y", oneAtATime.read("b", "y", this::answer));
+    }
+
     /** A caller's read that has begun and goes on once {@code release} opens. */
     private Future<String> readHeldUntil(CountDownLatch release, String key, String caller) throws InterruptedException {
+        return readHeldUntil(batches, release, key, caller);
+    }
+
+    private Future<String> readHeldUntil(ReadBatches<String, String, String> batches, CountDownLatch release, String key,
+            String caller) throws InterruptedException {
         CountDownLatch reading = new CountDownLatch(1);
         Future<String> read = threads.submit(() -> batches.read(key, caller, (readKey, callers) -> {
             reading.countDown();
