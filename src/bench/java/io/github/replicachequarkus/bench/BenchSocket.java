@@ -27,9 +27,9 @@ import io.vertx.core.http.WebSocketConnectOptions;
  * cookie null, as a new client group), and is ready once the poke answering the hello came. Every later frame goes to
  * its handler with the time it arrived.
  * <p>
- * The sockets are Vert.x's WebSocket client (Netty): the JDK's {@code java.net.http.WebSocket}, which the harness used
- * before, spent about as much CPU per frame and per handshake as the server it measured, on a machine where the two
- * share two cores.
+ * The sockets are Vert.x's WebSocket client (Netty), not the JDK's {@code java.net.http.WebSocket}: that one costs about
+ * as much CPU per frame and per handshake as the server it measures, and on a machine where the two share two cores the
+ * harness would take the server's CPU.
  */
 final class BenchSocket {
 
