@@ -18,8 +18,9 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
  * needs, read from the meters at each sample (nothing is counted twice, and a push costs nothing more). The meters:
  * <ul>
  * <li>{@code replicache.pushes} (every tag): pushes processed, as a rate per second between two samples;</li>
- * <li>{@code replicache.poke.latency}: its count is the pokes written to sockets, as a rate per second; its 99th
- * percentile (published by the timer over its decaying window of about two minutes), in milliseconds;</li>
+ * <li>{@code replicache.pokes}: pokes written to sockets, as a rate per second;</li>
+ * <li>{@code replicache.poke.latency}: its 99th percentile (published by the timer over its decaying window of about two
+ * minutes), in milliseconds;</li>
  * <li>{@code replicache.sockets}: open room sockets.</li>
  * </ul>
  * A rate needs two samples: the first sample after the start has none. A percentile with no poke in its window is null.
@@ -49,8 +50,9 @@ final class MetricsRing {
     /** Takes a sample at {@code now} (epoch milliseconds); the oldest goes once the ring is full. */
     synchronized void sample(long now) {
         double pushes = registry.find("replicache.pushes").counters().stream().mapToDouble(Counter::count).sum();
+        Counter written = registry.find("replicache.pokes").counter();
+        double pokeCount = written == null ? 0 : written.count();
         Timer pokes = registry.find("replicache.poke.latency").timer();
-        double pokeCount = pokes == null ? 0 : pokes.count();
         Gauge sockets = registry.find("replicache.sockets").gauge();
         double seconds = (now - lastTime) / 1000.0;
         boolean rates = lastTime >= 0 && seconds > 0;

@@ -302,9 +302,9 @@ final class Member {
      * Offers the changes to this socket: if they hold anything for it beyond its cookie, it gets a poke, built once per
      * base cookie (and per client group, for groups whose clients changed) and shared through {@code pokes}, which the
      * room's event loops share. A socket whose unseen changes were purged is closed (4010), to say hello again and get
-     * the whole state.
+     * the whole state. {@code timed}: the poke's latency is timed ({@link Room#memberReady}).
      */
-    void offer(ChangeSet changes, Map<String, SocketWire.Frame> pokes) {
+    void offer(ChangeSet changes, Map<String, SocketWire.Frame> pokes, boolean timed) {
         SocketCursor.Due due;
         synchronized (this) {
             due = cursor.offer(changes.fromVersion(), changes.version());
@@ -312,7 +312,7 @@ final class Member {
                 SocketWire.Frame frame = poke(changes, poke, pokes);
                 if (frame != NO_POKE) {
                     cursor.poking(poke);
-                    queue(frame, true);
+                    queue(frame, true, timed);
                 }
             }
         }
@@ -373,21 +373,21 @@ final class Member {
 
     /** Queues a frame that is not a poke (a greeting, an error). */
     synchronized void send(Object frame) {
-        queue(new SocketWire.Frame(Frames.text(mapper, frame)), false);
+        queue(new SocketWire.Frame(Frames.text(mapper, frame)), false, false);
     }
 
     /** Queues the frame; a poke holds back the next until written. Called under the monitor. */
-    private void queue(SocketWire.Frame frame, boolean poke) {
+    private void queue(SocketWire.Frame frame, boolean poke, boolean timed) {
         wire.write(frame, failure -> {
             if (failure != null) {
                 Log.debugf("Could not write to socket %s of space %s: %s", connection.id(), spaceID,
                         LogSafe.of(failure.getMessage()));
             }
-            written(poke);
+            written(poke, timed);
         });
     }
 
-    private void written(boolean poke) {
+    private void written(boolean poke, boolean timed) {
         if (poke) {
             Room joined;
             boolean behind;
@@ -396,7 +396,7 @@ final class Member {
                 joined = room;
                 behind = cursor.seenBefore(joined.latest());
             }
-            joined.memberReady(behind); // only a room's pass sends pokes
+            joined.memberReady(behind, timed); // only a room's pass sends pokes
         }
     }
 

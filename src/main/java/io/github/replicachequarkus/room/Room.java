@@ -2,6 +2,7 @@ package io.github.replicachequarkus.room;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 import io.github.replicachequarkus.LogSafe;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
@@ -37,6 +39,13 @@ final class Room {
     private static final long OFFER_TIMEOUT_SECONDS = 10;
     /** How long closing a room's sockets waits for their close frames to go out. */
     private static final long CLOSE_WAIT_SECONDS = 5;
+    /**
+     * At most about this many pokes of a pass have their latency timed, spread evenly over its sockets: enough for the
+     * timer's percentiles, where timing each of thousands would cost the fan-out more than some of its writes.
+     */
+    static final int TIMED_PER_PASS = 64;
+
+    private static final BitSet NONE_TIMED = new BitSet();
 
     private final String spaceID;
     private final ChangeReader reader;
@@ -44,6 +53,7 @@ final class Room {
     private final Set<Member> members = ConcurrentHashMap.newKeySet();
     private final AtomicLong latest = new AtomicLong();
     private final Timer pokeLatency;
+    private final Counter pokesWritten;
     /** When this machine heard of the newest change: where poke latency is measured from. */
     private volatile long heardAt = System.nanoTime();
     private final AtomicBoolean pending = new AtomicBoolean();
@@ -52,14 +62,20 @@ final class Room {
 
     private final RoomPresence presence;
 
-    /** @param presence makes the room's presence, given its space and its sockets */
-    Room(String spaceID, ChangeReader reader, Executor executor, Timer pokeLatency,
+    /**
+     * @param pokeLatency times pokes from this machine hearing of their change to their being written (about
+     *        {@value #TIMED_PER_PASS} of each pass's pokes)
+     * @param pokesWritten counts every poke written
+     * @param presence makes the room's presence, given its space and its sockets
+     */
+    Room(String spaceID, ChangeReader reader, Executor executor, Timer pokeLatency, Counter pokesWritten,
             BiFunction<String, Supplier<Collection<Member>>, RoomPresence> presence) {
         this.presence = presence.apply(spaceID, () -> members);
         this.spaceID = spaceID;
         this.reader = reader;
         this.executor = executor;
         this.pokeLatency = pokeLatency;
+        this.pokesWritten = pokesWritten;
     }
 
     String spaceID() {
@@ -161,10 +177,14 @@ final class Room {
     /**
      * A socket finished writing a poke; {@code behind}: it has not been offered the newest change the room knows of,
      * which can go to it now. A socket that is up to date needs no pass: with thousands of sockets, a pass (a look at
-     * each) after each one's write would cost more than the writes.
+     * each) after each one's write would cost more than the writes. {@code timed}: the poke is one of its pass's sample
+     * whose latency is timed.
      */
-    void memberReady(boolean behind) {
-        pokeLatency.record(System.nanoTime() - heardAt, TimeUnit.NANOSECONDS);
+    void memberReady(boolean behind, boolean timed) {
+        pokesWritten.increment();
+        if (timed) {
+            pokeLatency.record(System.nanoTime() - heardAt, TimeUnit.NANOSECONDS);
+        }
         if (behind) {
             requestPass();
         }
@@ -228,19 +248,28 @@ final class Room {
     /**
      * Offers the changes to the sockets due, each on its own event loop: one task per loop, which builds each poke (or
      * takes it from another socket with the same base) and writes it there and then. Returns when every loop is done,
-     * so that passes still run one at a time.
+     * so that passes still run one at a time. Every {@code due.size() / }{@value #TIMED_PER_PASS}th socket's poke is
+     * timed.
      */
     private void offer(ChangeSet changes, List<Member> due) {
         Map<String, SocketWire.Frame> pokes = new ConcurrentHashMap<>();
         Map<Executor, List<Member>> byLoop = new HashMap<>();
-        for (Member member : due) {
-            byLoop.computeIfAbsent(member.loop(), loop -> new ArrayList<>()).add(member);
+        Map<Executor, BitSet> timedByLoop = new HashMap<>();
+        int timedEvery = Math.max(1, due.size() / TIMED_PER_PASS);
+        for (int i = 0; i < due.size(); i++) {
+            Member member = due.get(i);
+            List<Member> members = byLoop.computeIfAbsent(member.loop(), loop -> new ArrayList<>());
+            if (i % timedEvery == 0) {
+                timedByLoop.computeIfAbsent(member.loop(), loop -> new BitSet()).set(members.size());
+            }
+            members.add(member);
         }
         CountDownLatch offered = new CountDownLatch(byLoop.size());
         byLoop.forEach((loop, members) -> loop.execute(() -> {
+            BitSet timed = timedByLoop.getOrDefault(loop, NONE_TIMED);
             try {
-                for (Member member : members) {
-                    member.offer(changes, pokes);
+                for (int i = 0; i < members.size(); i++) {
+                    members.get(i).offer(changes, pokes, timed.get(i));
                 }
             } catch (RuntimeException e) {
                 Log.errorf(LogSafe.failure(e), "Poking the sockets of space %s failed; the next change retries", spaceID);

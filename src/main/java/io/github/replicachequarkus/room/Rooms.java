@@ -75,6 +75,7 @@ public class Rooms implements PresenceSnapshots {
     private final RoomPlacement placement;
     private final Relay relay;
     private final Timer pokeLatency;
+    private final Counter pokesWritten;
     private final Counter presenceUpdates;
     private final Counter presenceFrames;
     private final Counter broadcasts;
@@ -89,8 +90,11 @@ public class Rooms implements PresenceSnapshots {
         this.mapper = mapper;
         this.config = config;
         this.pokeLatency = Timer.builder("replicache.poke.latency")
-                .description("From this machine hearing of a change to the poke that carries it written to a socket")
+                .description("From this machine hearing of a change to the poke that carries it written to a socket"
+                        + " (a sample of each broadcast's pokes)")
                 .publishPercentiles(0.5, 0.99).register(metrics);
+        this.pokesWritten = Counter.builder("replicache.pokes").description("Pokes written to this machine's room sockets")
+                .register(metrics);
         this.presenceUpdates = Counter.builder("replicache.presence.updates")
                 .description("Presence states the clients of this machine's sockets set").register(metrics);
         this.presenceFrames = Counter.builder("replicache.presence.frames")
@@ -167,7 +171,7 @@ public class Rooms implements PresenceSnapshots {
 
     /** A room for the space, with the presence other machines hold in it. */
     private Room newRoom(String spaceID) {
-        Room room = new Room(spaceID, changes, executor, pokeLatency, this::presence);
+        Room room = new Room(spaceID, changes, executor, pokeLatency, pokesWritten, this::presence);
         Map<String, List<Presence.Change>> byMachine = new HashMap<>();
         elsewhere.getOrDefault(spaceID, Map.of()).values().forEach(entry -> byMachine
                 .computeIfAbsent((String) entry.owner(), machine -> new ArrayList<>()).add(entry.asChange()));

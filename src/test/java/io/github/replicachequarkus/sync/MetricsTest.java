@@ -79,7 +79,9 @@ class MetricsTest {
     @Test
     void socketsAndPokeLatencyAreMeasured() {
         String space = space();
-        String pokes = "replicache_poke_latency_seconds_count";
+        String pokes = "replicache_pokes_total";
+        String timed = "replicache_poke_latency_seconds_count";
+        double timedBefore = metric(timed);
         double pokesBefore = metric(pokes);
         try (TestSocket socket = TestSocket.open(base, space)) {
             socket.hello(client(), "g1", null);
@@ -88,7 +90,9 @@ class MetricsTest {
 
             pushOk(space, "g2", mutation(client(), 1, "increment", "n"));
             socket.next();
-            await().atMost(Duration.ofSeconds(5)).until(() -> metric(pokes) >= pokesBefore + 1);
+            // a pass with one socket times its poke
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> metric(pokes) >= pokesBefore + 1 && metric(timed) >= timedBefore + 1);
         }
     }
 }
