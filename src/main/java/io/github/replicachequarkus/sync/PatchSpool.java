@@ -21,8 +21,9 @@ import io.github.replicachequarkus.protocol.PatchOperation;
  * threshold, then a temporary file). A room sends a large patch in parts of bounded size, each written before the next
  * is read, so a hello on a large space costs the server one part of memory, not the whole state.
  * <p>
- * One patch may answer several sockets' hellos ({@link #share}): it is then read by each, at once, and deleted when the
- * last is done with it. A shared patch that stayed in memory is cut into parts once, and every holder sends those.
+ * One patch may answer several sockets' hellos ({@link #share}, {@link #retain}): it is then read by each, at once, and
+ * deleted when the last is done with it. A shared patch that stayed in memory is cut into parts once, and every holder
+ * sends those.
  */
 public final class PatchSpool {
 
@@ -140,6 +141,33 @@ public final class PatchSpool {
         this.holders.set(holders);
         this.shared = true;
         return this;
+    }
+
+    /**
+     * Adds {@code more} holders to a shared patch, unless its last holder let go of it already (then it returns false,
+     * and the patch is gone).
+     */
+    boolean retain(int more) {
+        if (!shared) {
+            throw new IllegalStateException("only a shared patch takes more holders");
+        }
+        int now;
+        do {
+            now = holders.get();
+            if (now <= 0) {
+                return false;
+            }
+        } while (!holders.compareAndSet(now, now + more));
+        return true;
+    }
+
+    /** The bytes it holds, in memory or in its file. */
+    long size() {
+        try {
+            return spool.size();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Lets go of it: the last holder deletes what is held. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -11,8 +12,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -114,7 +115,7 @@ public class PullService {
         if (decided.refused()) {
             return new Refused<>(ProtocolError.CLIENT_STATE_NOT_FOUND);
         }
-        Pulled pulled = readPatch(spaceID, decided, (snapshot, patch) -> new Pulled(snapshot.cookie(),
+        Pulled pulled = readPatch(spaceID, decided, false, (snapshot, patch, fresh) -> new Pulled(snapshot.cookie(),
                 snapshot.version(), lastMutationIDs(spaceID, request.clientGroupID(), snapshot.from()), patch));
         metrics.pulled(pulled.patch().operations());
         return pulled;
@@ -131,10 +132,17 @@ public class PullService {
     record Answer(Reply<Pulled> reply, RuntimeException failure) {
     }
 
+    /** The most bytes of patches kept for the hellos that come next ({@link RecentPatches}). */
+    static final long RECENT_PATCH_BYTES = 32L * 1024 * 1024;
+    /** How long a kept patch stays after it was last used. */
+    static final long RECENT_PATCH_SECONDS = 10;
+
     /** Most client groups one query of a shared read names (PostgreSQL takes at most 32,767 parameters). */
     private static final int GROUPS_PER_QUERY = 1000;
 
     private final ReadBatches<String, Hello, Answer> hellos;
+    /** The patches hellos were last answered with, for the batches that come next. */
+    private final RecentPatches recent = new RecentPatches(RECENT_PATCH_BYTES, TimeUnit.SECONDS.toNanos(RECENT_PATCH_SECONDS));
 
     /**
      * A room socket's hello: as {@link #pull}, except that the hellos of a space that come while its previous hellos
@@ -219,18 +227,31 @@ public class PullService {
         });
     }
 
-    /** What one snapshot gave a batch of hellos. */
-    private record Read(Snapshot snapshot, Map<String, Map<String, Long>> lastMutationIDs, PatchSpool patch) {
+    /** What one snapshot gave a batch of hellos: {@code fresh} when its patch was read, not taken from the recent ones. */
+    private record Read(Snapshot snapshot, Map<String, Map<String, Long>> lastMutationIDs, PatchSpool patch,
+            boolean fresh) {
     }
 
     /**
      * The batch's read, for callers whose pulls were decided alike ({@code decided}: the snapshot depends only on its
-     * plan): one reply per group, in order, all sharing one patch.
+     * plan): one reply per group, in order, all sharing one patch. The patch is taken from the {@link RecentPatches}
+     * when an earlier batch read the same one, and kept there when it was read here.
      */
     private List<Pulled> readTogether(String spaceID, Decided decided, List<String> groups) {
-        Read read = readPatch(spaceID, decided,
-                (snapshot, patch) -> new Read(snapshot, lastMutationIDs(spaceID, groups, snapshot.from()), patch));
-        PatchSpool patch = read.patch().share(groups.size());
+        Read read = readPatch(spaceID, decided, true,
+                (snapshot, patch, fresh) -> new Read(snapshot, lastMutationIDs(spaceID, groups, snapshot.from()), patch,
+                        fresh));
+        PatchSpool patch = read.patch();
+        if (read.fresh()) {
+            patch.share(groups.size());
+            Snapshot snapshot = read.snapshot();
+            if (snapshot.created() != null) {
+                recent.keep(new RecentPatches.Key(spaceID, snapshot.created(), snapshot.from(), snapshot.version()), patch,
+                        System.nanoTime());
+            }
+        } else if (!patch.retain(groups.size() - 1)) { // it holds one for this read already
+            throw new IllegalStateException("a recent patch was let go of while a batch held it");
+        }
         List<Pulled> pulled = new ArrayList<>(groups.size());
         for (String group : groups) {
             pulled.add(new Pulled(read.snapshot().cookie(), read.snapshot().version(),
@@ -239,23 +260,40 @@ public class PullService {
         return pulled;
     }
 
+    /** What a read makes of its snapshot and its patch; {@code fresh}: the patch was read, not taken from the recent. */
+    @FunctionalInterface
+    private interface ReadResult<T> {
+        T of(Snapshot snapshot, PatchSpool patch, boolean fresh);
+    }
+
     /**
-     * Reads the decided pull's snapshot: its patch into a new spool, then {@code result} of the snapshot and the patch,
-     * in the same transaction (run again when it loses a race). The patch of an attempt that failed is deleted, and so
-     * is the last one when every attempt failed.
+     * Reads the decided pull's snapshot: its patch into a new spool (or, with {@code recent}, the one an earlier batch
+     * read at the snapshot's version, if it is kept: {@link RecentPatches}), then {@code result} of the snapshot and the
+     * patch, in the same transaction (run again when it loses a race). The patch comes with one holder, the caller. The
+     * patch of an attempt that failed is let go of, and so is the last one when every attempt failed.
      */
-    private <T> T readPatch(String spaceID, Decided decided, BiFunction<Snapshot, PatchSpool, T> result) {
+    private <T> T readPatch(String spaceID, Decided decided, boolean recent, ReadResult<T> result) {
         PatchSpool[] attempt = new PatchSpool[1];
         try {
             return Transactions.withRetry("pull of " + spaceID, config.transactionAttempts(), () -> {
                 if (attempt[0] != null) {
                     attempt[0].delete(); // what a failed attempt read
+                    attempt[0] = null;
                 }
-                PatchSpool patch = new PatchSpool(operations, SPOOL_IN_MEMORY);
-                attempt[0] = patch;
                 Snapshot snapshot = snapshot(spaceID, decided);
-                patch(spaceID, snapshot.from(), patch::add);
-                return result.apply(snapshot, patch);
+                PatchSpool patch = recent && snapshot.created() != null
+                        ? this.recent.take(new RecentPatches.Key(spaceID, snapshot.created(), snapshot.from(),
+                                snapshot.version()), 1, System.nanoTime())
+                        : null;
+                boolean fresh = patch == null;
+                if (fresh) {
+                    patch = new PatchSpool(operations, SPOOL_IN_MEMORY);
+                    attempt[0] = patch;
+                    patch(spaceID, snapshot.from(), patch::add);
+                } else {
+                    attempt[0] = patch;
+                }
+                return result.of(snapshot, patch, fresh);
             });
         } catch (RuntimeException e) {
             if (attempt[0] != null) {
@@ -505,8 +543,9 @@ public class PullService {
      * @param from the version the patch starts after; -1 for {@code clear} and the whole state (also when a purge
      *        committed since the decision took deletes the cookie has not seen)
      * @param cookie the order of the cookie to answer with: the version, or greater for a cookie from ahead
+     * @param created when the space was created; null for a space that does not exist
      */
-    private record Snapshot(long version, long from, long cookie) {
+    private record Snapshot(long version, long from, long cookie, Instant created) {
     }
 
     private static Snapshot snapshot(String spaceID, Decided decided) {
@@ -517,7 +556,7 @@ public class PullService {
         }
         long version = space == null ? 0 : space.version; // a space unknown to a reader: the empty state
         long from = space == null || decided.from() >= space.purgedVersion ? decided.from() : -1;
-        return new Snapshot(version, from, decided.plan().order(version));
+        return new Snapshot(version, from, decided.plan().order(version), space == null ? null : space.createdAt);
     }
 
     /**

@@ -6,7 +6,9 @@ import static io.github.replicachequarkus.testing.Protocol.pushOk;
 import static io.github.replicachequarkus.testing.Protocol.space;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -85,6 +87,48 @@ class HelloBatchTest {
         assertEquals(Map.of(c1, 2L), ((PullService.Pulled) answers.get(0).reply()).lastMutationIDChanges());
         assertEquals(Map.of(), ((PullService.Pulled) answers.get(4).reply()).lastMutationIDChanges(),
                 "another group's clients are never in a reply");
+    }
+
+    @Test
+    void aLaterBatchWithTheSameCookieSharesTheEarliersPatchUntilTheSpaceMoves() throws Exception {
+        String space = space();
+        String c1 = client();
+        String c2 = client();
+        pushOk(space, "g0", mutation(client(), 1, "put", Map.of("key", "base", "value", 0)));
+        long base = Protocol.version(space);
+        pushOk(space, "g1", mutation(c1, 1, "put", Map.of("key", "a", "value", 1)));
+        pushOk(space, "g2", mutation(c2, 1, "put", Map.of("key", "b", "value", 2)));
+
+        PullService.Pulled first = only(pulls.answerTogether(space,
+                List.of(new PullService.Hello(request("g1", base), true, Optional.empty()))));
+        List<PullService.Answer> later = pulls.answerTogether(space, List.of(
+                new PullService.Hello(request("g2", base), true, Optional.empty()),
+                new PullService.Hello(request("g3", base), true, Optional.empty())));
+        for (PullService.Answer answer : later) {
+            assertSame(first.patch(), ((PullService.Pulled) answer.reply()).patch(), "read once, by the first batch");
+        }
+        // each batch still reads its own groups' last mutation ids
+        assertEquals(Map.of(c1, 1L), first.lastMutationIDChanges());
+        assertEquals(Map.of(c2, 1L), ((PullService.Pulled) later.get(0).reply()).lastMutationIDChanges());
+        assertEquals(Map.of(), ((PullService.Pulled) later.get(1).reply()).lastMutationIDChanges());
+        JsonPath alone = Protocol.pullOk(space, "g2", base);
+        first.patch().delete(); // sent: the later batch's replies hold it still
+        for (PullService.Answer answer : later) {
+            PullService.Pulled pulled = (PullService.Pulled) answer.reply();
+            assertEquals(alone.getLong("cookie"), pulled.cookie());
+            assertEquals(alone.getList("patch"), patch(pulled)); // which lets go of it
+        }
+
+        pushOk(space, "g1", mutation(c1, 2, "put", Map.of("key", "a", "value", 3)));
+        PullService.Pulled moved = only(pulls.answerTogether(space,
+                List.of(new PullService.Hello(request("g2", base), true, Optional.empty()))));
+        assertNotSame(first.patch(), moved.patch(), "the space moved: a new read");
+        assertEquals(Protocol.pullOk(space, "g2", base).getList("patch"), patch(moved));
+    }
+
+    private static PullService.Pulled only(List<PullService.Answer> answers) {
+        assertEquals(1, answers.size());
+        return assertInstanceOf(PullService.Pulled.class, answers.get(0).reply());
     }
 
     @Test
