@@ -140,9 +140,12 @@ final class ProcessStats {
             List<String> lines = Files.readAllLines(Path.of("/proc/net/netstat"));
             for (int i = 0; i + 1 < lines.size(); i += 2) {
                 String[] names = lines.get(i).split("\\s+");
+                if (!names[0].equals("TcpExt:")) {
+                    continue;
+                }
                 String[] values = lines.get(i + 1).split("\\s+");
                 for (int j = 1; j < Math.min(names.length, values.length); j++) {
-                    if (names[0].equals("TcpExt:") && names[j].equals("ListenOverflows")) {
+                    if (names[j].equals("ListenOverflows")) {
                         return Long.parseLong(values[j]);
                     }
                 }
