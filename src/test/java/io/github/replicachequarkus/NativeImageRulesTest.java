@@ -67,7 +67,7 @@ class NativeImageRulesTest {
             "sync.GroupCommit$Result", "sync.PullPlan$Changes", "sync.PullPlan$ClientStateNotFound", "sync.PullPlan$Reset",
             "sync.PullService$Decided", "sync.PullService$Pulled", "sync.PullService$Refused", "sync.PullService$Snapshot",
             "sync.PullService$Read", "sync.PullService$Hello", "sync.PullService$Answer", "sync.ReadBatches$Lead",
-            "sync.RecentPatches$Key",
+            "sync.RecentPatches$Key", "store.Space$Changes", "store.Entry$Versioned",
             "sync.PushLoop$Failure",
             "sync.PushLoop$Outcome", "sync.PushBatch$Parsed", "sync.PushBatch$Push", "relay.SpaceChanged",
             "sync.MutationWrites$Write", "sync.SpaceWrites$Written", "room.Presence$Change", "room.Presence$Entry",

@@ -52,11 +52,6 @@ public class ClientRecord extends PanacheEntityBase {
             long lastModifiedVersion) {
     }
 
-    /** The clients of every group whose last mutation id changed after the version. */
-    public static List<Versioned> allChangedAfter(String spaceID, long version) {
-        return find("spaceID = ?1 and lastModifiedVersion > ?2", spaceID, version).project(Versioned.class).list();
-    }
-
     /** The clients of the given groups whose last mutation id changed after the version, with their groups. */
     public static List<Versioned> changedAfterInGroups(String spaceID, Collection<String> clientGroupIDs, long version) {
         return find("spaceID = ?1 and clientGroupID in ?2 and lastModifiedVersion > ?3", spaceID, clientGroupIDs, version)

@@ -88,14 +88,8 @@ public class Entry extends PanacheEntityBase {
                 .page(0, rows).project(Change.class).list();
     }
 
-    /** An entry with the version that last changed it. */
-    @RegisterForReflection // Panache's project() reads its constructor by reflection, and Hibernate calls it
+    /** An entry with the version that last changed it ({@link Space#changesAfter}). */
     public record Versioned(String key, String value, boolean deleted, long version) {
-    }
-
-    /** Every entry changed (or deleted) after the version, with the version that changed it. */
-    public static List<Versioned> changedAfterWithVersions(String spaceID, long version) {
-        return find("spaceID = ?1 and version > ?2", spaceID, version).project(Versioned.class).list();
     }
 
     static String escapeLike(String text) {

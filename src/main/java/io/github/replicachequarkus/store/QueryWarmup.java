@@ -34,7 +34,7 @@ public class QueryWarmup {
     public void run() {
         QuarkusTransaction.requiringNew().run(() -> {
             Space.exists(NO_SPACE);
-            Entry.changedAfterWithVersions(NO_SPACE, 0);
+            Space.changesAfter(NO_SPACE, 0);
             for (long after : new long[] { -1, 0 }) {
                 Entry.forEach(NO_SPACE, after, 1, change -> {
                 });
@@ -43,7 +43,6 @@ public class QueryWarmup {
                     .project(Entry.Change.class).list();
             Entry.find("spaceID = ?1 and version > ?2 and key > ?3 order by key", NO_SPACE, 0L, NO_SPACE).page(0, 1)
                     .project(Entry.Change.class).list();
-            ClientRecord.allChangedAfter(NO_SPACE, 0);
             ClientRecord.changedAfter(NO_SPACE, NO_SPACE, 0);
             ClientRecord.changedAfterInGroups(NO_SPACE, List.of(NO_SPACE), 0);
         });

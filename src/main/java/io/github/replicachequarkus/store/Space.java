@@ -1,6 +1,7 @@
 package io.github.replicachequarkus.store;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -113,6 +114,68 @@ public class Space extends PanacheEntityBase {
                 .setParameter(2, id)
                 .getResultList();
         return version.isEmpty() ? -1 : ((Number) version.get(0)).longValue();
+    }
+
+    /**
+     * What changed in a space after a version, read by one statement (one snapshot, even in READ COMMITTED, so no
+     * REPEATABLE READ round trip is needed): what a room's broadcast pass reads after each change.
+     *
+     * @param exists whether the space exists (deleted or not)
+     * @param deleted whether it was deleted: then nothing else is read
+     * @param version its version; 0 when it does not exist
+     * @param from where the changes start: the version asked for, or the version up to which tombstones were purged
+     *        when that is later
+     * @param entries the entries changed after {@code from}, tombstones included; none when the space is at
+     *        {@code from} or before
+     * @param clients the clients whose last mutation id changed after {@code from}, of every group
+     */
+    public record Changes(boolean exists, boolean deleted, long version, long from, List<Entry.Versioned> entries,
+            List<ClientRecord.Versioned> clients) {
+    }
+
+    /** {@link Changes} of the space after {@code fromVersion}, in one round trip. */
+    public static Changes changesAfter(String id, long fromVersion) {
+        List<?> rows = getEntityManager().createNativeQuery("""
+                WITH s AS (SELECT version, purged_version, deleted_at IS NOT NULL AS deleted FROM space WHERE id = ?1)
+                SELECT 0 AS kind, s.version, s.purged_version AS number, s.deleted AS flag, NULL::text AS id,
+                       NULL::text AS value, NULL::text AS client_group_id
+                  FROM s
+                UNION ALL
+                SELECT 1, e.version, 0, e.deleted, e.key, e.value::text, NULL
+                  FROM entry e, s
+                 WHERE e.space_id = ?1 AND NOT s.deleted AND s.version > ?2 AND e.version > GREATEST(?2, s.purged_version)
+                UNION ALL
+                SELECT 2, c.last_modified_version, c.last_mutation_id, false, c.id, NULL, c.client_group_id
+                  FROM client c, s
+                 WHERE c.space_id = ?1 AND NOT s.deleted AND s.version > ?2
+                   AND c.last_modified_version > GREATEST(?2, s.purged_version)""")
+                .setParameter(1, id)
+                .setParameter(2, fromVersion)
+                .getResultList();
+        boolean exists = false;
+        boolean deleted = false;
+        long version = 0;
+        long purged = 0;
+        List<Entry.Versioned> entries = new ArrayList<>();
+        List<ClientRecord.Versioned> clients = new ArrayList<>();
+        for (Object result : rows) {
+            Object[] row = (Object[]) result;
+            long rowVersion = ((Number) row[1]).longValue();
+            switch (((Number) row[0]).intValue()) {
+                case 0 -> {
+                    exists = true;
+                    version = rowVersion;
+                    purged = ((Number) row[2]).longValue();
+                    deleted = (Boolean) row[3];
+                }
+                case 1 -> entries.add(new Entry.Versioned((String) row[4], (String) row[5], (Boolean) row[3], rowVersion));
+                default -> clients.add(
+                        new ClientRecord.Versioned((String) row[4], (String) row[6], ((Number) row[2]).longValue(),
+                                rowVersion));
+            }
+        }
+        return new Changes(exists, deleted, version, Math.max(fromVersion, purged), List.copyOf(entries),
+                List.copyOf(clients));
     }
 
     @Override
