@@ -520,7 +520,7 @@ public class PullService {
      * Records, in the decision's transaction, that the client group pulled and holds what it is about to be sent
      * ({@link ClientGroups#pulled}): only a caller who may write creates its group's row, and the group of a space that
      * does not exist is not recorded. Returns the decision, or {@link PullPlan.ClientStateNotFound} instead when the
-     * group was collected (idle for too long).
+     * group was collected (idle for too long); a space deleted since the decision answers as deleted.
      *
      * @throws ForbiddenException when the client group is another user's
      */
@@ -531,7 +531,12 @@ public class PullService {
         }
         return switch (groups.pulled(spaceID, clientGroupID, decided.holds(), mayWrite, userID)) {
             case ALLOWED -> decided;
-            case COLLECTED -> new Decided(new PullPlan.ClientStateNotFound(), decided.version(), true);
+            case COLLECTED -> {
+                if (!Space.exists(spaceID)) { // its delete, committed since the decision, took the group with it
+                    throw deleted(spaceID);
+                }
+                yield new Decided(new PullPlan.ClientStateNotFound(), decided.version(), true);
+            }
             case ANOTHER_USERS -> throw new ForbiddenException("the client group is another user's");
         };
     }

@@ -230,6 +230,45 @@ class ServerWritesTest {
                 is(List.of("fresh")));
     }
 
+    /** A pull that finds its space alive, but its group gone with the space's delete, answers as a deleted space. */
+    @Test
+    void aPullRacingTheDeleteOfItsSpaceIsAnswered404NeverClientStateNotFound() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 20; round++) {
+                String space = space();
+                String group = "g-" + UUID.randomUUID();
+                String writer = Tokens.bearer(Tokens.token("ana", Map.of(space, "rw")));
+                pushAs(writer, space, group, mutation(client(), 1, "put", Map.of("key", "a", "value", 1))).then()
+                        .statusCode(200);
+                List<Future<List<String>>> pullers = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    pullers.add(pool.submit(() -> {
+                        List<String> answers = new ArrayList<>();
+                        for (int pull = 0; pull < 200; pull++) {
+                            Response reply = pullAs(writer, space, group, 1);
+                            answers.add(reply.statusCode() + " " + reply.jsonPath().getString("error"));
+                            if (reply.statusCode() == 404) {
+                                break;
+                            }
+                        }
+                        return answers;
+                    }));
+                }
+                Thread.sleep(round % 5 * 3);
+                as(SERVER).delete("/api/spaces/" + space).then().statusCode(204);
+                for (Future<List<String>> puller : pullers) {
+                    List<String> answers = puller.get();
+                    assertEquals("404 SpaceNotFound", answers.getLast(), "a pull after the delete: " + answers);
+                    assertTrue(answers.stream().allMatch(a -> a.equals("200 null") || a.equals("404 SpaceNotFound")),
+                            "a pull is answered in full or as a deleted space: " + answers);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private int counter(String space) {
         return as(SERVER).get("/api/spaces/" + space + "/entries/n").then().statusCode(200).extract().jsonPath()
                 .getInt("value");
