@@ -163,14 +163,21 @@ test('a client that syncs over HTTP gets 404 from a deleted space and backs off'
   const spaceID = newSpaceID();
   const pullURL = `${BASE_URL}/api/replicache/pull?spaceID=${spaceID}`;
   const pulls = [];
+  let pullsInFlight = 0;
   const realFetch = globalThis.fetch;
   const countingFetch = async (url, init) => {
     const at = Date.now(); // when it was sent: one sent before the delete may be answered after it
-    const response = await realFetch(url, init);
-    if ((url instanceof Request ? url.url : String(url)) === pullURL) { // the stock puller passes a Request
-      pulls.push({ at, status: response.status });
+    const isPull = (url instanceof Request ? url.url : String(url)) === pullURL; // the stock puller passes a Request
+    pullsInFlight += isPull ? 1 : 0;
+    try {
+      const response = await realFetch(url, init);
+      if (isPull) {
+        pulls.push({ at, status: response.status });
+      }
+      return response;
+    } finally {
+      pullsInFlight -= isPull ? 1 : 0;
     }
-    return response;
   };
   globalThis.fetch = countingFetch; // the stock puller uses the global fetch
   const rep = new Replicache({
@@ -188,6 +195,10 @@ test('a client that syncs over HTTP gets 404 from a deleted space and backs off'
     await rep.mutate.createTodo({ id: 'a', text: 'milk', completed: false });
     await until(rep, ['a']);
     await rep.pull({ now: true });
+    // A pull still in flight when the space goes would take the next one's place: let it end first.
+    for (const started = Date.now(); pullsInFlight > 0 && Date.now() - started < 5_000;) {
+      await sleep(20);
+    }
     await deleteSpace(spaceID);
 
     const deletedAt = Date.now();
