@@ -82,7 +82,7 @@ class NativeImageRulesTest {
             "webhook.Deliveries$Status", "room.RoomActivity$Load", "room.Rooms$PresentClient",
             "routing.MachineReports$MachineRow", "routing.MachineReports$RoomPage", "routing.MachineReports$RoomRow",
             "store.SpaceClients$ClientRow", "store.SpaceClients$GroupPage", "store.SpaceClients$GroupRow",
-            "webhook.WebhookAdmin$EndpointState", "webhook.WebhookAdmin$DeadDelivery");
+            "webhook.WebhookAdmin$EndpointState", "webhook.WebhookAdmin$DeadDelivery", "room.Member$ReplyFrame");
 
     private static final String PACKAGE = NativeImageRulesTest.class.getPackageName() + ".";
     private static final List<Class<?>> MAIN = MainClasses.all();

@@ -4,8 +4,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,7 +29,6 @@ import io.github.replicachequarkus.sync.StalledReaderException;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
-import io.smallrye.mutiny.TimeoutException;
 import io.vertx.core.Vertx;
 
 /**
@@ -35,9 +40,9 @@ import io.vertx.core.Vertx;
  * user, its client and group ids, its caller and the timer of the caller's expiry. Under it run only reads and changes
  * of those, building a frame's text, arming or cancelling the expiry timer, and queuing a frame on the socket's
  * {@link SocketWire} (which returns at once): frames are queued in the order the cursor decided them, so that no poke
- * overtakes a reply or another poke. (A reply's parts go through {@code sendText} from a worker thread, pokes through
- * the wire, often on the event loop: both end in the one queue of the connection's event loop, in the order they were
- * queued.) Never under it: waiting for a frame to be written, the database, calling the room
+ * overtakes a reply or another poke. (A reply's parts are handed from a worker thread to the connection's event loop,
+ * pokes are written there: both in the order they were queued.) Never under it: waiting for a frame to be written, the
+ * database, calling the room
  * ({@link Room#requestPass}, {@link Room#memberReady}), closing the socket. A reply's parts are written outside it, each
  * waited for in turn: the cursor lets no poke out until the reply ends. Outside the lock are only final fields (the
  * rate limit has its own lock) and two single values, each read and written whole: {@code heardAt} (volatile) and
@@ -252,10 +257,33 @@ final class Member {
         }
     }
 
-    /** Builds a reply's frame (a hello's poke, or a pull reply) around one part of its patch. */
-    @FunctionalInterface
-    interface ReplyFrame {
-        String frame(JsonNode cookie, Map<String, Long> lastMutationIDChanges, String patchElements, boolean more);
+    /**
+     * A reply's frame (a hello's poke, or a pull reply) around one part of its patch: {@code opening} is its first
+     * fields, from the brace to the comma before {@code cookie}. {@code shared}: sockets whose replies have the same
+     * opening, cookie and {@code lastMutationIDChanges} share the frames of a patch they share (a hello's, in a storm of
+     * reconnects); a pull's reply, which names its request, shares nothing.
+     */
+    record ReplyFrame(String opening, boolean shared) {
+
+        /** A hello's reply: a poke from the cookie the client declared ({@code base}, as JSON). */
+        static ReplyFrame hello(String base) {
+            return new ReplyFrame("{\"message\":\"poke\",\"baseCookie\":" + base + ",", true);
+        }
+
+        /** A pull frame's reply, naming its request ({@code requestID}, as JSON). */
+        static ReplyFrame pull(String requestID) {
+            return new ReplyFrame("{\"message\":\"pull\",\"requestID\":" + requestID + ",", false);
+        }
+
+        /** All of a frame before its patch's elements. */
+        String head(ObjectMapper mapper, JsonNode cookie, Map<String, Long> lastMutationIDChanges) {
+            return opening + "\"cookie\":" + Frames.text(mapper, cookie) + ",\"lastMutationIDChanges\":"
+                    + Frames.text(mapper, lastMutationIDChanges) + ",\"patch\":[";
+        }
+
+        static String frame(String head, String elements, boolean more) {
+            return head + elements + (more ? "],\"more\":true}" : "]}");
+        }
     }
 
     /**
@@ -266,14 +294,24 @@ final class Member {
      * spool. A client that does not take a part within {@code replicache.room.write-timeout} is cut off: its socket is
      * closed (1001), and the rest of the reply is not sent.
      */
-    void reply(PullService.Pulled pulled, ReplyFrame frame) {
+    void reply(PullService.Pulled pulled, ReplyFrame reply) {
         JsonNode sent;
         synchronized (this) {
             sent = cursor.replied(new Cookie(pulled.cookie(), pulled.version())).json();
         }
+        String head = reply.head(mapper, sent, pulled.lastMutationIDChanges());
         try {
-            pulled.patch().inParts(PART_BYTES,
-                    (elements, more) -> write(frame.frame(sent, pulled.lastMutationIDChanges(), elements, more)));
+            Optional<List<SocketWire.Frame>> shared = reply.shared() ? pulled.patch().sharedFrames(head, PART_BYTES,
+                    (elements, more) -> new SocketWire.Frame(ReplyFrame.frame(head, elements, more)))
+                    : Optional.empty();
+            if (shared.isPresent()) {
+                for (SocketWire.Frame part : shared.get()) {
+                    write(part);
+                }
+            } else {
+                pulled.patch().inParts(PART_BYTES,
+                        (elements, more) -> write(new SocketWire.Frame(ReplyFrame.frame(head, elements, more))));
+            }
         } catch (StalledReaderException e) {
             Log.debugf("Cut off socket %s of space %s: %s", connection.id(), spaceID, e.getMessage());
         } catch (IOException e) {
@@ -287,14 +325,27 @@ final class Member {
      * Writes a frame and waits until Netty has handed it to the operating system: a client that does not read holds
      * one part in direct memory, not the whole reply.
      *
-     * @throws StalledReaderException when it was not written in time (the socket is being closed)
+     * @throws StalledReaderException when it was not written in time (the socket is being closed), or could not be
      */
-    private void write(String text) throws StalledReaderException {
+    private void write(SocketWire.Frame frame) throws StalledReaderException {
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        wire.writeOnLoop(frame, failure -> {
+            if (failure == null) {
+                written.complete(null);
+            } else {
+                written.completeExceptionally(failure);
+            }
+        });
         try {
-            connection.sendText(text).await().atMost(writeTimeout);
+            written.get(writeTimeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             close(CloseCodes.SILENT);
             throw new StalledReaderException("it took no part of its reply for " + writeTimeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw new StalledReaderException("a part of its reply could not be written: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StalledReaderException("interrupted while a part of its reply was written");
         }
     }
 

@@ -95,9 +95,7 @@ class RoomProtocol {
         JsonNode cookie = frame.get("cookie");
         String base = Frames.text(mapper, Member.cookieNode(cookie));
         answer(spaceID, member, new PullRequest(1, clientGroupID, cookie, null, null), null, true,
-                (sent, ids, patch, more) -> "{\"message\":\"poke\",\"baseCookie\":" + base + ",\"cookie\":" + sent
-                        + ",\"lastMutationIDChanges\":" + Frames.text(mapper, ids) + ",\"patch\":[" + patch + "]"
-                        + (more ? ",\"more\":true}" : "}"));
+                Member.ReplyFrame.hello(base));
         rooms.present(member);
     }
 
@@ -166,15 +164,12 @@ class RoomProtocol {
         }
         String id = Frames.text(mapper, requestID);
         answer(spaceID, member, new PullRequest(1, clientGroupID, frame.get("cookie"), null, null), requestID, false,
-                (sent, ids, patch, more) -> "{\"message\":\"pull\",\"requestID\":" + id + ",\"cookie\":" + sent
-                        + ",\"lastMutationIDChanges\":" + Frames.text(mapper, ids) + ",\"patch\":[" + patch + "]"
-                        + (more ? ",\"more\":true}" : "}"));
+                Member.ReplyFrame.pull(id));
     }
 
     /**
-     * Answers a hello ({@code hello}) or a pull frame with the frame {@code reply} builds. No poke goes to the socket from
-     * before its
-     * snapshot is read until the reply is sent: a poke sent in between would carry a newer cookie than the reply's.
+     * Answers a hello ({@code hello}) or a pull frame with {@code reply}'s frames. No poke goes to the socket from before
+     * its snapshot is read until the reply is sent: a poke sent in between would carry a newer cookie than the reply's.
      */
     private void answer(String spaceID, Member member, PullRequest request, String requestID, boolean hello,
             Member.ReplyFrame reply) {

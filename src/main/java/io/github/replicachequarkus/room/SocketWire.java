@@ -102,6 +102,18 @@ final class SocketWire {
         }
     }
 
+    /**
+     * Writes a text frame from the connection's event loop, where its bytes encoded once go straight to the channel:
+     * from another thread, the write is handed to the loop. {@code written} runs as with {@link #write}.
+     */
+    void writeOnLoop(Frame frame, Written written) {
+        if (channel != null && !channel.executor().inEventLoop()) {
+            loop.execute(() -> write(frame, written));
+        } else {
+            write(frame, written);
+        }
+    }
+
     /** What runs when a frame was written, or failed to be. */
     @FunctionalInterface
     interface Written {

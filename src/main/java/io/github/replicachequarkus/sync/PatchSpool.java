@@ -8,7 +8,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -23,9 +26,12 @@ import io.github.replicachequarkus.protocol.PatchOperation;
  * <p>
  * One patch may answer several sockets' hellos ({@link #share}, {@link #retain}): it is then read by each, at once, and
  * deleted when the last is done with it. A shared patch that stayed in memory is cut into parts once, and every holder
- * sends those.
+ * sends those; holders whose frames around the parts are alike share those frames too, encoded once.
  */
 public final class PatchSpool {
+
+    /** How many framings of a shared patch ({@link #sharedFrames}) are kept: each holds about the patch's size. */
+    static final int MAX_FRAMINGS = 4;
 
     private final Spool spool;
     private final DataOutputStream out;
@@ -38,6 +44,8 @@ public final class PatchSpool {
     /** A shared in-memory patch's parts, cut by the first holder that sends them, and their size. */
     private List<String> parts;
     private int partsMaxBytes;
+    /** Its parts as its holders' frames, by the key of their frame ({@link #sharedFrames}); guarded by this object. */
+    private final Map<String, List<?>> frames = new LinkedHashMap<>(4, 0.75f, true);
 
     PatchSpool(ObjectWriter writer, int inMemory) {
         this.writer = writer;
@@ -85,6 +93,41 @@ public final class PatchSpool {
             out.flush();
         }
         read(maxBytes, parts);
+    }
+
+    /** Builds a holder's frame around one part of the patch. */
+    @FunctionalInterface
+    public interface Framer<T> {
+        T frame(String elements, boolean more);
+    }
+
+    /**
+     * The parts of a shared patch held in memory as frames, built once per {@code key} and shared by every holder that
+     * asks with that key (the {@value #MAX_FRAMINGS} most recently asked for are kept); empty when the patch is not
+     * shared or was spilled to its file: then each holder reads it ({@link #inParts}). One key must always be asked
+     * for with the same framer and size: the key says what a frame holds besides the part.
+     */
+    public <T> Optional<List<T>> sharedFrames(String key, int maxBytes, Framer<T> framer) throws IOException {
+        if (!shared || spool.spilled()) {
+            return Optional.empty();
+        }
+        List<String> cut = cut(maxBytes);
+        synchronized (this) {
+            @SuppressWarnings("unchecked") // one key, one framer: see above
+            List<T> framed = (List<T>) frames.get(key);
+            if (framed == null) {
+                List<T> built = new ArrayList<>(cut.size());
+                for (int i = 0; i < cut.size(); i++) {
+                    built.add(framer.frame(cut.get(i), i < cut.size() - 1));
+                }
+                framed = List.copyOf(built);
+                if (frames.size() >= MAX_FRAMINGS) {
+                    frames.remove(frames.keySet().iterator().next()); // the least recently asked for
+                }
+                frames.put(key, framed);
+            }
+            return Optional.of(framed);
+        }
     }
 
     /** The parts of a shared in-memory patch, cut once (again only for another size). */
