@@ -32,7 +32,7 @@ import io.github.replicachequarkus.room.Presence.Entry;
  * way ({@link Member#offer}), wait for none.
  * <p>
  * <b>Locking.</b> One lock, this object's monitor: it guards the table, the generations and each socket's place
- * ({@link Member.PresenceCursor}). Under it frames are built and queued ({@code sendText} returns at once); a socket's
+ * ({@link Member.PresenceCursor}). Under it frames are built and queued (the socket's wire returns at once); a socket's
  * own monitor may be taken under it, never the other way round. A written frame is handled without it (on the event
  * loop, which must not wait for a flush): the socket's {@code writing} is cleared, and a flush scheduled if it missed
  * a generation meanwhile. Both sides write their volatile first and read the other's after, so one of them sees it.
