@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 
 import io.github.replicachequarkus.LogSafe;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.quarkus.logging.Log;
@@ -95,7 +96,7 @@ final class SocketWire {
         if (channel != null && channel.executor().inEventLoop() && !socket.isClosed()) {
             channel.writeAndFlush(Unpooled.wrappedBuffer(frame.encoded())).addListener(done -> written.done(done.cause()));
         } else if (socket != null) {
-            socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame.bytes(), true))
+            socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame.payload(), true))
                     .onComplete(result -> written.done(result.cause()));
         } else {
             connection.sendText(frame.text()).subscribe().with(done -> written.done(null), written::done);
@@ -122,38 +123,45 @@ final class SocketWire {
     }
 
     /**
-     * A text frame's content, shared by every socket it goes to: its text, and the text's UTF-8 bytes, encoded once
-     * (frames only read them).
+     * A text frame's content, shared by every socket it goes to, and encoded once (frames only read it). Until it is
+     * encoded it holds its text; from then on only the frame as it goes on the wire, from which the text is read back
+     * when a slower path needs it: a frame that many sockets or a kept patch hold costs its size once, not once per form.
      */
     static final class Frame {
 
         /** The first byte of a whole text frame: the last (and only) fragment of a message, of type text. */
         private static final int FINAL_TEXT = 0x81;
 
-        private final String text;
-        private volatile byte[] bytes;
+        private final int length;
+        /** Its text, until {@link #encoded} is set; then null. */
+        private volatile String text;
         private volatile byte[] encoded;
 
         Frame(String text) {
             this.text = text;
+            this.length = text.length();
         }
 
         String text() {
-            return text;
+            String held = text;
+            if (held != null) {
+                return held;
+            }
+            byte[] frame = encoded; // set before the text was let go of
+            int header = headerLength(frame);
+            return new String(frame, header, frame.length - header, StandardCharsets.UTF_8);
         }
 
         /** Characters, as counted against a socket's queue of broadcasts. */
         int length() {
-            return text.length();
+            return length;
         }
 
-        byte[] bytes() {
-            byte[] utf8 = bytes;
-            if (utf8 == null) {
-                utf8 = text.getBytes(StandardCharsets.UTF_8);
-                bytes = utf8; // racing encoders produce equal arrays: either may stay
-            }
-            return utf8;
+        /** Its UTF-8 payload, without the frame's header: a view of {@link #encoded}. */
+        ByteBuf payload() {
+            byte[] frame = encoded();
+            int header = headerLength(frame);
+            return Unpooled.wrappedBuffer(frame, header, frame.length - header);
         }
 
         /**
@@ -163,10 +171,20 @@ final class SocketWire {
         byte[] encoded() {
             byte[] frame = encoded;
             if (frame == null) {
-                frame = frame(bytes());
-                encoded = frame; // as with bytes(): racing encoders produce equal arrays
+                String held = text;
+                if (held == null) {
+                    return encoded; // another thread encoded it between the two reads
+                }
+                frame = frame(held.getBytes(StandardCharsets.UTF_8));
+                encoded = frame; // racing encoders produce equal arrays: either may stay
+                text = null;
             }
             return frame;
+        }
+
+        private static int headerLength(byte[] frame) {
+            int length = frame[1] & 0x7F;
+            return length < 126 ? 2 : length == 126 ? 4 : 10;
         }
 
         private static byte[] frame(byte[] payload) {

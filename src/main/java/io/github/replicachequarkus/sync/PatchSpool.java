@@ -213,6 +213,17 @@ public final class PatchSpool {
         }
     }
 
+    /**
+     * What it may come to hold while it is kept, in memory or in its file: its bytes; and, held in memory and shared, its
+     * parts once cut (about its size again) and up to {@value #MAX_FRAMINGS} framings of them (each about its size: a
+     * frame holds its encoded bytes, or its text until it is first sent). What a cache of patches counts against its
+     * budget.
+     */
+    long footprint() {
+        long size = size();
+        return spool.spilled() ? size : size * (2 + MAX_FRAMINGS);
+    }
+
     /** Lets go of it: the last holder deletes what is held. */
     public void delete() {
         if (holders.decrementAndGet() <= 0) {

@@ -17,9 +17,11 @@ import java.util.Map;
  * with the whole state, a patch of its own. Each batch still reads its own snapshot, its groups' last mutation ids from
  * it, and its plan: only the patch is taken from here, when that snapshot is at the version it was read at.
  * <p>
- * Kept: at most {@code maxBytes} of patches (in memory or in their files) in all, each for {@code keepNanos} after it
- * was last used; a space's patches as of a version older than one kept since are dropped (only the newest version is
- * read from then on), the least recently used first when room is needed. A kept patch has a holder of its own
+ * Kept: at most {@code maxBytes} of patches in all, each counted for all it may come to hold in memory or in its file
+ * ({@link PatchSpool#footprint}: a patch in memory counts for the parts and frames cut from it too), each for
+ * {@code keepNanos} after it was last used; a space's patches as of a version older than one kept since are dropped
+ * (only the newest version is read from then on), the least recently used first when room is needed. A kept patch has a holder
+ * of its own
  * ({@link PatchSpool#retain}): dropping it lets go of that holder, and the last of the replies that sent it deletes it.
  */
 final class RecentPatches {
@@ -73,7 +75,7 @@ final class RecentPatches {
      */
     synchronized void keep(Key key, PatchSpool patch, long now) {
         expire(now);
-        long size = patch.size();
+        long size = patch.footprint();
         if (size > maxBytes || kept.containsKey(key)) {
             return;
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -18,6 +19,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import io.github.replicachequarkus.testing.TestSocket;
+import io.netty.buffer.ByteBuf;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.websockets.next.OpenConnections;
@@ -72,11 +74,11 @@ class SocketWireTest {
     @Test
     void aFrameIsEncodedOnceWithTheLengthFieldItsSizeNeeds() {
         SocketWire.Frame small = new SocketWire.Frame("{\"message\":\"ü\"}");
-        assertEquals(16, small.bytes().length, "UTF-8, encoded once for every socket the frame goes to");
-        assertTrue(small.bytes() == small.bytes());
-        assertTrue(small.encoded() == small.encoded());
+        assertTrue(small.encoded() == small.encoded(), "encoded once for every socket the frame goes to");
         assertArrayEquals(new byte[] { (byte) 0x81, 16 }, Arrays.copyOf(small.encoded(), 2), "final text frame, 7-bit length");
-        assertArrayEquals(small.bytes(), Arrays.copyOfRange(small.encoded(), 2, 18), "unmasked payload");
+        assertArrayEquals("{\"message\":\"ü\"}".getBytes(StandardCharsets.UTF_8),
+                Arrays.copyOfRange(small.encoded(), 2, 18), "unmasked UTF-8 payload");
+        assertEquals(18, small.encoded().length);
 
         byte[] medium = new SocketWire.Frame("x".repeat(126)).encoded();
         assertArrayEquals(new byte[] { (byte) 0x81, 126, 0, 126 }, Arrays.copyOf(medium, 4), "16-bit length from 126");
@@ -86,6 +88,27 @@ class SocketWireTest {
         assertArrayEquals(new byte[] { (byte) 0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0 }, Arrays.copyOf(large, 10),
                 "64-bit length from 65,536");
         assertEquals(10 + 65_536, large.length);
+    }
+
+    @Test
+    void anEncodedFrameStillReadsBackItsTextAndPayloadInEveryLengthForm() {
+        for (int size : new int[] { 20, 125, 126, 65_535, 65_536, 300_000 }) {
+            String text = text(size);
+            SocketWire.Frame frame = new SocketWire.Frame(text);
+            assertEquals(text.length(), frame.length());
+            byte[] encoded = frame.encoded();
+            assertEquals(text, frame.text(), "the text, read back from the encoded frame, at " + size);
+            assertEquals(text.length(), frame.length(), "its length, as counted against a socket's queue");
+            ByteBuf payload = frame.payload();
+            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+            assertEquals(utf8.length, payload.readableBytes(), "the payload is the frame without its header");
+            byte[] read = new byte[payload.readableBytes()];
+            payload.getBytes(payload.readerIndex(), read);
+            assertArrayEquals(utf8, read);
+            assertTrue(encoded == frame.encoded(), "the payload is a view of the frame encoded once");
+        }
+        SocketWire.Frame unencoded = new SocketWire.Frame(text(40));
+        assertEquals(text(40), unencoded.text(), "before it is encoded, its own text");
     }
 
     /** A JSON frame of about {@code size} bytes, with a character that takes two. */

@@ -72,6 +72,31 @@ class PatchSpoolTest {
         }
     }
 
+    @Test
+    void aPatchInMemoryCountsForThePartsAndFramesCutFromItAndOneInAFileForItsBytes() throws IOException {
+        PatchSpool inMemory = patch(1 << 20, 20).share(1);
+        PatchSpool spilled = patch(64, 20).share(1);
+        try {
+            long size = inMemory.size();
+            assertEquals(size * (2 + PatchSpool.MAX_FRAMINGS), inMemory.footprint(),
+                    "its bytes, its parts once cut, and each framing it may keep");
+            long framed = 0;
+            for (int key = 0; key < PatchSpool.MAX_FRAMINGS + 2; key++) {
+                String head = "{\"key\":" + key + ",\"patch\":[";
+                framed = 0;
+                for (String frame : inMemory.sharedFrames("k" + key, 1 << 10, (elements, more) -> head + elements + "]}")
+                        .orElseThrow()) {
+                    framed += frame.length();
+                }
+            }
+            assertTrue(framed < size + 20L * 64, "a framing holds about the patch's size: " + framed + " for " + size);
+            assertEquals(spilled.size(), spilled.footprint(), "a patch in its file is read by each holder, never framed");
+        } finally {
+            inMemory.delete();
+            spilled.delete();
+        }
+    }
+
     private static PatchSpool patch(int inMemory, int operations) {
         PatchSpool patch = new PatchSpool(OPERATIONS, inMemory);
         for (int i = 0; i < operations; i++) {

@@ -82,7 +82,7 @@ class RecentPatchesTest {
     @Test
     void theLeastRecentlyUsedGoWhenRoomIsNeededAndOneTooLargeIsNotKept() {
         PatchSpool first = shared(1, 1);
-        long size = first.size();
+        long size = first.footprint();
         RecentPatches small = new RecentPatches(2 * size + size / 2, KEEP);
         PatchSpool second = shared(1, 1);
         PatchSpool third = shared(1, 1);
