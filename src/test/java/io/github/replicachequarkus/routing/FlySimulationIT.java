@@ -4,6 +4,7 @@ import static io.github.replicachequarkus.testing.Protocol.client;
 import static io.github.replicachequarkus.testing.Protocol.mutation;
 import static io.github.replicachequarkus.testing.Protocol.pushBody;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -213,7 +214,12 @@ class FlySimulationIT {
         first.hello(a, "ga", null);
         String owner = owner(space);
 
+        long stopping = System.nanoTime();
         machines.get(owner).stop(); // SIGTERM
+        Duration stopped = Duration.ofNanos(System.nanoTime() - stopping);
+        assertFalse(machines.get(owner).alive());
+        assertTrue(stopped.compareTo(Duration.ofSeconds(10)) < 0, "a drained machine exits once its shutdown delay "
+                + "(2 s) is over, not after quarkus.shutdown.timeout (20 s) for the socket it had: " + stopped);
         assertEquals(4010, first.closeCode());
         proxy.remove(owner);
 
