@@ -397,8 +397,8 @@ final class Member {
      * Queues a presence frame; {@code written} runs once it is written (or failed to be). Not under this object's
      * monitor: its room's presence lock is held, and a presence frame need keep no order with pokes.
      */
-    void sendPresence(String text, Runnable written) {
-        wire.write(new SocketWire.Frame(text), failure -> {
+    void sendPresence(SocketWire.Frame frame, Runnable written) {
+        wire.write(frame, failure -> {
             if (failure != null) {
                 Log.debugf("Could not write presence to socket %s of space %s: %s", connection.id(), spaceID,
                         LogSafe.of(failure.getMessage()));

@@ -38,6 +38,8 @@ final class Presence {
 
     private final Map<String, Entry> present = new LinkedHashMap<>();
     private final Map<String, Change> changed = new LinkedHashMap<>();
+    /** Counts the changes to who is present and what each shows (not to who owns an entry). */
+    private long version;
 
     /**
      * The client's state is now {@code state} ({@code null}: cleared), set by {@code owner}. An equal state is no
@@ -58,6 +60,7 @@ final class Presence {
             return false;
         }
         changed.put(clientID, new Change(clientID, userID, state, owner));
+        version++;
         return true;
     }
 
@@ -91,6 +94,14 @@ final class Presence {
         return List.copyOf(present.values());
     }
 
+    /**
+     * Changes whenever {@link #present} would list other clients, states or order; stays when only an entry's owner
+     * changed (a client reconnected). A present frame built at one version is the frame of every join until the next.
+     */
+    long version() {
+        return version;
+    }
+
     boolean hasChanges() {
         return !changed.isEmpty();
     }
@@ -108,6 +119,7 @@ final class Presence {
 
     private boolean remove(Entry entry) {
         present.remove(entry.clientID());
+        version++;
         changed.put(entry.clientID(), new Change(entry.clientID(), entry.userID(), null, entry.owner()));
         return true;
     }

@@ -68,6 +68,16 @@ final class RoomPresence {
     private record Changed(long generation, Change change, String text) {
     }
 
+    /** A client's entry as a present frame lists it, while the client shows this state. */
+    private record Listed(String userID, JsonNode state, String text) {
+    }
+
+    /** Everyone present, as the frame every socket that joins is sent, built at {@link #presentVersion}. */
+    private SocketWire.Frame present;
+    private long presentVersion = -1;
+    /** Each present client's entry in {@link #present}, kept for the next frame while its state stays. */
+    private Map<String, Listed> listed = new HashMap<>();
+
     /**
      * @param members the room's sockets on this machine
      * @param framesSent counts the presence frames sent
@@ -98,7 +108,7 @@ final class RoomPresence {
         }
         cursor.generation = generation;
         cursor.clientID = clientID;
-        send(member, presentFrame(table.present()));
+        send(member, presentFrame());
     }
 
     /**
@@ -228,7 +238,7 @@ final class RoomPresence {
                     cursor.generation = current;
                     String text = due.without(cursor.clientID);
                     if (text != null) {
-                        send(member, text);
+                        send(member, new SocketWire.Frame(text));
                     }
                 }
                 oldest = Math.min(oldest, cursor.generation);
@@ -249,20 +259,39 @@ final class RoomPresence {
         return new Generation(missed);
     }
 
-    private void send(Member member, String text) {
+    private void send(Member member, SocketWire.Frame frame) {
         member.presence().writing = true;
         framesSent.accept(1);
-        member.sendPresence(text, () -> written(member));
+        member.sendPresence(frame, () -> written(member));
     }
 
-    private String presentFrame(Collection<Entry> entries) {
-        StringBuilder frame = new StringBuilder("{\"message\":\"presence\",\"present\":[");
+    /**
+     * Everyone present, as a joining socket is sent it: built once for every join until who is present or what one
+     * shows changes, and encoded once for all of them. A room of thousands that reconnect at once, whose clients come
+     * back to the entries they held (which changes nothing), is sent one frame; and a frame built again writes out only
+     * the entries whose state changed since the last.
+     */
+    synchronized SocketWire.Frame presentFrame() {
+        if (present != null && presentVersion == table.version()) {
+            return present;
+        }
+        Map<String, Listed> next = HashMap.newHashMap(listed.size() + 16);
+        StringBuilder frame = new StringBuilder(present == null ? 256 : present.length() + 1024)
+                .append("{\"message\":\"presence\",\"present\":[");
         boolean first = true;
-        for (Entry entry : entries) {
-            frame.append(first ? "" : ",").append(change(entry.asChange()));
+        for (Entry entry : table.present()) {
+            Listed known = listed.get(entry.clientID());
+            if (known == null || !known.userID().equals(entry.userID()) || !known.state().equals(entry.state())) {
+                known = new Listed(entry.userID(), entry.state(), change(entry.asChange()));
+            }
+            next.put(entry.clientID(), known);
+            frame.append(first ? "" : ",").append(known.text());
             first = false;
         }
-        return frame.append("]}").toString();
+        listed = next;
+        present = new SocketWire.Frame(frame.append("]}").toString());
+        presentVersion = table.version();
+        return present;
     }
 
     private String change(Change change) {

@@ -137,6 +137,38 @@ class PresenceTest {
         });
     }
 
+    /**
+     * Whatever the order of sets, clears, leaves and takeovers, two moments with one version list the same clients,
+     * with the same states, in the same order: a present frame built at a version is right until it changes.
+     */
+    @Test
+    void oneVersionIsOneListOfWhoIsPresent() {
+        RandomCases.check("presence versions", 500, random -> {
+            Presence table = new Presence();
+            Object[] owners = { new Object(), new Object(), "machine-b" };
+            Map<Long, List<String>> listed = new HashMap<>();
+            for (int step = 0; step < 200; step++) {
+                String client = "c" + random.nextInt(5);
+                Object owner = owners[random.nextInt(owners.length)];
+                switch (random.nextInt(5)) {
+                    case 0, 1 -> table.set(client, "u" + client, state("x", random.nextInt(3)), owner);
+                    case 2 -> table.set(client, "u" + client, null, owner);
+                    case 3 -> table.adopt(client, "u" + client, owner);
+                    default -> table.leave(client, owner);
+                }
+                if (random.nextBoolean()) {
+                    table.takeChanges();
+                }
+                List<String> now = table.present().stream()
+                        .map(entry -> entry.clientID() + "/" + entry.userID() + "=" + entry.state()).toList();
+                List<String> before = listed.putIfAbsent(table.version(), now);
+                if (before != null) {
+                    assertEquals(before, now, "version " + table.version());
+                }
+            }
+        });
+    }
+
     private static JsonNode state(String field, int value) {
         return JSON.createObjectNode().put(field, value);
     }

@@ -1,6 +1,8 @@
 package io.github.replicachequarkus.room;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
@@ -49,6 +51,14 @@ class RoomPresenceTest {
             List<UniEmitter<? super Void>> done = new ArrayList<>(writing);
             writing.clear();
             done.forEach(write -> write.complete(null));
+        }
+
+        /** The clients and states of its last frame, a {@code present} one. */
+        List<Object> present() throws Exception {
+            JsonNode frame = JSON.readTree(frames.get(frames.size() - 1));
+            List<Object> present = new ArrayList<>();
+            frame.get("present").forEach(entry -> present.add(entry.get("clientID").asText() + "=" + entry.get("state")));
+            return present;
         }
 
         List<Object> lastChanges() throws Exception {
@@ -144,6 +154,32 @@ class RoomPresenceTest {
         presence.left(a, "a");
         presence.replace("machine-b", List.of());
         assertEquals(List.of(), presence.present());
+    }
+
+    @Test
+    void joinersShareOnePresentFrameUntilWhoIsPresentOrWhatTheyShowChanges() throws Exception {
+        Member a = joined("a");
+        presence.set(a, "a", "", state(1));
+        Member b = joined("b");
+        presence.set(b, "b", "", state(2));
+        SocketWire.Frame frame = presence.presentFrame();
+        assertSame(frame, presence.presentFrame(), "nothing changed: the same frame, encoded once for every joiner");
+        Member c = joined("c");
+        assertEquals(List.of("a={\"x\":1}", "b={\"x\":2}"), socket(c).present());
+
+        presence.set(b, "b", "", state(2)); // the same state again
+        presence.joined(joined("a2"), "a", ""); // a reconnects on a new socket: only its entry's owner changes
+        assertSame(frame, presence.presentFrame());
+
+        presence.set(a, "a", "", state(3));
+        Member d = joined("d");
+        assertNotSame(frame, presence.presentFrame());
+        assertEquals(List.of("a={\"x\":3}", "b={\"x\":2}"), socket(d).present(), "a's new state, b's as it was");
+
+        presence.relayed("machine-b", List.of(new Change("far", "", state(7), "machine-b")));
+        presence.set(b, "b", "", null);
+        assertEquals(List.of("a={\"x\":3}", "far={\"x\":7}"), socket(joined("e")).present(),
+                "another machine's client came, b cleared its state");
     }
 
     private Member joined(String clientID) {
