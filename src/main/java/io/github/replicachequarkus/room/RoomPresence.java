@@ -236,9 +236,9 @@ final class RoomPresence {
                     Generation due = from == previous && frame != null ? frame
                             : catchUps.computeIfAbsent(from, this::since);
                     cursor.generation = current;
-                    String text = due.without(cursor.clientID);
+                    SocketWire.Frame text = due.without(cursor.clientID);
                     if (text != null) {
-                        send(member, new SocketWire.Frame(text));
+                        send(member, text);
                     }
                 }
                 oldest = Math.min(oldest, cursor.generation);
@@ -299,9 +299,14 @@ final class RoomPresence {
                 + Frames.text(mapper, change.userID()) + ",\"state\":" + Frames.text(mapper, change.state()) + "}";
     }
 
-    /** One generation's frame, built once; each socket's copy leaves its own client's change out. */
+    /**
+     * One generation's frame, built once and encoded once for every socket whose client's change it does not hold; each
+     * other socket's copy leaves its own client's change out.
+     */
     private static final class Generation {
         private final String text;
+        /** The whole frame, once a socket was sent it (under the room's presence lock). */
+        private SocketWire.Frame whole;
         /** Where each client's change starts and ends in the text (with the comma before it, unless it is first). */
         private final Map<String, int[]> spans = new HashMap<>();
         /** The changes of this machine's own clients, each as a JSON object: what the other machines are told. */
@@ -330,15 +335,21 @@ final class RoomPresence {
         }
 
         /** The frame without the client's change; null when it held nothing else. */
-        String without(String clientID) {
+        SocketWire.Frame without(String clientID) {
             int[] span = spans.get(clientID);
             if (span == null) {
-                return spans.isEmpty() ? null : text;
+                if (spans.isEmpty()) {
+                    return null;
+                }
+                if (whole == null) {
+                    whole = new SocketWire.Frame(text);
+                }
+                return whole;
             }
             if (spans.size() == 1) {
                 return null;
             }
-            return text.substring(0, span[0]) + text.substring(span[1]);
+            return new SocketWire.Frame(text.substring(0, span[0]) + text.substring(span[1]));
         }
     }
 }
