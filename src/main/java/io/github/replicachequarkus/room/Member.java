@@ -23,6 +23,7 @@ import io.github.replicachequarkus.LogSafe;
 import io.github.replicachequarkus.auth.Caller;
 import io.github.replicachequarkus.protocol.Cookie;
 import io.github.replicachequarkus.protocol.PullResponse;
+import io.github.replicachequarkus.sync.PatchSpool;
 import io.github.replicachequarkus.sync.PullService;
 import io.github.replicachequarkus.sync.RateLimit;
 import io.github.replicachequarkus.sync.StalledReaderException;
@@ -300,17 +301,18 @@ final class Member {
             sent = cursor.replied(new Cookie(pulled.cookie(), pulled.version())).json();
         }
         String head = reply.head(mapper, sent, pulled.lastMutationIDChanges());
+        PatchSpool.Framer<SocketWire.Frame> framer = (elements, more) -> new SocketWire.Frame(
+                ReplyFrame.frame(head, elements, more));
         try {
-            Optional<List<SocketWire.Frame>> shared = reply.shared() ? pulled.patch().sharedFrames(head, PART_BYTES,
-                    (elements, more) -> new SocketWire.Frame(ReplyFrame.frame(head, elements, more)))
+            Optional<List<SocketWire.Frame>> shared = reply.shared()
+                    ? pulled.patch().sharedFrames(head, PART_BYTES, framer)
                     : Optional.empty();
             if (shared.isPresent()) {
                 for (SocketWire.Frame part : shared.get()) {
                     write(part);
                 }
             } else {
-                pulled.patch().inParts(PART_BYTES,
-                        (elements, more) -> write(new SocketWire.Frame(ReplyFrame.frame(head, elements, more))));
+                pulled.patch().inParts(PART_BYTES, (elements, more) -> write(framer.frame(elements, more)));
             }
         } catch (StalledReaderException e) {
             Log.debugf("Cut off socket %s of space %s: %s", connection.id(), spaceID, e.getMessage());

@@ -20,9 +20,9 @@ import java.util.Map;
  * Kept: at most {@code maxBytes} of patches in all, each counted for all it may come to hold in memory or in its file
  * ({@link PatchSpool#footprint}: a patch in memory counts for the parts and frames cut from it too), each for
  * {@code keepNanos} after it was last used; a space's patches as of a version older than one kept since are dropped
- * (only the newest version is read from then on), the least recently used first when room is needed. A kept patch has a holder
- * of its own
- * ({@link PatchSpool#retain}): dropping it lets go of that holder, and the last of the replies that sent it deletes it.
+ * (only the newest version is read from then on), the least recently used first when room is needed. A kept patch
+ * has a holder of its own ({@link PatchSpool#retain}): dropping it lets go of that holder, and the last of the replies
+ * that sent it deletes it.
  */
 final class RecentPatches {
 
