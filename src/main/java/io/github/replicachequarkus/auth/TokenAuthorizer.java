@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -33,6 +34,7 @@ import org.jose4j.jwt.consumer.JwtConsumerBuilder;
 import org.jose4j.jwt.consumer.JwtContext;
 
 import io.github.replicachequarkus.LogSafe;
+import io.github.replicachequarkus.StartOrder;
 import io.quarkus.arc.DefaultBean;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
@@ -66,7 +68,7 @@ public class TokenAuthorizer implements Authorizer {
     }
 
     /** Refuses to start in token mode without a usable key; says loudly that open mode is open. */
-    void check(@Observes StartupEvent startup) {
+    void check(@Observes @Priority(StartOrder.CHECKS) StartupEvent startup) {
         if (config.mode() == AuthConfig.Mode.OPEN) {
             Log.warn("Auth is OPEN (replicache.auth.mode=open): anyone may read and write every space. "
                     + "Set REPLICACHE_AUTH_MODE=token and REPLICACHE_AUTH_SECRET before exposing this server.");

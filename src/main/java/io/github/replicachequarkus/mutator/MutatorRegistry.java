@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 
+import io.github.replicachequarkus.StartOrder;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
 
@@ -15,7 +16,7 @@ import io.quarkus.runtime.Startup;
  * Every {@link Mutator} bean of the application, by name, collected at start-up: two mutators with one name stop the
  * application before it serves anything, rather than failing every push.
  */
-@Startup
+@Startup(StartOrder.CHECKS) // two mutators of one name stop the start
 @ApplicationScoped
 public class MutatorRegistry {
 

@@ -23,6 +23,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
@@ -135,6 +136,8 @@ public class Relay {
         running = true;
         sender = Thread.ofPlatform().daemon().name("replicache-relay-sender").start(this::sendLoop);
         listener = Thread.ofPlatform().daemon().name("replicache-relay-listener").start(this::listenLoop);
+        Log.infof("Relay: this machine is %s to the others, on channels %s and %s", machine, config.channel(),
+                config.roomsChannel());
     }
 
     /** Says goodbye, so that the others drop this machine's presence at once, then stops. */
@@ -147,9 +150,25 @@ public class Relay {
         while (!roomOutbox.isEmpty() && sender.isAlive() && System.nanoTime() < until) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
         }
+        halt();
+        try {
+            sender.join(Duration.ofSeconds(1)); // the goodbye in flight commits before the pool closes
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops both threads. Also when the container is torn down without a shutdown event (a start that failed after
+     * the relay began): they must not go on using a pool that is closed.
+     */
+    @PreDestroy
+    void halt() {
         running = false;
-        LockSupport.unpark(sender);
-        listener.interrupt();
+        if (sender != null) {
+            LockSupport.unpark(sender);
+            listener.interrupt();
+        }
     }
 
     /** Whether the listener holds a live LISTEN connection: without it, other machines' changes go unheard. */
@@ -262,7 +281,10 @@ public class Relay {
                 if (!messages.isEmpty()) {
                     roomsSentAt = System.nanoTime();
                 }
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
+                if (!running) {
+                    return; // stopped while sending: the pool may be gone already
+                }
                 sequence = sequenceBefore;
                 batch.forEach((space, version) -> outbox.merge(space, version, Math::max));
                 deletions.addAll(deleted);
@@ -345,8 +367,10 @@ public class Relay {
                         .prepareStatement("DELETE FROM relay_message WHERE sent_at < now() - make_interval(secs => ?)")) {
             delete.setDouble(1, STORED_FOR.toSeconds());
             delete.executeUpdate();
-        } catch (SQLException e) {
-            Log.warnf("Could not delete old relayed room messages: %s", e.getMessage());
+        } catch (SQLException | RuntimeException e) {
+            if (running) {
+                Log.warnf("Could not delete old relayed room messages: %s", e.getMessage());
+            }
         }
         if (now - storedAt > STORED_FOR.toNanos()) {
             storedAt = Long.MIN_VALUE; // all deleted: nothing more to clean until the next is stored

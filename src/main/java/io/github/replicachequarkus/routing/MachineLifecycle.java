@@ -4,6 +4,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import io.github.replicachequarkus.StartOrder;
 import io.github.replicachequarkus.room.RoomActivity;
 import io.github.replicachequarkus.room.Rooms;
 import io.quarkus.logging.Log;
@@ -47,13 +48,17 @@ public class MachineLifecycle {
         return draining;
     }
 
+    /** A machine that takes rooms under an id that cannot name it in a replay target does not start. */
+    void check(@Observes @Priority(StartOrder.CHECKS) StartupEvent startup) {
+        if (routing() && config.mode() != RoutingConfig.Mode.ROUTER && config.machineID().get().contains(".")) {
+            throw new ConfigurationException("replicache.routing.machine-id must not contain '.': "
+                    + config.machineID().get());
+        }
+    }
+
     void start(@Observes StartupEvent startup) {
         if (!routing() || config.mode() == RoutingConfig.Mode.ROUTER) {
             return;
-        }
-        if (config.machineID().get().contains(".")) {
-            throw new ConfigurationException("replicache.routing.machine-id must not contain '.': "
-                    + config.machineID().get());
         }
         heartbeat();
         hosting = true;

@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.context.ManagedExecutor;
 
 import io.github.replicachequarkus.LogSafe;
+import io.github.replicachequarkus.StartOrder;
 import io.github.replicachequarkus.auth.Access;
 import io.github.replicachequarkus.auth.ForbiddenException;
 import io.github.replicachequarkus.auth.NotAuthenticatedException;
@@ -38,7 +39,7 @@ import io.vertx.core.http.HttpServerRequest;
  * sends its token in the hello) places nothing: it is sent where the room is, or where it would be placed, and the
  * room is placed when the socket's hello is authorised there ({@link #claim}).
  */
-@Startup // a missing replay secret stops the application at start, not at the first socket
+@Startup(StartOrder.CHECKS) // a missing replay secret stops the application at start, not at the first socket
 @ApplicationScoped
 public class RoomRouting implements HttpUpgradeCheck, RoomPlacement {
 

@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
@@ -13,6 +16,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 import io.agroal.api.AgroalDataSource;
+import io.github.replicachequarkus.StartOrder;
 import io.github.replicachequarkus.relay.Relay;
 import io.github.replicachequarkus.relay.SpaceChanged;
 import io.github.replicachequarkus.store.Outbox;
@@ -39,6 +43,7 @@ public class Webhooks {
     private final MeterRegistry registry;
     private final Relay relay;
     private final List<Dispatcher> dispatchers = new ArrayList<>();
+    private final AtomicBoolean stopped = new AtomicBoolean();
 
     Webhooks(WebhookConfig config, AgroalDataSource dataSource, MeterRegistry registry, Relay relay) {
         this.config = config;
@@ -58,7 +63,8 @@ public class Webhooks {
         return new Outbox(true, endpoints.values().stream().anyMatch(WebhookConfig.Endpoint::includeValues));
     }
 
-    void start(@Observes StartupEvent startup) {
+    /** Checks every endpoint's settings, and makes its dispatcher, with the other checks of the start. */
+    void check(@Observes @Priority(StartOrder.CHECKS) StartupEvent startup) {
         Map<String, WebhookConfig.Endpoint> endpoints = config.endpoints();
         List<String> names = List.copyOf(endpoints.keySet());
         endpoints.forEach((name, endpoint) -> {
@@ -66,9 +72,12 @@ public class Webhooks {
             dispatchers.add(new Dispatcher(name, endpoint, new Deliveries(dataSource, name, relay.machine()), signer,
                     new WebhookMetrics(registry, name), names));
         });
+    }
+
+    void start(@Observes StartupEvent startup) {
         dispatchers.forEach(Dispatcher::start);
-        endpoints.forEach((name, endpoint) -> Log.infof("Webhook %s: every change goes to %s%s", name, endpoint.url(),
-                endpoint.includeValues() ? ", values included" : ""));
+        config.endpoints().forEach((name, endpoint) -> Log.infof("Webhook %s: every change goes to %s%s", name,
+                endpoint.url(), endpoint.includeValues() ? ", values included" : ""));
     }
 
     /** The metrics of the endpoint's dispatcher on this machine; empty when no such endpoint runs here. */
@@ -78,7 +87,18 @@ public class Webhooks {
     }
 
     void stop(@Observes ShutdownEvent shutdown) {
-        dispatchers.forEach(Dispatcher::stop);
+        stop();
+    }
+
+    /**
+     * Also when the container is torn down without a shutdown event (a start that failed after the dispatchers began):
+     * their threads must not outlive the database pool.
+     */
+    @PreDestroy
+    void stop() {
+        if (stopped.compareAndSet(false, true)) {
+            dispatchers.forEach(Dispatcher::stop);
+        }
     }
 
     /** A change committed here is composed as soon as its batch window has passed, without waiting for a poll. */

@@ -72,6 +72,7 @@ class PackagedStartupIT {
 
             assertEquals(1, application.exitValue(), String.join("\n", output));
             assertTrue(output.get(output.size() - 1).contains(reason), "the last line says why: " + output);
+            assertNothingStarted(output);
         } finally {
             database.stop();
         }
@@ -110,8 +111,20 @@ class PackagedStartupIT {
             assertTrue(output.stream().anyMatch(line -> line.contains(reason)), "the output says why: " + output);
             assertTrue(output.stream().noneMatch(line -> !secret.isEmpty() && line.contains(secret)),
                     "never the secret: " + output);
+            assertNothingStarted(output);
         } finally {
             database.stop();
         }
+    }
+
+    /**
+     * The checks run before any work starts: a refused start began no relay (whose threads would go on using the
+     * database pool while the application is torn down, and print their failures after the reason).
+     */
+    private static void assertNothingStarted(List<String> output) {
+        assertTrue(output.stream().noneMatch(line -> line.contains("Relay: this machine is")),
+                "the relay started before the start was refused: " + output);
+        assertTrue(output.stream().noneMatch(line -> line.startsWith("Exception in thread")),
+                "a thread failed: " + output);
     }
 }
