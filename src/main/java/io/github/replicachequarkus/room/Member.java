@@ -396,8 +396,9 @@ final class Member {
     }
 
     /**
-     * Queues a presence frame; {@code written} runs once it is written (or failed to be). Not under this object's
-     * monitor: its room's presence lock is held, and a presence frame need keep no order with pokes.
+     * Writes a presence frame (from the socket's event loop, where it goes straight to the channel); {@code written}
+     * runs once it is written (or failed to be). Not under this object's monitor: a presence frame need keep no order
+     * with pokes.
      */
     void sendPresence(SocketWire.Frame frame, Runnable written) {
         wire.write(frame, failure -> {

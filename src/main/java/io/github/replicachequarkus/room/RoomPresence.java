@@ -32,10 +32,11 @@ import io.github.replicachequarkus.room.Presence.Entry;
  * way ({@link Member#offer}), wait for none.
  * <p>
  * <b>Locking.</b> One lock, this object's monitor: it guards the table, the generations and each socket's place
- * ({@link Member.PresenceCursor}). Under it frames are built and queued (the socket's wire returns at once); a socket's
- * own monitor may be taken under it, never the other way round. A written frame is handled without it (on the event
- * loop, which must not wait for a flush): the socket's {@code writing} is cleared, and a flush scheduled if it missed
- * a generation meanwhile. Both sides write their volatile first and read the other's after, so one of them sees it.
+ * ({@link Member.PresenceCursor}). Under it frames are built and chosen, and each socket that is sent one is marked
+ * {@code writing}; they are written after it, from the sockets' event loops. A socket's own monitor may be taken under
+ * it, never the other way round. A written frame is handled without it (on the event loop, which must not wait for a
+ * flush): the socket's {@code writing} is cleared, and a flush scheduled if it missed a generation meanwhile. Both sides write
+ * their volatile first and read the other's after, so one of them sees it.
  * <p>
  * Each change is written as JSON once, when its generation is made; the frames of sockets that skipped generations are
  * built once per flush for each generation they start from.
@@ -200,9 +201,14 @@ final class RoomPresence {
         }
     }
 
-    /** Sends the changes since the last flush to every socket of the room that can take a frame now. */
+    /**
+     * Sends the changes since the last flush to every socket of the room that can take a frame now. The frames are
+     * chosen under the lock, and written after it from each socket's event loop, one task per loop: there a frame's
+     * bytes go straight to the channel, and a flush wakes each loop once, not once per socket.
+     */
     private void flush() {
         Collection<Member> sockets = members.get();
+        Map<Executor, List<Due>> byLoop = new HashMap<>();
         synchronized (this) {
             flushScheduled.set(false);
             lastFlushAt = System.nanoTime() / 1_000_000;
@@ -238,7 +244,8 @@ final class RoomPresence {
                     cursor.generation = current;
                     SocketWire.Frame text = due.without(cursor.clientID);
                     if (text != null) {
-                        send(member, text);
+                        cursor.writing = true;
+                        byLoop.computeIfAbsent(member.loop(), loop -> new ArrayList<>()).add(new Due(member, text));
                     }
                 }
                 oldest = Math.min(oldest, cursor.generation);
@@ -246,6 +253,16 @@ final class RoomPresence {
             long keepFrom = oldest;
             lastChanges.values().removeIf(changed -> changed.generation() <= keepFrom); // every socket has had it
         }
+        byLoop.forEach((loop, due) -> loop.execute(() -> due.forEach(this::write)));
+    }
+
+    /** A frame a flush chose for a socket. */
+    private record Due(Member member, SocketWire.Frame frame) {
+    }
+
+    private void write(Due due) {
+        framesSent.accept(1);
+        due.member().sendPresence(due.frame(), () -> written(due.member()));
     }
 
     /** What changed after the generation, for the sockets that skipped some since. */
@@ -259,10 +276,11 @@ final class RoomPresence {
         return new Generation(missed);
     }
 
+    /** Sends a socket a frame from its event loop, as a flush does. */
     private void send(Member member, SocketWire.Frame frame) {
         member.presence().writing = true;
-        framesSent.accept(1);
-        member.sendPresence(frame, () -> written(member));
+        Due due = new Due(member, frame);
+        member.loop().execute(() -> write(due));
     }
 
     /**

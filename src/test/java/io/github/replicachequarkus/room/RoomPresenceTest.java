@@ -1,5 +1,6 @@
 package io.github.replicachequarkus.room;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -11,6 +12,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +28,10 @@ import io.github.replicachequarkus.sync.RateLimit;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.impl.VertxInternal;
 
 /**
  * A room's presence without a server: sockets whose writes complete when the test says, flushes when the test runs
@@ -180,6 +189,61 @@ class RoomPresenceTest {
         presence.set(b, "b", "", null);
         assertEquals(List.of("a={\"x\":3}", "far={\"x\":7}"), socket(joined("e")).present(),
                 "another machine's client came, b cleared its state");
+    }
+
+    @Test
+    void eachSocketIsWrittenFromItsOwnEventLoop() throws Exception {
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        try {
+            List<Member> room = new CopyOnWriteArrayList<>();
+            List<Runnable> flushes = new CopyOnWriteArrayList<>(); // the flushes that wait for an interval
+            RoomPresence onLoops = new RoomPresence(() -> room, JSON, (delay, task) -> flushes.add(task), Runnable::run,
+                    3_600_000, frames -> {
+                    }, changes -> {
+                    });
+            Map<String, List<Boolean>> onOwnLoop = new ConcurrentHashMap<>();
+            ContextInternal first = ((VertxInternal) vertx).createEventLoopContext();
+            ContextInternal second = ((VertxInternal) vertx).createEventLoopContext();
+            assertNotSame(first.nettyEventLoop(), second.nettyEventLoop(), "two loops, as a server has");
+            for (String clientID : List.of("a", "b", "c", "d")) {
+                ContextInternal context = clientID.compareTo("c") < 0 ? first : second;
+                WebSocketConnection connection = (WebSocketConnection) Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] { WebSocketConnection.class }, (proxy, method, args) -> switch (method.getName()) {
+                            case "sendText" -> {
+                                onLoops(onOwnLoop, clientID).add(context.nettyEventLoop().inEventLoop());
+                                yield Uni.createFrom().voidItem();
+                            }
+                            case "id" -> clientID;
+                            case "hashCode" -> System.identityHashCode(proxy);
+                            case "equals" -> proxy == args[0];
+                            default -> throw new UnsupportedOperationException(method.getName());
+                        });
+                CompletableFuture<SocketWire> wire = new CompletableFuture<>();
+                context.runOnContext(unused -> wire.complete(SocketWire.of(connection)));
+                Member member = new Member(connection, wire.get(5, TimeUnit.SECONDS), "space", "127.0.0.1", JSON,
+                        new RateLimit(100, 200), Duration.ofSeconds(5));
+                room.add(member);
+                onLoops.joined(member, clientID, "");
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> onOwnLoop.values().stream().mapToInt(List::size).sum() == 4
+                    && room.stream().noneMatch(member -> member.presence().writing));
+
+            onLoops.set(room.get(0), "a", "", state(1)); // the room's first change is flushed at once
+            await().atMost(Duration.ofSeconds(5)).until(() -> onOwnLoop.values().stream().mapToInt(List::size).sum() == 7);
+
+            assertEquals(List.of(true), onOwnLoop.get("a"), "a: its present frame, from its socket's loop");
+            for (String clientID : List.of("b", "c", "d")) {
+                assertEquals(List.of(true, true), onOwnLoop.get(clientID),
+                        clientID + ": its present frame, then a's change, each from its socket's loop");
+            }
+            assertEquals(List.of(), flushes, "nothing else due");
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<Boolean> onLoops(Map<String, List<Boolean>> onOwnLoop, String clientID) {
+        return onOwnLoop.computeIfAbsent(clientID, unused -> new CopyOnWriteArrayList<>());
     }
 
     private Member joined(String clientID) {
