@@ -53,8 +53,11 @@ final class BenchSocket {
     private final FrameHandler handler;
     private volatile ClientWebSocket socket;
     private volatile boolean connected;
+    private final long startedNanos = System.nanoTime();
     private volatile boolean greeted;
     private volatile long greetedNanos;
+    /** When the hello was written; 0 until it is. */
+    private volatile long helloWrittenNanos;
     private volatile boolean helloAnswered;
     private volatile String helloReply;
     private volatile int closeCode = -1;
@@ -216,7 +219,7 @@ final class BenchSocket {
             Short status = webSocket.closeStatusCode();
             closeCode = status == null ? 1006 : status;
             if (closedBecause == null) {
-                closedBecause = "closed: " + closeCode + " " + webSocket.closeReason();
+                closedBecause = "closed: " + closeCode + " " + webSocket.closeReason() + (helloAnswered ? "" : stage());
             }
             ready.completeExceptionally(new IllegalStateException(closedBecause));
         });
@@ -225,6 +228,20 @@ final class BenchSocket {
             closedBecause = "broken: " + error;
             ready.completeExceptionally(error);
         });
+    }
+
+    /** How far a socket closed before its hello's answer had come, from the start of its connect. */
+    private String stage() {
+        if (!greeted) {
+            return " (never greeted, " + millisSinceStart(System.nanoTime()) + " ms after the connect began)";
+        }
+        long written = helloWrittenNanos;
+        return " (greeted after " + millisSinceStart(greetedNanos) + " ms, "
+                + (written == 0 ? "hello not written" : "hello written after " + millisSinceStart(written) + " ms") + ")";
+    }
+
+    private long millisSinceStart(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos - startedNanos);
     }
 
     private void received(String text) {
@@ -237,7 +254,8 @@ final class BenchSocket {
             if (!text.contains("\"hello\"")) {
                 ready.completeExceptionally(new IllegalStateException("expected the greeting, got " + text));
             }
-            socket.writeTextMessage(hello).onFailure(ready::completeExceptionally);
+            socket.writeTextMessage(hello).onSuccess(written -> helloWrittenNanos = System.nanoTime())
+                    .onFailure(ready::completeExceptionally);
         } else if (text.contains("\"poke\"")) {
             helloReply = text;
             helloAnswered = true;
