@@ -35,8 +35,8 @@ import io.github.replicachequarkus.room.Presence.Entry;
  * ({@link Member.PresenceCursor}). Under it frames are built and chosen, and each socket that is sent one is marked
  * {@code writing}; they are written after it, from the sockets' event loops. A socket's own monitor may be taken under
  * it, never the other way round. A written frame is handled without it (on the event loop, which must not wait for a
- * flush): the socket's {@code writing} is cleared, and a flush scheduled if it missed a generation meanwhile. Both sides write
- * their volatile first and read the other's after, so one of them sees it.
+ * flush): the socket's {@code writing} is cleared, and a flush scheduled if it missed a generation meanwhile. Both
+ * sides write their volatile first and read the other's after, so one of them sees it.
  * <p>
  * Each change is written as JSON once, when its generation is made; the frames of sockets that skipped generations are
  * built once per flush for each generation they start from.

@@ -48,16 +48,21 @@ public class MachineLifecycle {
         return draining;
     }
 
+    /** Whether this machine hosts rooms: routing is on, and it is not a router only. */
+    private boolean takesRooms() {
+        return routing() && config.mode() != RoutingConfig.Mode.ROUTER;
+    }
+
     /** A machine that takes rooms under an id that cannot name it in a replay target does not start. */
     void check(@Observes @Priority(StartOrder.CHECKS) StartupEvent startup) {
-        if (routing() && config.mode() != RoutingConfig.Mode.ROUTER && config.machineID().get().contains(".")) {
+        if (takesRooms() && config.machineID().get().contains(".")) {
             throw new ConfigurationException("replicache.routing.machine-id must not contain '.': "
                     + config.machineID().get());
         }
     }
 
     void start(@Observes StartupEvent startup) {
-        if (!routing() || config.mode() == RoutingConfig.Mode.ROUTER) {
+        if (!takesRooms()) {
             return;
         }
         heartbeat();
